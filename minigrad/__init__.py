@@ -1,0 +1,22 @@
+"""minigrad: forward- and reverse-mode AD over an explicit computation graph.
+
+Write a function once with Python operators and ``minigrad.numpy``; record it with
+``trace`` to see its Wengert list, or differentiate it with the JAX-style
+transformations below.
+"""
+
+from . import numpy
+from .errors import EscapedVariableError, MinigradError, ShapeError, TracedValueError, TransformError
+from .graph import Const, Graph, Variable, trace
+from .modes import forward_sweep, reverse_sweep
+from .primitives import TABLE as PRIMITIVES
+from .primitives import Primitive
+from .transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
+
+__all__ = [
+    "numpy", "trace", "Graph", "Variable", "Const", "Primitive", "PRIMITIVES",
+    "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian",
+    "forward_sweep", "reverse_sweep",
+    "MinigradError", "TracedValueError", "ShapeError", "TransformError", "EscapedVariableError",
+]
+__version__ = "0.1.0"

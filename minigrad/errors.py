@@ -1,0 +1,25 @@
+"""The errors minigrad raises: each names the variable, the operation and the fix.
+
+They subclass the built-in exception a user would catch anyway (``TypeError``,
+``ValueError``), so ``except ValueError`` keeps working around minigrad code.
+"""
+
+
+class MinigradError(Exception):
+    """Base class of every error minigrad raises on purpose."""
+
+
+class TracedValueError(MinigradError, TypeError):
+    """A traced variable was used where a concrete Python value is needed."""
+
+
+class ShapeError(MinigradError, ValueError):
+    """An operation's inputs have shapes that do not fit together."""
+
+
+class TransformError(MinigradError, TypeError):
+    """A transformation (grad, jvp, ...) was given arguments it cannot differentiate."""
+
+
+class EscapedVariableError(MinigradError, RuntimeError):
+    """A variable was used after the trace that recorded it had finished."""

@@ -1,0 +1,357 @@
+"""The explicit computation graph: variables, the Wengert list that holds them, recording.
+
+A ``Variable`` is one node of the evaluation trace: the primitive that made it, its
+inputs (variables or constants), its parameters and its value.  Nodes point to their
+inputs and never back, and never to their graph (they hold a small ``_Trace`` token
+instead), so a finished graph is freed by reference counting alone, without waking
+the cyclic garbage collector.
+
+``bind`` is the one place where an operation meets its arguments: if any is a variable
+of an open trace, the operation is recorded there (in the innermost trace, so that
+nested transformations never mix their perturbations); otherwise the primitive is
+simply evaluated, on NumPy, on JAX, or folded as a symbolic constant.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import symbolic as S
+from .errors import EscapedVariableError, MinigradError, ShapeError, TracedValueError
+from .pytree import flatten, leaf_paths, unflatten
+
+
+class _Trace:
+    """Identity of one recording: its depth in the stack of open traces, and if it is open."""
+
+    __slots__ = ("depth", "open")
+
+    def __init__(self, depth: int):
+        self.depth = depth
+        self.open = True
+
+
+_OPEN: list["Graph"] = []  # the open graphs, outermost first; index == depth
+
+
+class Variable:
+    """One node of the Wengert list: ``value = prim(*inputs, **params)``.
+
+    Inputs of a graph have ``prim is None``.  ``index`` is the position in the graph's
+    list (``v{index+1}`` in tables); ``name`` is set for inputs (the parameter's name).
+    """
+
+    __slots__ = ("trace", "index", "prim", "inputs", "params", "value", "name")
+
+    def __init__(self, trace, index, prim, inputs, params, value, name=None):
+        self.trace = trace
+        self.index = index
+        self.prim = prim
+        self.inputs = inputs
+        self.params = params
+        self.value = value
+        self.name = name
+
+    # -- what a variable looks like from outside: the shape and dtype of its value
+    @property
+    def shape(self) -> tuple:
+        return np.shape(concrete(self))
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+    @property
+    def dtype(self):
+        return np.result_type(concrete(self))
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError(f"len() of unsized traced variable {label(self)} (a scalar)")
+        return self.shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __array_namespace__(self, api_version=None):
+        from . import numpy as mnp
+
+        return mnp
+
+    def __repr__(self) -> str:
+        value = concrete(self)
+        shown = f"shape={np.shape(value)}" if np.ndim(value) else f"value={value!r}"
+        op = "input" if self.prim is None else self.prim.name
+        return f"<Variable {label(self)}: {op}, {shown}>"
+
+    __hash__ = object.__hash__
+
+    # -- concrete conversions are where a trace would silently lose its variables
+    def __bool__(self):
+        raise TracedValueError(
+            f"Python `if`, `while`, `and`, `or` or bool() was used on traced variable "
+            f"{label(self)}: the recorded graph would silently depend on this one point's "
+            f"branch. Fix: choose values with mnp.where(condition, a, b) (or mnp.maximum, "
+            f"mnp.minimum, mnp.clip), which record both branches."
+        )
+
+    def _no_concrete(self, what: str):
+        raise TracedValueError(
+            f"{what} was applied to traced variable {label(self)}, which would drop it "
+            f"from the graph. Fix: use the minigrad.numpy function instead (for example "
+            f"mnp.sin, not math.sin), or convert only outside the traced function."
+        )
+
+    def __float__(self):
+        self._no_concrete("float() (or a math-module function such as math.sin)")
+
+    def __int__(self):
+        self._no_concrete("int()")
+
+    def __index__(self):
+        self._no_concrete("using it as an integer index")
+
+    def __complex__(self):
+        self._no_concrete("complex()")
+
+    def __array__(self, dtype=None, copy=None):
+        self._no_concrete("np.asarray / np.array (or a NumPy function)")
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # ``ndarray * variable`` reaches here through NumPy: send operators to the
+        # primitive table; any other ufunc (np.sin) would bypass recording.
+        from .primitives import UFUNC_OPERATORS
+
+        prim = UFUNC_OPERATORS.get(ufunc.__name__)
+        if method == "__call__" and prim is not None and not kwargs:
+            return prim(*inputs)
+        self._no_concrete(f"np.{ufunc.__name__} (a NumPy ufunc)")
+
+    def __array_function__(self, func, types, args, kwargs):
+        self._no_concrete(
+            f"np.{func.__name__} (use mnp.{func.__name__} from minigrad.numpy instead)"
+        )
+
+
+class Const(float):
+    """A scalar constant that remembers how it was made (``2 pi``, ``0.5 log 2 pi``).
+
+    Operations on constants alone are folded into a new ``Const``, never recorded, so a
+    trace table can print the readable expression instead of 0.9189385332046727.
+    It is a float in every numerical respect.
+    """
+
+    __slots__ = ("sym",)
+
+    def __new__(cls, value: float, sym: S.Sym):
+        self = super().__new__(cls, value)
+        self.sym = sym
+        return self
+
+    def __reduce__(self):
+        return (Const, (float(self), self.sym))
+
+
+class Mask:
+    """The boolean result of comparing traced values: usable by mnp.where and indexing.
+
+    Comparisons are not differentiable, so they are evaluated on the concrete values and
+    not recorded; ``bool()`` raises, because branching on it would bake one path into
+    the graph.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __bool__(self):
+        raise TracedValueError(
+            "Python `if`, `while`, `and`, `or` or bool() was used on a comparison of "
+            "traced variables: the recorded graph would silently depend on this one "
+            "point's branch. Fix: use mnp.where(condition, a, b) to record both branches."
+        )
+
+    def __invert__(self):
+        return Mask(~np.asarray(self.value))
+
+    def __and__(self, other):
+        return Mask(np.logical_and(self.value, unmask(other)))
+
+    def __or__(self, other):
+        return Mask(np.logical_or(self.value, unmask(other)))
+
+    def __xor__(self, other):
+        return Mask(np.logical_xor(self.value, unmask(other)))
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self.value, dtype=dtype)
+
+    def __repr__(self):
+        return f"Mask({self.value!r})"
+
+
+def unmask(x):
+    """The boolean value behind a ``Mask``; anything else unchanged."""
+    return x.value if isinstance(x, Mask) else x
+
+
+def concrete(x):
+    """The plain value under any number of nested variables."""
+    while isinstance(x, Variable):
+        x = x.value
+    return x
+
+
+def label(v: Variable) -> str:
+    """How errors name a variable: ``v3 (sigma)``, or ``v5``."""
+    base = f"v{v.index + 1}"
+    return f"{base} ({v.name})" if v.name else base
+
+
+# ----------------------------------------------------------------------------- recording
+
+def bind(prim, *args, **params):
+    """Apply ``prim``: record it in the innermost open trace among ``args``, else evaluate."""
+    top = None
+    for a in args:
+        if isinstance(a, Variable) and (top is None or a.trace.depth > top.depth):
+            top = a.trace
+    if top is None:
+        return prim.evaluate(args, params)
+    if not top.open:
+        escaped = next(a for a in args if isinstance(a, Variable) and a.trace is top)
+        raise EscapedVariableError(
+            f"{prim.name} was applied to variable {label(escaped)}, which belongs to a "
+            f"trace that has already finished. Fix: return values out of the traced "
+            f"function instead of keeping its variables (for example in a global)."
+        )
+    values = [a.value if isinstance(a, Variable) and a.trace is top else a for a in args]
+    try:
+        out = bind(prim, *values, **params)
+    except MinigradError:
+        raise
+    except (ValueError, TypeError, IndexError) as e:
+        raise _operation_error(prim, args, params, e) from e
+    graph = _OPEN[top.depth]
+    var = Variable(top, len(graph.variables), prim, args, params, out)
+    graph.variables.append(var)
+    return var
+
+
+def _operation_error(prim, args, params, err: Exception) -> MinigradError:
+    def describe(a):
+        who = label(a) if isinstance(a, Variable) else "a constant"
+        return f"{who} of shape {np.shape(concrete(a))}"
+
+    operands = ", ".join(describe(a) for a in args)
+    extra = f" with {params}" if params else ""
+    return ShapeError(
+        f"{prim.name}{extra} cannot be applied to {operands}: {err}. Fix: make the shapes "
+        f"fit (NumPy broadcasting aligns trailing axes; reshape, transpose or index one "
+        f"operand, e.g. x[:, None])."
+    )
+
+
+class Graph:
+    """A recorded evaluation trace (Wengert list): ``inputs``, ordered ``variables``, ``outputs``.
+
+    The order of ``variables`` is the recording order, inputs first, which is already a
+    topological order: every sweep is a plain loop over this list.
+    """
+
+    def __init__(self, name: str = "f"):
+        self.name = name
+        self.variables: list[Variable] = []
+        self.inputs: list[Variable] = []
+        self.outputs: Any = None
+        self._trace: _Trace | None = None
+
+    def __len__(self) -> int:
+        return len(self.variables)
+
+    def __repr__(self) -> str:
+        return f"<Graph {self.name}: {len(self.inputs)} inputs, {len(self.variables)} variables>"
+
+    def __enter__(self) -> "Graph":
+        self._trace = _Trace(len(_OPEN))
+        _OPEN.append(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._trace.open = False
+        popped = _OPEN.pop()
+        assert popped is self, "traces must close in the order they opened"
+
+    def add_input(self, value, name: str | None = None) -> Variable:
+        """Wrap ``value`` as a new input variable of this (open) graph."""
+        var = Variable(self._trace, len(self.variables), None, (), None, value, name)
+        self.variables.append(var)
+        self.inputs.append(var)
+        return var
+
+    def owns(self, x) -> bool:
+        """Whether ``x`` is a variable recorded in this graph (not a constant to it)."""
+        return isinstance(x, Variable) and x.trace is self._trace
+
+
+def record(f: Callable, args: Sequence, argnums: Sequence[int], names: Sequence[str]):
+    """Call ``f(*args)`` with the leaves of ``args[i]`` for ``i`` in ``argnums`` as inputs.
+
+    Returns ``(graph, out, wrapped)`` where ``wrapped[k]`` is the pytree of input
+    variables standing for ``args[argnums[k]]``.
+    """
+    graph = Graph(getattr(f, "__name__", "f"))
+    call_args = list(args)
+    wrapped = []
+    with graph:
+        for i in argnums:
+            leaves, tree = flatten(args[i])
+            paths = leaf_paths(args[i])
+            inputs = [graph.add_input(leaf, names[i] + path) for leaf, path in zip(leaves, paths)]
+            call_args[i] = unflatten(tree, inputs)
+            wrapped.append(call_args[i])
+        out = f(*call_args)
+    graph.outputs = out
+    return graph, out, wrapped
+
+
+def parameter_names(f: Callable, count: int) -> list[str]:
+    """Names for ``count`` positional arguments of ``f``: its parameters', else x1, x2, ..."""
+    try:
+        params = [
+            p.name for p in inspect.signature(f).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+    except (TypeError, ValueError):
+        params = []
+    if len(params) < count:
+        params = params + [f"x{i + 1}" for i in range(len(params), count)]
+    return params[:count]
+
+
+def trace(f: Callable, *args, names: Sequence[str] | None = None) -> Graph:
+    """Record ``f(*args)`` as an explicit graph; inputs are named after ``f``'s parameters.
+
+    ``mg.trace(lognormal, 1.5, 0.0, 2.0, names=("y", "mu", "sigma"))`` gives the ten
+    variables of the textbook table.  Array and pytree arguments are allowed: each leaf
+    is one input variable.
+    """
+    if names is None:
+        names = parameter_names(f, len(args))
+    elif len(names) != len(args):
+        raise ValueError(
+            f"trace: names has {len(names)} entries but {len(args)} arguments were given; "
+            f"give one name per positional argument."
+        )
+    graph, _, _ = record(f, args, range(len(args)), list(names))
+    return graph

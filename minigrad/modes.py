@@ -1,0 +1,97 @@
+"""The two interpreters of AD over a recorded graph: forward and reverse sweeps.
+
+Both are plain loops over the graph's list (its recording order is a topological
+order), so a chain of a million operations needs no recursion.  ``None`` stands for a
+zero tangent or adjoint, so variables that do not depend on the seeds cost nothing.
+The rules come from the primitive table; run on traced values, they are recorded in
+the enclosing trace, which is how higher derivatives arise.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+
+from .graph import Graph, Variable, concrete
+from .primitives import broadcast_to, reduce_sum, reshape
+
+
+def _shape(x) -> tuple:
+    return () if type(x) is float else np.shape(concrete(x))
+
+
+def unbroadcast(g, shape: tuple):
+    """Sum ``g`` over the axes that broadcasting added to an operand of ``shape``."""
+    g_shape = _shape(g)
+    if g_shape == shape:
+        return g
+    lead = len(g_shape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g_shape[lead + i] != 1
+    )
+    g = reduce_sum(g, axis=axes, keepdims=True)
+    return reshape(g, shape=shape)
+
+
+def _local_args(v: Variable, trace) -> list:
+    """The primitive's arguments as its rules see them: values of this graph's variables."""
+    return [x.value if isinstance(x, Variable) and x.trace is trace else x for x in v.inputs]
+
+
+def forward_sweep(graph: Graph, seeds: Mapping[int, object]) -> list:
+    """Tangent of every variable (``None`` for zero), given tangents of some variables.
+
+    ``seeds`` maps a variable's index to its tangent, usually one per input.
+    """
+    trace = graph._trace
+    tangents: list = [None] * len(graph.variables)
+    for i, t in seeds.items():
+        tangents[i] = t
+    for v in graph.variables:
+        if v.prim is None:
+            continue
+        total = None
+        args = None
+        for i, x in enumerate(v.inputs):
+            if not (isinstance(x, Variable) and x.trace is trace):
+                continue
+            t = tangents[x.index]
+            if t is None or v.prim.jvp[i] is None:
+                continue
+            if args is None:
+                args = _local_args(v, trace)
+            contribution = v.prim.jvp[i](t, v.value, *args, **(v.params or {}))
+            total = contribution if total is None else total + contribution
+        if total is not None:
+            shape = _shape(v.value)
+            if _shape(total) != shape:
+                total = broadcast_to(total, shape=shape)
+            tangents[v.index] = total
+    return tangents
+
+
+def reverse_sweep(graph: Graph, seeds: Mapping[int, object]) -> list:
+    """Adjoint of every variable (``None`` for zero), given adjoints of some variables.
+
+    ``seeds`` maps a variable's index to its cotangent, usually 1 on the output.
+    Variables used more than once receive one contribution per use, summed.
+    """
+    trace = graph._trace
+    adjoints: list = [None] * len(graph.variables)
+    for i, g in seeds.items():
+        adjoints[i] = g if adjoints[i] is None else adjoints[i] + g
+    last = max(seeds, default=-1)
+    for v in reversed(graph.variables[: last + 1]):
+        g = adjoints[v.index]
+        if g is None or v.prim is None:
+            continue
+        args = _local_args(v, trace)
+        for i, x in enumerate(v.inputs):
+            if not (isinstance(x, Variable) and x.trace is trace) or v.prim.vjp[i] is None:
+                continue
+            contribution = v.prim.vjp[i](g, v.value, *args, **(v.params or {}))
+            contribution = unbroadcast(contribution, _shape(x.value))
+            previous = adjoints[x.index]
+            adjoints[x.index] = contribution if previous is None else previous + contribution
+    return adjoints

@@ -1,0 +1,563 @@
+"""The table of primitives: every operation minigrad knows, with all its rules, as data.
+
+Each entry holds the operation's name, its NumPy implementation, its forward (JVP) and
+reverse (VJP) rules, a symbolic partial per input (for trace tables), how it prints in an
+expression, and its JAX counterpart.  The engine, the trace tables, the graph renderer
+and the JAX bridge all read this one table: adding an operation is adding one entry.
+
+Rules are written with minigrad's own operations (the primitives below and Python
+operators), so running a rule on traced values records it too: that is what makes
+``grad(grad(f))`` and ``jacfwd(jacrev(f))`` work.
+
+Conventions of the rules, per input ``i``:
+  ``jvp[i](t, out, *args, **params)``: the output tangent contributed by tangent ``t`` of input i;
+  ``vjp[i](g, out, *args, **params)``: the cotangent contributed to input i by output cotangent ``g``;
+  ``partials[i](out, *args, **params)``: d out / d input i, as a symbolic expression;
+a rule of ``None`` marks a non-differentiable input (a condition, an index).
+The engine sums contributions over inputs, broadcasts tangents to the output's shape and
+sums cotangents back over broadcast axes, so no rule has to.
+
+Non-differentiable points follow JAX: d|x|/dx = 1 at 0, ties of maximum/minimum and of
+max/min reductions share the derivative equally, pow's derivative at a zero exponent is 0.
+"""
+
+from __future__ import annotations
+
+import importlib
+import operator
+import sys
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from . import symbolic as S
+from .graph import Const, Mask, Variable, bind, concrete, unmask
+
+Rule = Callable[..., object]
+
+
+@dataclass(eq=False)
+class Primitive:
+    """One entry of the table (see the module docstring for the rule conventions)."""
+
+    name: str
+    impl: Callable
+    jvp: Sequence[Rule | None]
+    vjp: Sequence[Rule | None]
+    partials: Sequence[Callable | None]
+    expr: Callable
+    jax: str | Callable
+    _jax_fn: Callable | None = field(default=None, repr=False)
+
+    def __call__(self, *args, **params):
+        return bind(self, *args, **params)
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+    @property
+    def jax_impl(self) -> Callable:
+        """The JAX counterpart, imported on first use (minigrad never needs JAX itself)."""
+        if self._jax_fn is None:
+            if callable(self.jax):
+                self._jax_fn = self.jax
+            else:
+                module, _, attr = self.jax.rpartition(".")
+                self._jax_fn = getattr(importlib.import_module(module), attr)
+        return self._jax_fn
+
+    def evaluate(self, args, params):
+        """Apply to concrete arguments: JAX arrays go to JAX, constants fold, else NumPy."""
+        jax = sys.modules.get("jax")
+        folded = False
+        for a in args:
+            if type(a) is Const:
+                folded = True
+            elif jax is not None and isinstance(a, jax.Array):
+                return self.jax_impl(*[float(x) if type(x) is Const else x for x in args], **params)
+        if not folded:
+            return self.impl(*args, **params)
+        out = self.impl(*[float(a) if type(a) is Const else a for a in args], **params)
+        if all(type(a) in (Const, int, float) for a in args):
+            syms = [a.sym if type(a) is Const else S.Num(a) for a in args]
+            return Const(out, self.expr(*syms, **params))
+        return out
+
+
+TABLE: dict[str, Primitive] = {}
+
+
+def _jnp():
+    import jax.numpy
+
+    return jax.numpy
+
+
+def define(name, impl, *, jax, expr, jvp=None, vjp=None, partials=None, deriv=None) -> Primitive:
+    """Add one primitive to the table.
+
+    Elementwise operations give ``deriv``: per input, the local derivative
+    ``d(out, *args, **params)`` (or a constant such as 1 or -1); both the JVP and the VJP
+    rule follow from it (tangent times derivative, cotangent times derivative).
+    Structural operations (sum, matmul, indexing...) give ``jvp`` and ``vjp`` directly.
+    """
+    if deriv is not None:
+        jvp = tuple(None if d is None else _scale_rule(d) for d in deriv)
+        vjp = jvp  # elementwise: both are the same product with the local derivative
+    prim = Primitive(name, impl, jvp, vjp, partials or (), expr, jax)
+    TABLE[name] = prim
+    return prim
+
+
+def _scale_rule(d) -> Rule:
+    if isinstance(d, (int, float)):
+        if d == 1:
+            return lambda t, out, *args, **params: t
+        if d == -1:
+            return lambda t, out, *args, **params: neg(t)
+        return lambda t, out, *args, **params: d * t
+    return lambda t, out, *args, **params: t * d(out, *args, **params)
+
+
+class PerInput:
+    """Rules of a variadic primitive (concatenate, stack): ``rules[i]`` binds the position."""
+
+    def __init__(self, rule: Callable):
+        self.rule = rule
+
+    def __getitem__(self, i: int) -> Rule:
+        return lambda t, out, *args, **params: self.rule(i, t, out, *args, **params)
+
+
+def _shape(x) -> tuple:
+    return np.shape(concrete(x))
+
+
+# ------------------------------------------------------------------ arithmetic operators
+
+add = define(
+    "add", operator.add, jax="jax.numpy.add",
+    deriv=(1, 1),
+    partials=(lambda o, a, b: S.ONE, lambda o, a, b: S.ONE),
+    expr=lambda a, b: a + b,
+)
+sub = define(
+    "sub", operator.sub, jax="jax.numpy.subtract",
+    deriv=(1, -1),
+    partials=(lambda o, a, b: S.ONE, lambda o, a, b: -S.ONE),
+    expr=lambda a, b: a - b,
+)
+mul = define(
+    "mul", operator.mul, jax="jax.numpy.multiply",
+    deriv=(lambda o, a, b: b, lambda o, a, b: a),
+    partials=(lambda o, a, b: b, lambda o, a, b: a),
+    expr=lambda a, b: S.BinOp("*", a, b),
+)
+truediv = define(
+    "truediv", operator.truediv, jax="jax.numpy.divide",
+    deriv=(lambda o, a, b: 1 / b, lambda o, a, b: neg(o) / b),
+    partials=(lambda o, a, b: 1 / b, lambda o, a, b: -a * b ** -2),
+    expr=lambda a, b: S.div(a, b, spaced=True),
+)
+neg = define(
+    "neg", operator.neg, jax="jax.numpy.negative",
+    deriv=(-1,),
+    partials=(lambda o, a: -S.ONE,),
+    expr=lambda a: -a,
+)
+
+
+def _pow_dbase(out, x, y):
+    # JAX: the derivative is 0 where the exponent is 0 (not 0 * x**-1, which is nan at 0).
+    if isinstance(y, (int, float)):
+        if y == 0:
+            return 0.0
+        return 2 * x if y == 2 else y * x ** (y - 1)
+    return where(unmask(y == 0), 0.0, y * x ** (y - 1))
+
+
+def _pow_dexp(out, x, y):
+    # JAX: log is taken of x with zeros replaced by 1, so the derivative is 0 at x = 0.
+    return out * log(where(unmask(x == 0), 1.0, x))
+
+
+power = define(
+    "pow", operator.pow, jax="jax.numpy.power",
+    deriv=(_pow_dbase, _pow_dexp),
+    partials=(lambda o, x, y: y * x ** (y - 1), lambda o, x, y: o * S.call("log", x)),
+    expr=lambda x, y: S.BinOp("^", S.Group(x), y),
+)
+
+# ---------------------------------------------------------------- elementwise functions
+
+
+def _unary(name, impl, jax, d, partial, expr=None) -> Primitive:
+    return define(
+        name, impl, jax=jax, deriv=(d,), partials=(partial,),
+        expr=expr or (lambda a, _n=name: S.call(_n, a)),
+    )
+
+
+square = _unary("square", np.square, "jax.numpy.square",
+                lambda o, x: 2 * x, lambda o, x: 2 * x,
+                expr=lambda a: S.BinOp("^", S.Group(a), S.Num(2)))
+sqrt = _unary("sqrt", np.sqrt, "jax.numpy.sqrt",
+              lambda o, x: 0.5 / o, lambda o, x: 1 / (2 * o))
+reciprocal = _unary("reciprocal", lambda x: 1.0 / x, "jax.numpy.reciprocal",
+                    lambda o, x: neg(o * o), lambda o, x: -(x ** -2),
+                    expr=lambda a: S.div(S.ONE, a, spaced=True))
+exp = _unary("exp", np.exp, "jax.numpy.exp",
+             lambda o, x: o, lambda o, x: S.call("exp", x))
+expm1 = _unary("expm1", np.expm1, "jax.numpy.expm1",
+               lambda o, x: o + 1, lambda o, x: S.call("exp", x))
+log = _unary("log", np.log, "jax.numpy.log",
+             lambda o, x: 1 / x, lambda o, x: 1 / x)
+log1p = _unary("log1p", np.log1p, "jax.numpy.log1p",
+               lambda o, x: 1 / (1 + x), lambda o, x: 1 / (1 + x))
+sin = _unary("sin", np.sin, "jax.numpy.sin",
+             lambda o, x: cos(x), lambda o, x: S.call("cos", x))
+cos = _unary("cos", np.cos, "jax.numpy.cos",
+             lambda o, x: neg(sin(x)), lambda o, x: -S.call("sin", x))
+tan = _unary("tan", np.tan, "jax.numpy.tan",
+             lambda o, x: 1 + o * o, lambda o, x: 1 + o ** 2)
+arctan = _unary("arctan", np.arctan, "jax.numpy.arctan",
+                lambda o, x: 1 / (1 + x * x), lambda o, x: 1 / (1 + x ** 2))
+sinh = _unary("sinh", np.sinh, "jax.numpy.sinh",
+              lambda o, x: cosh(x), lambda o, x: S.call("cosh", x))
+cosh = _unary("cosh", np.cosh, "jax.numpy.cosh",
+              lambda o, x: sinh(x), lambda o, x: S.call("sinh", x))
+tanh = _unary("tanh", np.tanh, "jax.numpy.tanh",
+              lambda o, x: 1 - o * o, lambda o, x: 1 - o ** 2)
+
+
+def _sigmoid(x):
+    with np.errstate(over="ignore"):  # exp(-x) = inf for very negative x gives exactly 0
+        return 1.0 / (1.0 + np.exp(-x))
+
+
+sigmoid = _unary("sigmoid", _sigmoid, "jax.nn.sigmoid",
+                 lambda o, x: o * (1 - o), lambda o, x: o * (1 - o))
+absolute = _unary("abs", np.abs, "jax.numpy.abs",
+                  lambda o, x: where(unmask(x >= 0), 1.0, -1.0),
+                  lambda o, x: S.call("sign", x),
+                  expr=lambda a: S.Postfix(a, "|"))
+
+
+def _tie_share(a, b, wins):
+    """1 where ``a`` wins against ``b``, 1/2 on a tie, 0 where it loses (JAX's convention)."""
+    a, b = concrete(a), concrete(b)
+    return np.where(wins(a, b), 1.0, np.where(a == b, 0.5, 0.0))
+
+
+maximum = define(
+    "maximum", np.maximum, jax="jax.numpy.maximum",
+    deriv=(lambda o, a, b: _tie_share(a, b, np.greater), lambda o, a, b: _tie_share(b, a, np.greater)),
+    partials=(lambda o, a, b: S.Name(f"[{a} > {b}]"), lambda o, a, b: S.Name(f"[{b} > {a}]")),
+    expr=lambda a, b: S.call("max", a, b),
+)
+minimum = define(
+    "minimum", np.minimum, jax="jax.numpy.minimum",
+    deriv=(lambda o, a, b: _tie_share(a, b, np.less), lambda o, a, b: _tie_share(b, a, np.less)),
+    partials=(lambda o, a, b: S.Name(f"[{a} < {b}]"), lambda o, a, b: S.Name(f"[{b} < {a}]")),
+    expr=lambda a, b: S.call("min", a, b),
+)
+where = define(
+    "where", np.where, jax="jax.numpy.where",
+    deriv=(None, lambda o, c, a, b: c, lambda o, c, a, b: np.logical_not(c)),
+    partials=(None, lambda o, c, a, b: S.Name(f"[{c}]"), lambda o, c, a, b: S.Name(f"[not {c}]")),
+    expr=lambda c, a, b: S.call("where", c, a, b),
+)
+
+
+def _clip_deriv(out, x, *, lo, hi):
+    # jnp.clip is maximum(x, lo) then minimum(., hi): each boundary tie counts 1/2.
+    share = 1.0
+    if lo is not None:
+        share = share * _tie_share(x, lo, np.greater)
+    if hi is not None:
+        share = share * _tie_share(x, hi, np.less)
+    return share
+
+
+clip = define(
+    "clip", lambda x, *, lo, hi: np.clip(x, lo, hi),
+    jax=lambda x, *, lo, hi: _jnp().clip(x, lo, hi),
+    deriv=(_clip_deriv,),
+    partials=(lambda o, x, *, lo, hi: S.Name(f"[{lo} < {x} < {hi}]"),),
+    expr=lambda x, *, lo, hi: S.call("clip", x, lo, hi),
+)
+
+# ------------------------------------------------------------------------------ reductions
+
+
+def _kept_shape(shape, axis):
+    """The shape a reduction over ``axis`` has with keepdims=True."""
+    if axis is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axis else n for i, n in enumerate(shape))
+
+
+def _expand(g, x_shape, axis, keepdims):
+    """Broadcast a reduction's cotangent ``g`` back to the shape of its operand."""
+    if not keepdims:
+        g = reshape(g, shape=_kept_shape(x_shape, axis))
+    return broadcast_to(g, shape=x_shape)
+
+
+def _reduced_count(x_shape, out_shape):
+    return int(np.prod(x_shape)) // max(int(np.prod(out_shape)), 1)
+
+
+def _reduce_expr(fn):
+    return lambda x, *, axis, keepdims: S.call(fn, x) if axis is None else S.call(fn, x, axis=axis)
+
+
+reduce_sum = define(
+    "sum", lambda x, *, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
+    jax="jax.numpy.sum",
+    jvp=(lambda t, out, x, *, axis, keepdims: reduce_sum(t, axis=axis, keepdims=keepdims),),
+    vjp=(lambda g, out, x, *, axis, keepdims: _expand(g, _shape(x), axis, keepdims),),
+    partials=(lambda o, x, *, axis, keepdims: S.ONE,),
+    expr=_reduce_expr("sum"),
+)
+reduce_mean = define(
+    "mean", lambda x, *, axis, keepdims: np.mean(x, axis=axis, keepdims=keepdims),
+    jax="jax.numpy.mean",
+    jvp=(lambda t, out, x, *, axis, keepdims: reduce_mean(t, axis=axis, keepdims=keepdims),),
+    vjp=(lambda g, out, x, *, axis, keepdims:
+         _expand(g, _shape(x), axis, keepdims) / _reduced_count(_shape(x), _shape(out)),),
+    partials=(lambda o, x, *, axis, keepdims: 1 / S.Name("n"),),
+    expr=_reduce_expr("mean"),
+)
+
+
+def _chooser_weights(out, x, axis):
+    """Where ``x`` attains the max/min, divided by how many times (ties share equally)."""
+    xv = concrete(x)
+    hits = xv == np.reshape(concrete(out), _kept_shape(np.shape(xv), axis))
+    return hits / np.sum(hits, axis=axis, keepdims=True)
+
+
+def _chooser(name, impl, jax):
+    return define(
+        name, lambda x, *, axis, keepdims: impl(x, axis=axis, keepdims=keepdims), jax=jax,
+        jvp=(lambda t, out, x, *, axis, keepdims:
+             reduce_sum(t * _chooser_weights(out, x, axis), axis=axis, keepdims=keepdims),),
+        vjp=(lambda g, out, x, *, axis, keepdims:
+             _expand(g, _shape(x), axis, keepdims) * _chooser_weights(out, x, axis),),
+        partials=(lambda o, x, *, axis, keepdims: S.Name(f"[{x} = {o}]"),),
+        expr=_reduce_expr(name),
+    )
+
+
+reduce_max = _chooser("max", np.max, "jax.numpy.max")
+reduce_min = _chooser("min", np.min, "jax.numpy.min")
+
+
+def _logsumexp(x, *, axis, keepdims):
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else np.reshape(out, np.shape(np.sum(x, axis=axis)))
+
+
+def _softmax(out, x, axis, keepdims):
+    return exp(x - _expand(out, _shape(x), axis, keepdims))
+
+
+logsumexp = define(
+    "logsumexp", _logsumexp, jax="jax.scipy.special.logsumexp",
+    jvp=(lambda t, out, x, *, axis, keepdims:
+         reduce_sum(t * _softmax(out, x, axis, keepdims), axis=axis, keepdims=keepdims),),
+    vjp=(lambda g, out, x, *, axis, keepdims:
+         _expand(g, _shape(x), axis, keepdims) * _softmax(out, x, axis, keepdims),),
+    partials=(lambda o, x, *, axis, keepdims: S.call("exp", x - o),),
+    expr=_reduce_expr("logsumexp"),
+)
+
+# ------------------------------------------------------------------ linear algebra, shapes
+
+
+def _swap_last(x):
+    nd = len(_shape(x))
+    return transpose(x, axes=tuple(range(nd - 2)) + (nd - 1, nd - 2))
+
+
+def _add_axis(x, position):
+    shape = list(_shape(x))
+    shape.insert(position if position >= 0 else len(shape) + 1 + position, 1)
+    return reshape(x, shape=tuple(shape))
+
+
+def _matmul_vjp_a(g, out, a, b):
+    if len(_shape(b)) == 1:
+        return g * b if len(_shape(a)) == 1 else _add_axis(g, -1) * b
+    if len(_shape(a)) == 1:
+        return reduce_sum(b * _add_axis(g, -2), axis=(len(_shape(b)) - 1,), keepdims=False)
+    return matmul(g, _swap_last(b))
+
+
+def _matmul_vjp_b(g, out, a, b):
+    if len(_shape(a)) == 1:
+        return g * a if len(_shape(b)) == 1 else _add_axis(a, -1) * _add_axis(g, -2)
+    if len(_shape(b)) == 1:
+        return a * _add_axis(g, -1)
+    return matmul(_swap_last(a), g)
+
+
+matmul = define(
+    "matmul", np.matmul, jax="jax.numpy.matmul",
+    jvp=(lambda t, out, a, b: matmul(t, b), lambda t, out, a, b: matmul(a, t)),
+    vjp=(_matmul_vjp_a, _matmul_vjp_b),
+    partials=(lambda o, a, b: S.Postfix(b, "^T"), lambda o, a, b: S.Postfix(a, "^T")),
+    expr=lambda a, b: S.BinOp("@", a, b),
+)
+transpose = define(
+    "transpose", lambda x, *, axes: np.transpose(x, axes), jax="jax.numpy.transpose",
+    jvp=(lambda t, out, x, *, axes: transpose(t, axes=axes),),
+    vjp=(lambda g, out, x, *, axes: transpose(
+        g, axes=None if axes is None else tuple(int(i) for i in np.argsort(axes))),),
+    partials=(lambda o, x, *, axes: S.ONE,),
+    expr=lambda x, *, axes: S.Postfix(x, "^T") if axes is None else S.call("transpose", x, axes=axes),
+)
+reshape = define(
+    "reshape", lambda x, *, shape: np.reshape(x, shape), jax="jax.numpy.reshape",
+    jvp=(lambda t, out, x, *, shape: reshape(t, shape=shape),),
+    vjp=(lambda g, out, x, *, shape: reshape(g, shape=_shape(x)),),
+    partials=(lambda o, x, *, shape: S.ONE,),
+    expr=lambda x, *, shape: S.call("reshape", x, shape=shape),
+)
+broadcast_to = define(
+    "broadcast_to", lambda x, *, shape: np.broadcast_to(x, shape), jax="jax.numpy.broadcast_to",
+    jvp=(lambda t, out, x, *, shape: broadcast_to(t, shape=shape),),
+    vjp=(lambda g, out, x, *, shape: g,),  # the engine sums g back to x's shape
+    partials=(lambda o, x, *, shape: S.ONE,),
+    expr=lambda x, *, shape: S.call("broadcast", x, shape=shape),
+)
+
+
+def _index_text(index) -> str:
+    def one(i):
+        if isinstance(i, slice):
+            parts = ["" if p is None else str(p) for p in (i.start, i.stop, i.step)]
+            return ":".join(parts[:2] if i.step is None else parts)
+        if i is Ellipsis:
+            return "..."
+        if i is None:
+            return "None"
+        return f"<{np.shape(i)}>" if np.ndim(i) else str(i)
+
+    items = index if isinstance(index, tuple) else (index,)
+    return "[" + ", ".join(one(i) for i in items) + "]"
+
+
+def _scatter_add(g, *, index, shape):
+    out = np.zeros(shape, dtype=np.result_type(g, float))
+    np.add.at(out, index, g)
+    return out
+
+
+getitem = define(
+    "getitem", lambda x, *, index: x[index], jax=lambda x, *, index: x[index],
+    jvp=(lambda t, out, x, *, index: getitem(t, index=index),),
+    vjp=(lambda g, out, x, *, index: scatter_add(g, index=index, shape=_shape(x)),),
+    partials=(lambda o, x, *, index: S.ONE,),
+    expr=lambda x, *, index: S.Postfix(x, _index_text(index)),
+)
+scatter_add = define(
+    "scatter_add", _scatter_add,
+    jax=lambda g, *, index, shape: _jnp().zeros(shape, g.dtype).at[index].add(g),
+    jvp=(lambda t, out, g, *, index, shape: scatter_add(t, index=index, shape=shape),),
+    vjp=(lambda c, out, g, *, index, shape: getitem(c, index=index),),
+    partials=(lambda o, g, *, index, shape: S.ONE,),
+    expr=lambda g, *, index, shape: S.call("scatter_add", g, index=_index_text(index), shape=shape),
+)
+
+
+def _block(axis, ndim, position):
+    """The index selecting ``position`` (an int or a slice) along ``axis``."""
+    return (slice(None),) * axis + (position,) + (slice(None),) * (ndim - axis - 1)
+
+
+def _concat_bounds(i, xs, axis):
+    sizes = [_shape(x)[axis] for x in xs]
+    start = sum(sizes[:i])
+    return slice(start, start + sizes[i])
+
+
+concatenate = define(
+    "concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
+    jax=lambda *xs, axis: _jnp().concatenate(xs, axis=axis),
+    jvp=PerInput(lambda i, t, out, *xs, axis: scatter_add(
+        t, index=_block(axis, len(_shape(out)), _concat_bounds(i, xs, axis)), shape=_shape(out))),
+    vjp=PerInput(lambda i, g, out, *xs, axis: getitem(
+        g, index=_block(axis, len(_shape(out)), _concat_bounds(i, xs, axis)))),
+    partials=PerInput(lambda i, o, *xs, axis: S.ONE),
+    expr=lambda *xs, axis: S.call("concatenate", *xs, axis=axis),
+)
+stack = define(
+    "stack", lambda *xs, axis: np.stack(xs, axis=axis),
+    jax=lambda *xs, axis: _jnp().stack(xs, axis=axis),
+    jvp=PerInput(lambda i, t, out, *xs, axis: scatter_add(
+        broadcast_to(t, shape=_shape(xs[i])), index=_block(axis, len(_shape(out)), i),
+        shape=_shape(out))),
+    vjp=PerInput(lambda i, g, out, *xs, axis: getitem(g, index=_block(axis, len(_shape(out)), i))),
+    partials=PerInput(lambda i, o, *xs, axis: S.ONE),
+    expr=lambda *xs, axis: S.call("stack", *xs, axis=axis),
+)
+
+# ------------------------------------------------------ Python operators on traced values
+
+
+def _reflected(prim):
+    return lambda self, other: prim(other, self)
+
+
+def _compare(op):
+    def compare(self, other):
+        return Mask(op(concrete(self), concrete(unmask(other))))
+
+    return compare
+
+
+_ARITHMETIC = {
+    "add": add, "sub": sub, "mul": mul, "truediv": truediv, "pow": power,
+}
+
+
+def _install_operators(cls, *, arrays: bool) -> None:
+    """Give ``cls`` Python's arithmetic operators (and, for arrays, the rest) via the table."""
+    for dunder, prim in _ARITHMETIC.items():
+        setattr(cls, f"__{dunder}__", lambda self, other, _p=prim: _p(self, other))
+        setattr(cls, f"__r{dunder}__", _reflected(prim))
+    cls.__neg__ = lambda self: neg(self)
+    cls.__pos__ = lambda self: self
+    cls.__abs__ = lambda self: absolute(self)
+    if arrays:
+        cls.__matmul__ = lambda self, other: matmul(self, other)
+        cls.__rmatmul__ = _reflected(matmul)
+        cls.__getitem__ = lambda self, index: getitem(self, index=_plain_index(index))
+        for name, op in [("lt", operator.lt), ("le", operator.le), ("gt", operator.gt),
+                         ("ge", operator.ge), ("eq", operator.eq), ("ne", operator.ne)]:
+            setattr(cls, f"__{name}__", _compare(op))
+
+
+def _plain_index(index):
+    """Indices are never differentiated: unwrap masks and traced integer arrays."""
+    if isinstance(index, tuple):
+        return tuple(concrete(unmask(i)) for i in index)
+    return concrete(unmask(index))
+
+
+_install_operators(Variable, arrays=True)
+_install_operators(Const, arrays=False)
+
+# How NumPy's operator ufuncs reach us when an ndarray is the left operand.
+UFUNC_OPERATORS = {
+    "add": add, "subtract": sub, "multiply": mul, "true_divide": truediv, "divide": truediv,
+    "power": power, "matmul": matmul, "negative": neg, "absolute": absolute,
+    "less": _compare(operator.lt), "less_equal": _compare(operator.le),
+    "greater": _compare(operator.gt), "greater_equal": _compare(operator.ge),
+    "equal": _compare(operator.eq), "not_equal": _compare(operator.ne),
+}

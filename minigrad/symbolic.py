@@ -1,0 +1,424 @@
+"""Tiny symbolic expressions: how a primitive prints, and its partials, as data.
+
+Each primitive in the table describes its expression (``v4 / v3``) and its symbolic
+partials (``-v4 v3^-2``) as small functions over these objects, written with ordinary
+Python operators.  The smart constructors simplify the obvious cases (``2 x^1`` is
+``2 x``), so one rule prints well for any operands.  Renderers turn an expression into
+plain text, LaTeX or HTML; the trace table and the graph writers only call ``render``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from numbers import Number
+
+# Binding strength, loosest first: a child that binds looser than its slot gets parens.
+SUM, PRODUCT, PREFIX, APPLY, POWER, ATOM = range(6)
+
+_GREEK = {
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+    "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi",
+    "psi", "omega",
+}
+# Functions that LaTeX typesets upright with a command of their own.
+_LATEX_FUNCS = {"log", "exp", "sin", "cos", "tan", "sinh", "cosh", "tanh", "arctan", "max", "min"}
+
+
+class Sym:
+    """A node of a symbolic expression; operators build (and simplify) bigger ones."""
+
+    __slots__ = ()
+    prec = ATOM
+
+    def __add__(self, other):
+        return add(self, as_sym(other))
+
+    def __radd__(self, other):
+        return add(as_sym(other), self)
+
+    def __sub__(self, other):
+        return sub(self, as_sym(other))
+
+    def __rsub__(self, other):
+        return sub(as_sym(other), self)
+
+    def __mul__(self, other):
+        return mul(self, as_sym(other))
+
+    def __rmul__(self, other):
+        return mul(as_sym(other), self)
+
+    def __truediv__(self, other):
+        return div(self, as_sym(other))
+
+    def __rtruediv__(self, other):
+        return div(as_sym(other), self)
+
+    def __pow__(self, other):
+        return power(self, as_sym(other))
+
+    def __neg__(self):
+        return neg(self)
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash((type(self), self._key()))
+
+    def _key(self):
+        raise NotImplementedError
+
+    def __str__(self):
+        return render(self, "text")
+
+    def __repr__(self):
+        return f"Sym({render(self, 'text')!r})"
+
+
+class Num(Sym):
+    """A number, printed compactly (``2``, ``-0.5``, ``1e-08``)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: float):
+        self.value = value
+
+    @property
+    def prec(self):
+        # A negative number reads like a difference: ``(-0.5) v6``, ``a - (-1)``.
+        return SUM if self.value < 0 else ATOM
+
+    def _key(self):
+        return (self.value,)
+
+
+class Name(Sym):
+    """A named quantity: a variable (``v3``, ``sigma``) or a constant (``pi``)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def _key(self):
+        return (self.name,)
+
+
+class Neg(Sym):
+    __slots__ = ("arg",)
+    prec = PREFIX
+
+    def __init__(self, arg: Sym):
+        self.arg = arg
+
+    def _key(self):
+        return (self.arg,)
+
+
+class BinOp(Sym):
+    """``a + b``, ``a - b``, ``a b`` (product), ``a / b``, ``a^b`` or ``a @ b``."""
+
+    __slots__ = ("op", "a", "b", "spaced")
+    _PREC = {"+": SUM, "-": SUM, "*": PRODUCT, "/": PRODUCT, "@": PRODUCT, "^": POWER}
+
+    def __init__(self, op: str, a: Sym, b: Sym, spaced: bool = True):
+        self.op, self.a, self.b, self.spaced = op, a, b, spaced
+
+    @property
+    def prec(self):
+        return self._PREC[self.op]
+
+    def _key(self):
+        return (self.op, self.a, self.b, self.spaced)
+
+
+class Call(Sym):
+    """A function applied to arguments: ``log v3`` or ``max(v1, v2)``; ``options`` print as k=v."""
+
+    __slots__ = ("fn", "args", "options")
+    prec = APPLY
+
+    def __init__(self, fn: str, *args: Sym, options: tuple = ()):
+        self.fn, self.args, self.options = fn, args, options
+
+    def _key(self):
+        return (self.fn, self.args, self.options)
+
+
+class Postfix(Sym):
+    """An operand with a suffix: ``v1^T``, ``v2[0:3]``, ``|v1|`` (suffix ``|`` means abs)."""
+
+    __slots__ = ("arg", "suffix")
+    prec = POWER
+
+    def __init__(self, arg: Sym, suffix: str):
+        self.arg, self.suffix = arg, suffix
+
+    def _key(self):
+        return (self.arg, self.suffix)
+
+
+class Group(Sym):
+    """Forced parentheses, as the textbook writes ``(v5)^2`` and ``v9 - (0.5 log 2 pi)``."""
+
+    __slots__ = ("arg",)
+
+    def __init__(self, arg: Sym):
+        self.arg = arg
+
+    def _key(self):
+        return (self.arg,)
+
+
+ZERO, ONE = Num(0), Num(1)
+
+
+def as_sym(x) -> Sym:
+    """Wrap a Python number as ``Num``; pass ``Sym`` through."""
+    if isinstance(x, Sym):
+        return x
+    if isinstance(x, Number):
+        return Num(x)
+    raise TypeError(f"cannot use {type(x).__name__} in a symbolic expression")
+
+
+def _num(x: Sym):
+    return x.value if isinstance(x, Num) else None
+
+
+def add(a: Sym, b: Sym) -> Sym:
+    if _num(a) == 0:
+        return b
+    if _num(b) == 0:
+        return a
+    if isinstance(a, Num) and isinstance(b, Num):
+        return Num(a.value + b.value)
+    if isinstance(b, Neg):
+        return sub(a, b.arg)
+    return BinOp("+", a, b)
+
+
+def sub(a: Sym, b: Sym) -> Sym:
+    if _num(b) == 0:
+        return a
+    if _num(a) == 0:
+        return neg(b)
+    if isinstance(a, Num) and isinstance(b, Num):
+        return Num(a.value - b.value)
+    return BinOp("-", a, b)
+
+
+def mul(a: Sym, b: Sym) -> Sym:
+    if _num(a) == 0 or _num(b) == 0:
+        return ZERO
+    if _num(a) == 1:
+        return b
+    if _num(b) == 1:
+        return a
+    if _num(a) == -1:
+        return neg(b)
+    if _num(b) == -1:
+        return neg(a)
+    if isinstance(a, Num) and isinstance(b, Num):
+        return Num(a.value * b.value)
+    if isinstance(a, Neg):
+        return neg(mul(a.arg, b))
+    if isinstance(b, Neg):
+        return neg(mul(a, b.arg))
+    return BinOp("*", a, b)
+
+
+def div(a: Sym, b: Sym, spaced: bool = False) -> Sym:
+    if _num(b) == 1:
+        return a
+    if isinstance(a, Num) and isinstance(b, Num) and b.value != 0:
+        return Num(a.value / b.value)
+    if isinstance(a, Neg):
+        return neg(div(a.arg, b, spaced))
+    return BinOp("/", a, b, spaced)
+
+
+def power(a: Sym, b: Sym) -> Sym:
+    if _num(b) == 1:
+        return a
+    if _num(b) == 0:
+        return ONE
+    if isinstance(a, Num) and isinstance(b, Num) and a.value > 0:
+        return Num(a.value ** b.value)
+    return BinOp("^", a, b)
+
+
+def neg(a: Sym) -> Sym:
+    if isinstance(a, Num):
+        return Num(-a.value)
+    if isinstance(a, Neg):
+        return a.arg
+    return Neg(a)
+
+
+def grouped(e: Sym) -> Sym:
+    """Parenthesize a compound operand (a folded constant); leave atoms bare."""
+    return e if e.prec == ATOM else Group(e)
+
+
+def call(fn: str, *args, **options) -> Sym:
+    return Call(fn, *map(as_sym, args), options=tuple(sorted(options.items())))
+
+
+# ----------------------------------------------------------------------------- rendering
+
+def _format_number(value) -> str:
+    v = float(value)
+    if math.isfinite(v) and v == int(v) and abs(v) < 1e15:
+        return str(int(v))
+    return repr(v)
+
+
+def _split_name(name: str):
+    """``x12`` -> (``x``, ``12``): trailing digits become a subscript in LaTeX/HTML."""
+    m = re.fullmatch(r"([A-Za-z]+)_?(\d+)", name)
+    return (m.group(1), m.group(2)) if m else (name, "")
+
+
+class _Style:
+    """How one output format spells each construct."""
+
+    def name(self, n: str) -> str:
+        return n
+
+    def number(self, text: str) -> str:
+        return text
+
+    def product(self, a: str, b: str) -> str:
+        return f"{a} {b}"
+
+    def divide(self, a: str, b: str, spaced: bool) -> str:
+        return f"{a} / {b}" if spaced else f"{a}/{b}"
+
+    def power(self, a: str, b: str) -> str:
+        return f"{a}^{b}"
+
+    def paren(self, s: str) -> str:
+        return f"({s})"
+
+    def func(self, fn: str) -> str:
+        return fn
+
+    def abs(self, s: str) -> str:
+        return f"|{s}|"
+
+    def text(self, s: str) -> str:
+        return s
+
+    op_minus = "-"
+    braces_exponent = False  # text writes ``v1^(v2 - 1)``; LaTeX and HTML group by markup
+
+
+class _Latex(_Style):
+    braces_exponent = True
+
+    def name(self, n):
+        base, sub_ = _split_name(n)
+        base = f"\\{base}" if base in _GREEK else base
+        return f"{base}_{{{sub_}}}" if sub_ else base
+
+    def product(self, a, b):
+        return f"{a} \\, {b}"
+
+    def divide(self, a, b, spaced):
+        return f"\\frac{{{a}}}{{{b}}}"
+
+    def power(self, a, b):
+        return f"{a}^{{{b}}}"
+
+    def paren(self, s):
+        return f"\\left({s}\\right)"
+
+    def func(self, fn):
+        return f"\\{fn}" if fn in _LATEX_FUNCS else f"\\operatorname{{{fn}}}"
+
+    def abs(self, s):
+        return f"\\left|{s}\\right|"
+
+    def text(self, s):
+        return f"\\mathrm{{{s}}}"
+
+
+class _Html(_Style):
+    braces_exponent = True
+    _ENTITIES = {g: f"&{g};" for g in _GREEK}
+
+    def name(self, n):
+        base, sub_ = _split_name(n)
+        base = self._ENTITIES.get(base, base)
+        return f"{base}<sub>{sub_}</sub>" if sub_ else base
+
+    def number(self, text):
+        return text.replace("-", "&minus;")
+
+    def divide(self, a, b, spaced):
+        return f"{a} / {b}" if spaced else f"{a}/{b}"
+
+    def power(self, a, b):
+        return f"{a}<sup>{b}</sup>"
+
+    op_minus = "&minus;"
+
+
+_STYLES = {"text": _Style(), "latex": _Latex(), "html": _Html()}
+
+
+def render(expr: Sym, fmt: str = "text") -> str:
+    """Render ``expr`` as ``"text"``, ``"latex"`` or ``"html"``."""
+    try:
+        style = _STYLES[fmt]
+    except KeyError:
+        raise ValueError(f"unknown format {fmt!r}; use one of {sorted(_STYLES)}") from None
+    return _render(expr, style)
+
+
+def _render(e: Sym, st: _Style) -> str:
+    def child(x: Sym, slot: int) -> str:
+        s = _render(x, st)
+        return st.paren(s) if x.prec < slot else s
+
+    if isinstance(e, Num):
+        return st.number(_format_number(e.value))
+    if isinstance(e, Name):
+        return st.name(e.name)
+    if isinstance(e, Group):
+        return st.paren(_render(e.arg, st))
+    if isinstance(e, Neg):
+        return st.op_minus + child(e.arg, PRODUCT)
+    if isinstance(e, Postfix):
+        if e.suffix == "|":
+            return st.abs(_render(e.arg, st))
+        if e.suffix == "^T":
+            return st.power(child(e.arg, ATOM), "T")
+        return child(e.arg, ATOM) + e.suffix
+    if isinstance(e, Call):
+        fn = st.func(e.fn)
+        if e.fn == "sqrt" and isinstance(st, _Latex):
+            return f"\\sqrt{{{_render(e.args[0], st)}}}"
+        if len(e.args) == 1 and not e.options:
+            return f"{fn} {child(e.args[0], PRODUCT)}"
+        parts = [_render(a, st) for a in e.args] + [f"{k}={v}" for k, v in e.options]
+        return f"{fn}({', '.join(parts)})"
+    a, b = e.a, e.b
+    if e.op == "^":
+        exponent = _render(b, st)
+        if not st.braces_exponent and not isinstance(b, (Num, Name)):
+            exponent = st.paren(exponent)
+        return st.power(child(a, ATOM), exponent)
+    if e.op == "/":
+        if isinstance(st, _Latex):
+            return st.divide(_render(a, st), _render(b, st), e.spaced)
+        return st.divide(child(a, PRODUCT), child(b, POWER), e.spaced)
+    if e.op == "*":
+        return st.product(child(a, PRODUCT), child(b, PRODUCT))
+    if e.op == "@":
+        return f"{child(a, PRODUCT)} @ {child(b, PRODUCT + 1)}"
+    op = "+" if e.op == "+" else st.op_minus
+    return f"{child(a, SUM)} {op} {child(b, SUM + 1)}"

@@ -1,0 +1,311 @@
+"""grad, value_and_grad, jvp, vjp, jacfwd, jacrev, hessian: JAX's signatures, minigrad's sweeps.
+
+Each transformation is thin: flatten the arguments, record the function once, run the
+forward or reverse interpreter over the recorded graph (once per seed direction), and
+rebuild the results in the arguments' structure.  Nested transformations each record
+their own graph; the inner one's sweep is recorded by the outer one as ordinary
+operations, so they compose to any order.  Nothing survives between calls.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .errors import TransformError
+from .graph import Graph, concrete, parameter_names, record
+from .modes import forward_sweep, reverse_sweep
+from .pytree import flatten, leaf_paths, tree_map, unflatten
+from .primitives import reshape, stack
+
+
+def _argnums_tuple(argnums, nargs: int, fname: str) -> tuple[int, ...]:
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    if not nums or not all(isinstance(i, int) for i in nums):
+        raise TransformError(f"{fname}: argnums must be an int or a non-empty tuple of ints, got {argnums!r}")
+    for i in nums:
+        if not -nargs <= i < nargs:
+            raise TransformError(
+                f"{fname}: argnums={argnums!r} refers to positional argument {i}, but the "
+                f"function was called with {nargs} positional argument(s). Fix: pass the "
+                f"argument to differentiate positionally, or change argnums."
+            )
+    return tuple(i % nargs for i in nums)
+
+
+def _check_inexact(tree, name: str, fname: str) -> None:
+    """Differentiable inputs must be floating point, as in JAX."""
+    for leaf, path in zip(flatten(tree)[0], leaf_paths(tree)):
+        value = concrete(leaf)
+        try:
+            dtype = np.result_type(value)
+        except TypeError:
+            raise TransformError(
+                f"{fname}: argument '{name}{path}' is a {type(value).__name__}, which cannot "
+                f"be differentiated. Fix: pass a float or a NumPy float array, or leave it "
+                f"out of argnums."
+            ) from None
+        if not np.issubdtype(dtype, np.inexact):
+            example = f"{float(value)!r}" if np.ndim(value) == 0 else "x.astype(float)"
+            raise TransformError(
+                f"{fname} requires floating-point inputs, but argument '{name}{path}' has "
+                f"dtype {dtype}. Fix: pass {example} instead, or leave it out of argnums."
+            )
+
+
+def _record(f: Callable, args: Sequence, argnums: tuple[int, ...], fname: str):
+    names = parameter_names(f, len(args))
+    for i in argnums:
+        _check_inexact(args[i], names[i], fname)
+    return record(f, args, argnums, names)
+
+
+def _split_aux(out, has_aux: bool, fname: str):
+    if not has_aux:
+        return out, None
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise TransformError(
+            f"{fname}(..., has_aux=True) expects the function to return a pair "
+            f"(output, aux), but it returned {type(out).__name__}. Fix: return "
+            f"(value, aux) or set has_aux=False."
+        )
+    return out[0], out[1]
+
+
+def _value_of(graph: Graph, x):
+    """What a traced output is worth outside this graph (its value; constants as they are)."""
+    return x.value if graph.owns(x) else x
+
+
+def _strip(graph: Graph, tree):
+    return tree_map(lambda x: _value_of(graph, x), tree)
+
+
+def _zeros_like(x):
+    value = concrete(x)
+    if type(value) is float:
+        return 0.0
+    return np.zeros(np.shape(value), dtype=np.result_type(value, np.float32))
+
+
+def _ones_like(x):
+    value = concrete(x)
+    if isinstance(value, (int, float)):
+        return 1.0
+    return np.ones(np.shape(value), dtype=np.result_type(value, np.float32))
+
+
+def _gather(graph: Graph, adjoints: list, wrapped):
+    """Adjoints of the input variables, in the inputs' pytree structure (zeros where unused)."""
+    def pick(v):
+        a = adjoints[v.index]
+        return _zeros_like(v.value) if a is None else a
+
+    return tree_map(pick, wrapped)
+
+
+def _seed_outputs(graph: Graph, outs: list, cotangents: list) -> dict:
+    seeds: dict = {}
+    for o, ct in zip(outs, cotangents):
+        if graph.owns(o):
+            seeds[o.index] = ct if o.index not in seeds else seeds[o.index] + ct
+    return seeds
+
+
+def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """Like ``jax.value_and_grad``: ``(value, gradient)`` of a scalar function by reverse mode."""
+
+    @functools.wraps(f)
+    def value_and_grad_f(*args, **kwargs):
+        nums = _argnums_tuple(argnums, len(args), "grad")
+        graph, out, wrapped = _record(_bind_kwargs(f, kwargs), args, nums, "grad")
+        out, aux = _split_aux(out, has_aux, "grad")
+        shape = np.shape(concrete(out)) if _is_array_like(concrete(out)) else None
+        if shape != ():
+            what = f"shape {shape}" if shape is not None else f"a {type(concrete(out)).__name__}"
+            raise TransformError(
+                f"grad requires the function to return a scalar, but it returned {what}. "
+                f"Fix: reduce the output (mnp.sum, mnp.mean), or use jacrev or vjp for "
+                f"non-scalar outputs."
+            )
+        adjoints = reverse_sweep(graph, _seed_outputs(graph, [out], [_ones_like(out)]))
+        grads = _gather(graph, adjoints, wrapped)
+        grads = grads[0] if isinstance(argnums, int) else tuple(grads)
+        value = _value_of(graph, out)
+        return ((value, _strip(graph, aux)) if has_aux else value), grads
+
+    return value_and_grad_f
+
+
+def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """Like ``jax.grad``: the gradient of a scalar function, by one reverse sweep."""
+    vg = value_and_grad(f, argnums, has_aux)
+
+    @functools.wraps(f)
+    def grad_f(*args, **kwargs):
+        value_aux, grads = vg(*args, **kwargs)
+        return (grads, value_aux[1]) if has_aux else grads
+
+    return grad_f
+
+
+def _is_array_like(x) -> bool:
+    return isinstance(x, (int, float, complex, np.ndarray, np.generic))
+
+
+def _bind_kwargs(f: Callable, kwargs: dict) -> Callable:
+    if not kwargs:
+        return f
+
+    @functools.wraps(f)
+    def f_with_kwargs(*args):
+        return f(*args, **kwargs)
+
+    return f_with_kwargs
+
+
+def _check_primals(primals, fname: str) -> tuple:
+    if not isinstance(primals, (tuple, list)):
+        raise TransformError(
+            f"{fname}: primals must be a tuple or list of arguments, got "
+            f"{type(primals).__name__}. Fix: write {fname}(f, (x,), ...) with a trailing comma."
+        )
+    return tuple(primals)
+
+
+def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
+    """Like ``jax.jvp``: ``(f(*primals), J @ tangents)`` by one forward sweep."""
+    primals = _check_primals(primals, "jvp")
+    tangents = _check_primals(tangents, "jvp")
+    if len(primals) != len(tangents):
+        raise TransformError(
+            f"jvp: got {len(primals)} primal(s) but {len(tangents)} tangent(s). Fix: give "
+            f"one tangent per primal, of the same shape."
+        )
+    graph, out, wrapped = _record(f, primals, tuple(range(len(primals))), "jvp")
+    inputs, _ = flatten(wrapped)
+    t_leaves, t_tree = flatten(list(tangents))
+    if len(t_leaves) != len(inputs) or t_tree != flatten(list(primals))[1]:
+        raise TransformError("jvp: tangents must have the same pytree structure as primals.")
+    seeds = {}
+    for v, t in zip(inputs, t_leaves):
+        if np.shape(concrete(t)) != np.shape(concrete(v.value)):
+            raise TransformError(
+                f"jvp: the tangent for '{v.name}' has shape {np.shape(concrete(t))}, but the "
+                f"primal has shape {np.shape(concrete(v.value))}. Fix: give a tangent of the "
+                f"primal's shape."
+            )
+        seeds[v.index] = t
+    tangents_all = forward_sweep(graph, seeds)
+
+    def tangent_of(o):
+        t = tangents_all[o.index] if graph.owns(o) else None
+        return _zeros_like(_value_of(graph, o)) if t is None else t
+
+    return _strip(graph, out), tree_map(tangent_of, out)
+
+
+def vjp(f: Callable, *primals, has_aux: bool = False):
+    """Like ``jax.vjp``: ``(f(*primals), vjp_fn)``; ``vjp_fn(ct)`` runs one reverse sweep."""
+    graph, out, wrapped = _record(f, primals, tuple(range(len(primals))), "vjp")
+    out, aux = _split_aux(out, has_aux, "vjp")
+    out_leaves, out_tree = flatten(out)
+
+    def vjp_fn(cotangent):
+        ct_leaves, ct_tree = flatten(cotangent)
+        if ct_tree != out_tree:
+            raise TransformError(
+                "vjp_fn: the cotangent must have the same structure as the function's "
+                "output. Fix: pass one cotangent per output, of the same shape."
+            )
+        for o, ct in zip(out_leaves, ct_leaves):
+            want, got = np.shape(concrete(o)), np.shape(concrete(ct))
+            if want != got:
+                raise TransformError(
+                    f"vjp_fn: cotangent of shape {got} for an output of shape {want}. Fix: "
+                    f"give a cotangent of the output's shape."
+                )
+        adjoints = reverse_sweep(graph, _seed_outputs(graph, out_leaves, ct_leaves))
+        return tuple(_gather(graph, adjoints, wrapped))
+
+    result = _strip(graph, out)
+    return (result, vjp_fn, _strip(graph, aux)) if has_aux else (result, vjp_fn)
+
+
+def _basis(value, k: int):
+    """The k-th unit vector in the space of ``value`` (a float for scalars)."""
+    v = concrete(value)
+    if np.ndim(v) == 0:
+        return 1.0
+    e = np.zeros(np.shape(v), dtype=np.result_type(v, np.float32))
+    e.flat[k] = 1.0
+    return e
+
+
+def _assemble(columns: list, out_shape: tuple, in_shape: tuple, axis_first: bool):
+    """Stack per-direction results into a Jacobian block of shape out_shape + in_shape."""
+    if axis_first:  # reverse mode: one row per output element, each of in_shape
+        block = stack(*columns, axis=0) if len(columns) > 1 else reshape(columns[0], shape=(1,) + tuple(in_shape))
+    else:  # forward mode: one column per input element, each of out_shape
+        block = stack(*columns, axis=-1) if len(columns) > 1 else reshape(columns[0], shape=tuple(out_shape) + (1,))
+    return reshape(block, shape=tuple(out_shape) + tuple(in_shape))
+
+
+def _jacobian(f, argnums, has_aux, fname: str, forward: bool):
+    @functools.wraps(f)
+    def jac_f(*args):
+        nums = _argnums_tuple(argnums, len(args), fname)
+        graph, out, wrapped = _record(f, args, nums, fname)
+        out, aux = _split_aux(out, has_aux, fname)
+        inputs, in_tree = flatten(wrapped)
+        outs, out_tree = flatten(out)
+        in_shapes = [np.shape(concrete(v.value)) for v in inputs]
+        out_shapes = [np.shape(concrete(o)) for o in outs]
+        blocks = [[None] * len(inputs) for _ in outs]  # blocks[output][input]
+        if forward:
+            for j, v in enumerate(inputs):
+                cols = [[] for _ in outs]
+                for k in range(max(int(np.prod(in_shapes[j])), 1)):
+                    tangents = forward_sweep(graph, {v.index: _basis(v.value, k)})
+                    for m, o in enumerate(outs):
+                        t = tangents[o.index] if graph.owns(o) else None
+                        cols[m].append(_zeros_like(o) if t is None else t)
+                for m in range(len(outs)):
+                    blocks[m][j] = _assemble(cols[m], out_shapes[m], in_shapes[j], axis_first=False)
+        else:
+            for m, o in enumerate(outs):
+                rows = [[] for _ in inputs]
+                for k in range(max(int(np.prod(out_shapes[m])), 1)):
+                    seeds = {o.index: _basis(o, k)} if graph.owns(o) else {}
+                    adjoints = reverse_sweep(graph, seeds)
+                    for j, v in enumerate(inputs):
+                        a = adjoints[v.index]
+                        rows[j].append(_zeros_like(v.value) if a is None else a)
+                for j in range(len(inputs)):
+                    blocks[m][j] = _assemble(rows[j], out_shapes[m], in_shapes[j], axis_first=True)
+        per_output = [unflatten(in_tree, row) for row in blocks]
+        if isinstance(argnums, int):
+            per_output = [p[0] for p in per_output]
+        else:
+            per_output = [tuple(p) for p in per_output]
+        jac = unflatten(out_tree, per_output)
+        return (jac, _strip(graph, aux)) if has_aux else jac
+
+    return jac_f
+
+
+def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """Like ``jax.jacfwd``: the Jacobian by forward mode, one sweep per input element."""
+    return _jacobian(f, argnums, has_aux, "jacfwd", forward=True)
+
+
+def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """Like ``jax.jacrev``: the Jacobian by reverse mode, one sweep per output element."""
+    return _jacobian(f, argnums, has_aux, "jacrev", forward=False)
+
+
+def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """Like ``jax.hessian``: ``jacfwd(jacrev(f))``, forward over reverse."""
+    return jacfwd(jacrev(f, argnums), argnums)
