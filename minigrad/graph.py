@@ -235,9 +235,16 @@ def bind(prim, *args, **params):
             f"trace that has already finished. Fix: return values out of the traced "
             f"function instead of keeping its variables (for example in a global)."
         )
-    values = [a.value if isinstance(a, Variable) and a.trace is top else a for a in args]
+    values = []
+    nested = False  # does a value belong to an enclosing trace? then it records there too
+    for a in args:
+        if isinstance(a, Variable):
+            if a.trace is top:
+                a = a.value
+            nested = nested or isinstance(a, Variable)
+        values.append(a)
     try:
-        out = bind(prim, *values, **params)
+        out = bind(prim, *values, **params) if nested else prim.evaluate(values, params)
     except MinigradError:
         raise
     except (ValueError, TypeError, IndexError) as e:
@@ -298,6 +305,12 @@ class Graph:
         self.variables.append(var)
         self.inputs.append(var)
         return var
+
+    def table(self, mode: str | None = None, wrt=None, naming: str = "v"):
+        """The trace table (primal values and partials; tangents or adjoints by ``mode``)."""
+        from .explain.table import build_table
+
+        return build_table(self, mode, wrt, naming)
 
     def owns(self, x) -> bool:
         """Whether ``x`` is a variable recorded in this graph (not a constant to it)."""

@@ -18,7 +18,10 @@ from .primitives import broadcast_to, reduce_sum, reshape
 
 
 def _shape(x) -> tuple:
-    return () if type(x) is float else np.shape(concrete(x))
+    if type(x) is float:
+        return ()
+    shape = getattr(x, "shape", None)  # arrays, NumPy scalars and variables have one
+    return shape if shape is not None else np.shape(x)
 
 
 def unbroadcast(g, shape: tuple):
@@ -49,19 +52,21 @@ def forward_sweep(graph: Graph, seeds: Mapping[int, object]) -> list:
     for i, t in seeds.items():
         tangents[i] = t
     for v in graph.variables:
-        if v.prim is None:
+        prim = v.prim
+        if prim is None:
             continue
         total = None
         args = None
         for i, x in enumerate(v.inputs):
-            if not (isinstance(x, Variable) and x.trace is trace):
+            if type(x) is not Variable or x.trace is not trace:
                 continue
             t = tangents[x.index]
-            if t is None or v.prim.jvp[i] is None:
+            rule = prim.jvp[i]
+            if t is None or rule is None:
                 continue
             if args is None:
                 args = _local_args(v, trace)
-            contribution = v.prim.jvp[i](t, v.value, *args, **(v.params or {}))
+            contribution = rule(t, v.value, *args, **v.params)
             total = contribution if total is None else total + contribution
         if total is not None:
             shape = _shape(v.value)
@@ -81,17 +86,21 @@ def reverse_sweep(graph: Graph, seeds: Mapping[int, object]) -> list:
     adjoints: list = [None] * len(graph.variables)
     for i, g in seeds.items():
         adjoints[i] = g if adjoints[i] is None else adjoints[i] + g
-    last = max(seeds, default=-1)
-    for v in reversed(graph.variables[: last + 1]):
-        g = adjoints[v.index]
+    variables = graph.variables
+    for k in range(max(seeds, default=-1), -1, -1):
+        v = variables[k]
+        g = adjoints[k]
         if g is None or v.prim is None:
             continue
+        vjp = v.prim.vjp
         args = _local_args(v, trace)
         for i, x in enumerate(v.inputs):
-            if not (isinstance(x, Variable) and x.trace is trace) or v.prim.vjp[i] is None:
+            if type(x) is not Variable or x.trace is not trace or vjp[i] is None:
                 continue
-            contribution = v.prim.vjp[i](g, v.value, *args, **(v.params or {}))
-            contribution = unbroadcast(contribution, _shape(x.value))
+            contribution = vjp[i](g, v.value, *args, **v.params)
+            shape = _shape(x.value)
+            if _shape(contribution) != shape:
+                contribution = unbroadcast(contribution, shape)
             previous = adjoints[x.index]
             adjoints[x.index] = contribution if previous is None else previous + contribution
     return adjoints

@@ -1,0 +1,1 @@
+"""What minigrad shows: trace tables (and, later, graphs and sweep frames)."""
