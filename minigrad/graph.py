@@ -263,7 +263,7 @@ def _operation_error(prim, args, params, err: Exception) -> MinigradError:
     operands = ", ".join(describe(a) for a in args)
     extra = f" with {params}" if params else ""
     return ShapeError(
-        f"{prim.name}{extra} cannot be applied to {operands}: {err}. Fix: make the shapes "
+        f"{prim.name}{extra} cannot be applied to {operands}: {str(err).strip()}. Fix: make the shapes "
         f"fit (NumPy broadcasting aligns trailing axes; reshape, transpose or index one "
         f"operand, e.g. x[:, None])."
     )

@@ -14,7 +14,9 @@ Conventions of the rules, per input ``i``:
   ``vjp[i](g, out, *args, **params)``: the cotangent contributed to input i by output cotangent ``g``;
   ``partials[i](out, *args, **params)``: d out / d input i, as a symbolic expression;
 a rule of ``None`` marks a non-differentiable input (a condition, an index).
-The engine sums contributions over inputs, broadcasts tangents to the output's shape and
+Rules divide and raise to powers with the primitives (``truediv``, ``power``), never with
+``/`` and ``**`` on raw values: Python floats would raise ZeroDivisionError where NumPy
+gives inf.  The engine sums contributions over inputs, broadcasts tangents to the output's shape and
 sums cotangents back over broadcast axes, so no rule has to.
 
 Non-differentiable points follow JAX: d|x|/dx = 1 at 0, ties of maximum/minimum and of
@@ -135,6 +137,24 @@ def _shape(x) -> tuple:
 
 # ------------------------------------------------------------------ arithmetic operators
 
+def _divide(a, b):
+    """a / b with NumPy's semantics: Python floats give inf or nan, never ZeroDivisionError."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        return np.divide(np.float64(a), b)
+
+
+def _power(a, b):
+    """a ** b with NumPy's semantics: 0.0 ** -1 is inf and (-8.0) ** 0.5 is nan, not complex."""
+    if type(a) is float or type(b) is float:
+        try:
+            return math.pow(a, b)
+        except (ValueError, OverflowError, ZeroDivisionError):
+            return np.power(np.float64(a), b)
+    return a ** b
+
+
 add = define(
     "add", operator.add, jax="jax.numpy.add",
     deriv=(1, 1),
@@ -154,8 +174,8 @@ mul = define(
     expr=lambda a, b: S.BinOp("*", a, b),
 )
 truediv = define(
-    "truediv", operator.truediv, jax="jax.numpy.divide",
-    deriv=(lambda o, a, b: 1 / b, lambda o, a, b: neg(o) / b),
+    "truediv", _divide, jax="jax.numpy.divide",
+    deriv=(lambda o, a, b: truediv(1.0, b), lambda o, a, b: truediv(neg(o), b)),
     partials=(lambda o, a, b: 1 / b, lambda o, a, b: -a * b ** -2),
     expr=lambda a, b: S.div(a, b, spaced=True),
 )
@@ -172,8 +192,8 @@ def _pow_dbase(out, x, y):
     if isinstance(y, (int, float)):
         if y == 0:
             return 0.0
-        return 2 * x if y == 2 else y * x ** (y - 1)
-    return where(unmask(y == 0), 0.0, y * x ** (y - 1))
+        return 2 * x if y == 2 else y * power(x, y - 1)
+    return where(unmask(y == 0), 0.0, y * power(x, y - 1))
 
 
 def _pow_dexp(out, x, y):
@@ -182,7 +202,7 @@ def _pow_dexp(out, x, y):
 
 
 power = define(
-    "pow", operator.pow, jax="jax.numpy.power",
+    "pow", _power, jax="jax.numpy.power",
     deriv=(_pow_dbase, _pow_dexp),
     partials=(lambda o, x, y: y * x ** (y - 1), lambda o, x, y: o * S.call("log", x)),
     expr=lambda x, y: S.BinOp("^", S.Group(x), y),
@@ -219,8 +239,8 @@ square = _unary("square", np.square, "jax.numpy.square",
                 lambda o, x: 2 * x, lambda o, x: 2 * x,
                 expr=lambda a: S.BinOp("^", S.Group(a), S.Num(2)))
 sqrt = _unary("sqrt", _scalar_fast(math.sqrt, np.sqrt), "jax.numpy.sqrt",
-              lambda o, x: 0.5 / o, lambda o, x: 1 / (2 * o))
-reciprocal = _unary("reciprocal", lambda x: 1.0 / x, "jax.numpy.reciprocal",
+              lambda o, x: truediv(0.5, o), lambda o, x: 1 / (2 * o))
+reciprocal = _unary("reciprocal", lambda x: _divide(1.0, x), "jax.numpy.reciprocal",
                     lambda o, x: neg(o * o), lambda o, x: -(x ** -2),
                     expr=lambda a: S.div(S.ONE, a, spaced=True))
 exp = _unary("exp", _scalar_fast(math.exp, np.exp), "jax.numpy.exp",
@@ -228,9 +248,9 @@ exp = _unary("exp", _scalar_fast(math.exp, np.exp), "jax.numpy.exp",
 expm1 = _unary("expm1", _scalar_fast(math.expm1, np.expm1), "jax.numpy.expm1",
                lambda o, x: o + 1, lambda o, x: S.call("exp", x))
 log = _unary("log", _scalar_fast(math.log, np.log), "jax.numpy.log",
-             lambda o, x: 1 / x, lambda o, x: 1 / x)
+             lambda o, x: truediv(1.0, x), lambda o, x: 1 / x)
 log1p = _unary("log1p", _scalar_fast(math.log1p, np.log1p), "jax.numpy.log1p",
-               lambda o, x: 1 / (1 + x), lambda o, x: 1 / (1 + x))
+               lambda o, x: truediv(1.0, 1 + x), lambda o, x: 1 / (1 + x))
 sin = _unary("sin", _scalar_fast(math.sin, np.sin), "jax.numpy.sin",
              lambda o, x: cos(x), lambda o, x: S.call("cos", x))
 cos = _unary("cos", _scalar_fast(math.cos, np.cos), "jax.numpy.cos",
@@ -238,7 +258,7 @@ cos = _unary("cos", _scalar_fast(math.cos, np.cos), "jax.numpy.cos",
 tan = _unary("tan", _scalar_fast(math.tan, np.tan), "jax.numpy.tan",
              lambda o, x: 1 + o * o, lambda o, x: 1 + o ** 2)
 arctan = _unary("arctan", _scalar_fast(math.atan, np.arctan), "jax.numpy.arctan",
-                lambda o, x: 1 / (1 + x * x), lambda o, x: 1 / (1 + x ** 2))
+                lambda o, x: truediv(1.0, 1 + x * x), lambda o, x: 1 / (1 + x ** 2))
 sinh = _unary("sinh", _scalar_fast(math.sinh, np.sinh), "jax.numpy.sinh",
               lambda o, x: cosh(x), lambda o, x: S.call("cosh", x))
 cosh = _unary("cosh", _scalar_fast(math.cosh, np.cosh), "jax.numpy.cosh",

@@ -249,7 +249,7 @@ def _assemble(columns: list, out_shape: tuple, in_shape: tuple, axis_first: bool
     if axis_first:  # reverse mode: one row per output element, each of in_shape
         block = stack(*columns, axis=0) if len(columns) > 1 else reshape(columns[0], shape=(1,) + tuple(in_shape))
     else:  # forward mode: one column per input element, each of out_shape
-        block = stack(*columns, axis=-1) if len(columns) > 1 else reshape(columns[0], shape=tuple(out_shape) + (1,))
+        block = stack(*columns, axis=len(out_shape)) if len(columns) > 1 else reshape(columns[0], shape=tuple(out_shape) + (1,))
     return reshape(block, shape=tuple(out_shape) + tuple(in_shape))
 
 
