@@ -312,6 +312,18 @@ class Graph:
 
         return build_table(self, mode, wrt, naming)
 
+    def to_dot(self, mode: str | None = None, **options):
+        """A ``graphviz.Digraph`` of this graph (values; tangents or adjoints by ``mode``)."""
+        from .explain.dot import to_dot
+
+        return to_dot(self, mode=mode, **options)
+
+    def render(self, path, mode: str | None = None, **options):
+        """Draw this graph to ``path`` (svg, pdf, png or dot, from the suffix)."""
+        from .explain.dot import render
+
+        return render(self, path, mode=mode, **options)
+
     def owns(self, x) -> bool:
         """Whether ``x`` is a variable recorded in this graph (not a constant to it)."""
         return isinstance(x, Variable) and x.trace is self._trace

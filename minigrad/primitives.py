@@ -147,7 +147,8 @@ def _divide(a, b):
 
 def _power(a, b):
     """a ** b with NumPy's semantics: 0.0 ** -1 is inf and (-8.0) ** 0.5 is nan, not complex."""
-    if type(a) is float or type(b) is float:
+    if (type(a) is float or type(b) is float) and not (
+            isinstance(a, np.ndarray) or isinstance(b, np.ndarray)):  # math.pow takes scalars only
         try:
             return math.pow(a, b)
         except (ValueError, OverflowError, ZeroDivisionError):
