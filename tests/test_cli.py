@@ -1,0 +1,66 @@
+"""The command line, end to end in a subprocess, including bad input."""
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "minigrad.cli", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=300)
+
+
+def test_demo_runs_end_to_end(tmp_path):
+    out = tmp_path / "ln.svg"
+    r = run("demo", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "v10 │ v9 - (0.5 log 2 pi)" in r.stdout
+    assert "agreement: yes" in r.stdout
+    # d/dsigma of the log-normal at (1.5, 0, 2): (y - mu)^2 / sigma^3 - 1 / sigma = -0.21875
+    assert "-0.21875" in r.stdout
+    written = out if out.exists() else out.with_suffix(".dot")
+    assert written.exists()
+    if written.suffix == ".svg":
+        ET.parse(written)  # well-formed SVG
+
+
+def test_table_latex_for_a_bundled_example():
+    r = run("table", "lognormal", "--at", "y=1.5", "mu=0", "sigma=2", "--mode", "reverse",
+            "--format", "latex")
+    assert r.returncode == 0, r.stderr
+    assert r"$v_{10}$ & $v_{9} - \left(0.5 \, \log 2 \, \pi\right)$" in r.stdout
+    assert r"\frac{v_{4}}{v_{3}}" in r.stdout
+
+
+def test_check_an_expression():
+    r = run("check", "x1*x2 + sin(x1)", "--at", "x1=2", "x2=5")
+    assert r.returncode == 0, r.stderr
+    assert "agreement: yes" in r.stdout
+
+
+def test_graph_to_dot_source(tmp_path):
+    out = tmp_path / "z.dot"
+    r = run("graph", "x1*x2 + sin(x1)", "--at", "x1=2", "x2=5", "--mode", "forward",
+            "--wrt", "x1", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    source = out.read_text()
+    assert "v3 -> v5" in source and "tangent" in source
+
+
+@pytest.mark.parametrize("args, message", [
+    (["table", "nosuchthing"], "unknown function 'nosuchthing'"),
+    (["table", "__import__('os').system('true')"], "calling \"__import__('os').system\" is not allowed"),
+    (["table", "x.real + 1", "--at", "x=1"], "attribute syntax is not allowed"),
+    (["table", "lognormal", "--at", "y=1", "mu=0"], "missing value for sigma"),
+    (["table", "x1 + x2", "--at", "x1=1", "x2=2", "x3=3"], "x3 is not a variable"),
+    (["table", "x + 1", "--at", "x=abc"], "'abc' is not a number"),
+    (["table", "x + 1", "--at", "x=1", "--mode", "forward", "--wrt", "q"], "wrt='q' is not an input"),
+    (["graph", "x + 1", "--at", "x=1", "-o", "out.txt"], "cannot tell the format"),
+])
+def test_bad_input_is_one_clear_line_and_a_nonzero_exit(args, message, tmp_path):
+    r = run(*args, cwd=tmp_path)
+    assert r.returncode == 2
+    assert message in r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
