@@ -69,12 +69,12 @@ class Primitive:
 
     def evaluate(self, args, params):
         """Apply to concrete arguments: JAX arrays go to JAX, constants fold, else NumPy."""
-        jax = sys.modules.get("jax")
         folded = False
         for a in args:
-            if type(a) is Const:
+            kind = _KINDS.get(type(a)) or _classify(a)
+            if kind == "const":
                 folded = True
-            elif jax is not None and isinstance(a, jax.Array):
+            elif kind == "jax":
                 return self.jax_impl(*[float(x) if type(x) is Const else x for x in args], **params)
         if not folded:
             return self.impl(*args, **params)
@@ -83,6 +83,20 @@ class Primitive:
             syms = [a.sym if type(a) is Const else S.Num(a) for a in args]
             return Const(out, self.expr(*syms, **params))
         return out
+
+
+# What each argument type means to ``evaluate``, decided once per type: isinstance
+# against jax.Array costs close to a microsecond, too much to pay on every operation.
+_KINDS: dict[type, str] = {Const: "const", float: "plain", int: "plain", np.ndarray: "plain",
+                           np.float64: "plain", np.float32: "plain", bool: "plain"}
+
+
+def _classify(a) -> str:
+    jax = sys.modules.get("jax")
+    kind = "jax" if jax is not None and isinstance(a, jax.Array) else "plain"
+    if jax is not None:  # before JAX is imported no type can be one of its arrays
+        _KINDS[type(a)] = kind
+    return kind
 
 
 Primitive.__call__ = bind  # calling a primitive binds it: records, or evaluates
@@ -453,8 +467,8 @@ matmul = define(
 transpose = define(
     "transpose", lambda x, *, axes: np.transpose(x, axes), jax="jax.numpy.transpose",
     jvp=(lambda t, out, x, *, axes: transpose(t, axes=axes),),
-    vjp=(lambda g, out, x, *, axes: transpose(
-        g, axes=None if axes is None else tuple(int(i) for i in np.argsort(axes))),),
+    vjp=(lambda g, out, x, *, axes: transpose(  # the inverse permutation (axes may be negative)
+        g, axes=None if axes is None else tuple(int(i) for i in np.argsort(np.mod(axes, len(axes))))),),
     partials=(lambda o, x, *, axes: S.ONE,),
     expr=lambda x, *, axes: S.Postfix(x, "^T") if axes is None else S.call("transpose", x, axes=axes),
 )
