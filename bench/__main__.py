@@ -1,0 +1,32 @@
+"""``python -m bench [--quick] [--repeats N] [--no-jax]``: run the cheap-gradient benchmark.
+
+Exits with status 1 if any gradient or JVP disagrees with its reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .cheap_gradient import run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench",
+                                     description="minigrad's cheap-gradient benchmark.")
+    parser.add_argument("--quick", action="store_true",
+                        help="small sizes and few repeats: a smoke test for CI")
+    parser.add_argument("--repeats", type=int, default=None, help="timing rounds (median taken)")
+    parser.add_argument("--no-jax", action="store_true",
+                        help="check against central differences only, not jax.grad")
+    args = parser.parse_args(argv)
+    text, ok = run(quick=args.quick, repeats=args.repeats, use_jax=not args.no_jax)
+    print(text)
+    if not ok:
+        print("\nFAILED: a gradient disagrees with its reference (see the checks above).", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""``python -m bench --quick`` as CI runs it: it must finish, check its gradients, and report.
+
+No timing is asserted: only that the benchmark runs, prints its ratio lines, and that
+its gradient checks pass (and would fail the run if they did not).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_bench(*args: str, code: str | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    cmd = [sys.executable, "-m", "bench", *args] if code is None else [sys.executable, "-c", code, *args]
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_bench_quick_runs_and_reports_ratios():
+    proc = run_bench("--quick")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert out.count("ratio gradient/evaluation:") == 2, out
+    assert out.count("ratio jvp/evaluation:") == 2, out
+    assert "(a) scalar residual chain" in out and "(b) logistic regression" in out, out
+    for line in out.splitlines():
+        if "ratio gradient/evaluation:" in line:
+            assert float(line.split(":")[1]) > 0
+    assert "check gradient . tangent vs central difference: ok" in out
+    assert "check gradient vs hand-derived derivative: ok" in out
+    assert "FAILED" not in out
+
+
+def test_bench_exits_nonzero_when_a_check_fails():
+    # sabotage the finite-difference reference: the run must report it and fail
+    code = (
+        "import runpy, sys\n"
+        "import bench.checks as checks\n"
+        "checks.central_difference = lambda *args, **kwargs: 12345.0\n"
+        "sys.argv[0] = 'bench'\n"
+        "runpy.run_module('bench', run_name='__main__', alter_sys=True)\n"
+    )
+    proc = run_bench("--quick", "--no-jax", code=code)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "FAILED" in proc.stdout
+    assert "disagrees with its reference" in proc.stderr
