@@ -43,7 +43,7 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
                    "fontsize": "12"})
     out_index = graph.outputs.index if graph.owns(graph.outputs) else None
     for v, row in zip(graph.variables, table.rows):
-        cells = table._cells(row, "text")  # var, expression, value, partials[, sweep]
+        cells = table.cells(row)  # var, expression, value, partials[, sweep]
         lines = [f"{cells[0]} = {cells[1]}" if v.prim else f"{cells[0]} = {cells[1]} (input)",
                  f"value {cells[2]}"]
         if mode == "forward":

@@ -100,11 +100,12 @@ class Table:
         self.mode = mode
 
     # -- cells
-    def _columns(self) -> list[str]:
+    def columns(self) -> list[str]:
         extra = {"forward": ["tangent"], "reverse": ["adjoint"]}.get(self.mode, [])
         return ["var", "expression", "value", "partials"] + extra
 
-    def _cells(self, row: Row, fmt: str) -> list[str]:
+    def cells(self, row: Row, fmt: str = "text") -> list[str]:
+        """The rendered cells of ``row`` in ``fmt`` (text, latex or html), in column order."""
         def partial_text(name, d):
             r = S.render(d, fmt)
             if fmt == "latex":
@@ -131,7 +132,7 @@ class Table:
 
     # -- exports
     def __str__(self) -> str:
-        grid = [self._columns()] + [self._cells(r, "text") for r in self.rows]
+        grid = [self.columns()] + [self.cells(r, "text") for r in self.rows]
         widths = [max(len(line[j]) for line in grid) for j in range(len(grid[0]))]
 
         def line(cells):
@@ -144,24 +145,24 @@ class Table:
         return str(self)
 
     def to_markdown(self) -> str:
-        cols = self._columns()
+        cols = self.columns()
         lines = ["| " + " | ".join(cols) + " |", "| " + " | ".join("---" for _ in cols) + " |"]
         for r in self.rows:
-            lines.append("| " + " | ".join(self._cells(r, "text")) + " |")
+            lines.append("| " + " | ".join(self.cells(r, "text")) + " |")
         return "\n".join(lines)
 
     def to_latex(self) -> str:
-        cols = self._columns()
-        body = [" & ".join(self._cells(r, "latex")) + r" \\" for r in self.rows]
+        cols = self.columns()
+        body = [" & ".join(self.cells(r, "latex")) + r" \\" for r in self.rows]
         return "\n".join(
             [r"\begin{tabular}{" + "l" * len(cols) + "}", r"\toprule",
              " & ".join(cols) + r" \\", r"\midrule", *body, r"\bottomrule", r"\end{tabular}"]
         )
 
     def to_html(self) -> str:
-        head = "".join(f"<th>{c}</th>" for c in self._columns())
+        head = "".join(f"<th>{c}</th>" for c in self.columns())
         body = "".join(
-            "<tr>" + "".join(f"<td>{c}</td>" for c in self._cells(r, "html")) + "</tr>"
+            "<tr>" + "".join(f"<td>{c}</td>" for c in self.cells(r, "html")) + "</tr>"
             for r in self.rows
         )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
