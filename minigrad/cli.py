@@ -4,6 +4,7 @@
     minigrad table lognormal --at y=1.5 mu=0 sigma=2 --mode reverse --format latex
     minigrad graph "x1*x2 + sin(x1)" --at x1=2 x2=5 --mode forward --wrt x1 -o z.svg
     minigrad check lognormal --at y=1.5 mu=0 sigma=2
+    minigrad frames lognormal --at y=1.5 mu=0 sigma=2 --mode reverse -o slides/
 
 A function is a bundled example by name, or an expression string (parsed safely,
 never evaluated as Python).  Errors are one clear sentence and a non-zero exit.
@@ -123,6 +124,25 @@ def cmd_graph(args) -> int:
     return 0
 
 
+def cmd_frames(args) -> int:
+    if args.mode not in ("forward", "reverse"):
+        raise UsageError(f"--mode must be 'forward' or 'reverse', not {args.mode!r}")
+    if not args.output:
+        raise UsageError("give the directory to write the frames to: -o DIR")
+    out = Path(args.output)
+    if not out.is_dir() and not out.parent.is_dir():
+        raise UsageError(f"cannot create {out}: its parent directory {out.parent} does not exist")
+    f = resolve_function(args.function)
+    point = parse_point(f, args.function, args.at)
+    frames = trace(f, *point).frames(mode=args.mode, wrt=args.wrt, naming=args.naming,
+                                     theme=args.theme)
+    written = frames.write(out)
+    drawings = [p.name for p in written if p.name.startswith("frame-") and p.suffix != ".pdf"]
+    print(f"wrote {len(frames)} {args.mode}-sweep frames to {out}: {drawings[0]} ... "
+          f"{drawings[-1]}, frames.tex (Beamer), frames.html")
+    return 0
+
+
 def cmd_check(args) -> int:
     f = resolve_function(args.function)
     point = parse_point(f, args.function, args.at)
@@ -174,6 +194,16 @@ def build_parser() -> argparse.ArgumentParser:
     gr.add_argument("-o", "--output", default="graph.svg", help="file to write: .svg, .pdf, .png or .dot")
     gr.add_argument("--theme", choices=["light", "dark"], default="light")
     gr.set_defaults(run=cmd_graph)
+
+    fr = with_function(sub.add_parser("frames", help="one slide per step of a sweep: SVG, Beamer, HTML"))
+    fr.add_argument("--mode", default="reverse", help="the sweep: forward or reverse (default)")
+    fr.add_argument("--wrt", default=None, help="the input seeded in forward mode")
+    fr.add_argument("--naming", choices=["v", "baydin", "w"], default="v")
+    fr.add_argument("-o", "--output", metavar="DIR", default=None,
+                    help="directory for frame-001.svg..., frames.tex and frames.html (created "
+                         "if missing)")
+    fr.add_argument("--theme", choices=["light", "dark"], default="light")
+    fr.set_defaults(run=cmd_frames)
 
     c = with_function(sub.add_parser("check", help="compare minigrad, jax and finite differences"))
     c.set_defaults(run=cmd_check)

@@ -324,6 +324,12 @@ class Graph:
 
         return render(self, path, mode=mode, **options)
 
+    def frames(self, mode: str = "reverse", wrt=None, naming: str = "v", theme: str = "light"):
+        """One frame per step of the forward or reverse sweep, for slides (``.write(dir)``)."""
+        from .explain.frames import frames
+
+        return frames(self, mode=mode, wrt=wrt, naming=naming, theme=theme)
+
     def owns(self, x) -> bool:
         """Whether ``x`` is a variable recorded in this graph (not a constant to it)."""
         return isinstance(x, Variable) and x.trace is self._trace

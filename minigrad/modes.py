@@ -9,7 +9,7 @@ the enclosing trace, which is how higher derivatives arise.
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -42,10 +42,13 @@ def _local_args(v: Variable, trace) -> list:
     return [x.value if isinstance(x, Variable) and x.trace is trace else x for x in v.inputs]
 
 
-def forward_sweep(graph: Graph, seeds: Mapping[int, object]) -> list:
+def forward_sweep(graph: Graph, seeds: Mapping[int, object],
+                  on_contribution: Callable | None = None) -> list:
     """Tangent of every variable (``None`` for zero), given tangents of some variables.
 
     ``seeds`` maps a variable's index to its tangent, usually one per input.
+    ``on_contribution(v, i, c)``, if given, is called after each contribution ``c`` to the
+    tangent of ``v`` from its input ``v.inputs[i]`` (the position tells repeated uses apart).
     """
     trace = graph._trace
     tangents: list = [None] * len(graph.variables)
@@ -68,6 +71,8 @@ def forward_sweep(graph: Graph, seeds: Mapping[int, object]) -> list:
                 args = _local_args(v, trace)
             contribution = rule(t, v.value, *args, **v.params)
             total = contribution if total is None else total + contribution
+            if on_contribution is not None:
+                on_contribution(v, i, contribution)
         if total is not None:
             shape = _shape(v.value)
             if _shape(total) != shape:
@@ -76,11 +81,14 @@ def forward_sweep(graph: Graph, seeds: Mapping[int, object]) -> list:
     return tangents
 
 
-def reverse_sweep(graph: Graph, seeds: Mapping[int, object]) -> list:
+def reverse_sweep(graph: Graph, seeds: Mapping[int, object],
+                  on_contribution: Callable | None = None) -> list:
     """Adjoint of every variable (``None`` for zero), given adjoints of some variables.
 
     ``seeds`` maps a variable's index to its cotangent, usually 1 on the output.
     Variables used more than once receive one contribution per use, summed.
+    ``on_contribution(v, i, c)``, if given, is called after each contribution ``c`` of ``v``
+    to the adjoint of its input ``v.inputs[i]`` (the position tells repeated uses apart).
     """
     trace = graph._trace
     adjoints: list = [None] * len(graph.variables)
@@ -103,4 +111,6 @@ def reverse_sweep(graph: Graph, seeds: Mapping[int, object]) -> list:
                 contribution = unbroadcast(contribution, shape)
             previous = adjoints[x.index]
             adjoints[x.index] = contribution if previous is None else previous + contribution
+            if on_contribution is not None:
+                on_contribution(v, i, contribution)
     return adjoints

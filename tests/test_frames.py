@@ -1,0 +1,301 @@
+"""Sweep frames for slides: the steps, their numbers, and the SVG / Beamer / HTML writers.
+
+The design under test (``minigrad/explain/frames.py``): forward mode has one step per
+non-input variable in recording order; reverse mode has one step per non-input variable
+from the output back, each pushing one contribution per use to its inputs.  The
+log-normal therefore has 7 steps either way.
+"""
+
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+import minigrad.numpy as mnp
+from minigrad.examples import chain_rule, lognormal
+from minigrad.explain import frames as frames_module
+from minigrad.explain.dot import INSTALL_HINT
+from minigrad.explain.frames import Frames, step_lines
+
+Y, MU, SIGMA = 1.5, 0.0, 2.0
+# The closed-form gradient of log N(y | mu, sigma) at (1.5, 0, 2).
+CLOSED_FORM = {
+    "y": -(Y - MU) / SIGMA**2,
+    "mu": (Y - MU) / SIGMA**2,
+    "sigma": (Y - MU) ** 2 / SIGMA**3 - 1 / SIGMA,
+}
+HAVE_DOT = shutil.which("dot") is not None
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return mg.trace(lognormal, Y, MU, SIGMA)
+
+
+@pytest.fixture(scope="module")
+def written(graph, tmp_path_factory):
+    """The reverse frames of the log-normal, written once for the writer tests."""
+    out = tmp_path_factory.mktemp("frames") / "reverse"
+    frames = graph.frames(mode="reverse")
+    frames.write(out)
+    return frames, out
+
+
+# ----------------------------------------------------------------------------- the steps
+
+def test_forward_has_one_step_per_non_input_in_order(graph):
+    frames = graph.frames(mode="forward", wrt="y")
+    assert len(frames) == 7
+    assert [f.active for f in frames] == [f"v{k}" for k in range(4, 11)]
+    assert [f.index for f in frames] == list(range(1, 8))
+    # v5 = v4 / v3: one term per input, with the primitive table's symbolic partials
+    v5 = frames[1]
+    assert [(c.source, c.target, str(c.partial)) for c in v5.contributions] == [
+        ("v4", "v5", "1/v3"), ("v3", "v5", "-v4 v3^-2")]
+    assert v5.edges == [("v4", "v5"), ("v3", "v5")]
+
+
+def test_reverse_has_one_step_per_non_input_from_the_output_back(graph):
+    frames = graph.frames(mode="reverse")
+    assert len(frames) == 7
+    assert [f.active for f in frames] == [f"v{k}" for k in range(10, 3, -1)]
+    # v5 = v4 / v3 pushes its adjoint to both inputs
+    v5 = frames[5]
+    assert [(c.source, c.target) for c in v5.contributions] == [("v5", "v4"), ("v5", "v3")]
+
+
+def test_reverse_last_frame_has_the_full_tables_adjoints_and_the_gradient(graph):
+    frames = graph.frames(mode="reverse")
+    last = frames[-1]
+    table = graph.table(mode="reverse")
+    assert list(last.state) == [row.adjoint for row in table.rows]
+    assert set(last.status) == {"done"}
+    gradient = mg.grad(lognormal, argnums=(0, 1, 2))(Y, MU, SIGMA)
+    for k, name in enumerate(["y", "mu", "sigma"]):
+        assert last.state[k] == pytest.approx(gradient[k], rel=1e-14)
+        assert last.state[k] == pytest.approx(CLOSED_FORM[name], rel=1e-14)
+
+
+@pytest.mark.parametrize("wrt", ["y", "mu", "sigma"])
+def test_forward_last_frame_has_the_tangents_and_the_directional_derivative(graph, wrt):
+    frames = graph.frames(mode="forward", wrt=wrt)
+    table = graph.table(mode="forward", wrt=wrt)
+    assert list(frames[-1].state) == [row.tangent for row in table.rows]
+    assert frames[-1].state[-1] == pytest.approx(CLOSED_FORM[wrt], rel=1e-14)
+
+
+def test_each_contribution_is_partial_times_factor_and_totals_accumulate(graph):
+    for mode, wrt in [("forward", "sigma"), ("reverse", None)]:
+        for frame in graph.frames(mode=mode, wrt=wrt):
+            for c in frame.contributions:
+                if c.value is not None:
+                    assert c.value == pytest.approx(c.partial_value * c.factor, rel=1e-14)
+    # v3 (sigma) is used by v8 and by v5: its adjoint is -0.5 after v8, final after v5
+    reverse = graph.frames(mode="reverse")
+    to_v3 = [(f.active, c.value, c.total) for f in reverse for c in f.contributions
+             if c.target == "v3"]
+    assert to_v3 == [("v8", -0.5, -0.5),
+                     ("v5", pytest.approx(0.28125), pytest.approx(CLOSED_FORM["sigma"]))]
+
+
+def test_values_not_computed_yet_are_blank_and_partial_sums_marked(graph):
+    forward = graph.frames(mode="forward", wrt="sigma")
+    first = forward.rows(forward[0])
+    assert [row[-1] for row in first] == ["0", "0", "1", "0"] + [""] * 6
+    reverse = graph.frames(mode="reverse")
+    after_v8 = reverse[2]
+    assert after_v8.active == "v8"
+    column = [row[-1] for row in reverse.rows(after_v8)]
+    assert column == ["", "", "-0.5 + \u2026", "", "", "", "1", "-1", "1", "1"]
+    assert after_v8.status[2] == "partial"
+    assert reverse.text_table(after_v8).splitlines()[8].startswith("> v8")
+
+
+def test_fan_out_x_times_x_shows_two_contributions_to_x():
+    g = mg.trace(lambda x: x * x, 3.0)
+    (frame,) = g.frames(mode="reverse")
+    assert [(c.target, c.position) for c in frame.contributions] == [("v1", 0), ("v1", 1)]
+    assert [c.value for c in frame.contributions] == [3.0, 3.0]
+    assert [c.total for c in frame.contributions] == [3.0, 6.0]
+    lines = step_lines(frame)
+    assert len(lines) == 2 and "(use 1 of 2)" in lines[0] and "(use 2 of 2)" in lines[1]
+    assert lines[1].endswith("v\u03041 = 6  (use 2 of 2)")
+    (forward,) = g.frames(mode="forward")
+    assert [c.source for c in forward.contributions] == ["v1", "v1"]
+    assert forward.state[1] == 6.0
+
+
+def test_a_variable_off_the_output_path_gets_zero():
+    def f(x):
+        mnp.sin(x)  # recorded, but the output does not use it
+        return x * 2.0
+
+    frames = mg.trace(f, 1.0).frames(mode="reverse")
+    assert [fr.active for fr in frames] == ["v3", "v2"]
+    assert frames[-1].state == (2.0, None, 1.0)
+    assert frames[0].status[0] == "partial"  # v2 = sin v1 has yet to be visited
+
+
+def test_sweep_hook_sees_every_contribution_and_changes_nothing(graph):
+    seen = []
+    plain = mg.reverse_sweep(graph, {9: 1.0})
+    hooked = mg.reverse_sweep(graph, {9: 1.0}, on_contribution=lambda v, i, c: seen.append((v.index, i, c)))
+    assert hooked == plain
+    assert len(seen) == 10  # one per use of a variable: v4..v10 have 10 variable operands
+    assert seen[0] == (9, 0, 1.0)
+    seen.clear()
+    assert mg.forward_sweep(graph, {2: 1.0}, lambda v, i, c: seen.append((v.index, i))) == \
+        mg.forward_sweep(graph, {2: 1.0})
+    assert seen == [(4, 1), (5, 0), (6, 1), (7, 0), (8, 0), (8, 1), (9, 0)]  # v7 = -0.5 * v6
+
+
+def test_bad_arguments_are_clear(graph):
+    with pytest.raises(ValueError, match="mode must be 'forward' or 'reverse', not 'sideways'"):
+        graph.frames(mode="sideways")
+    with pytest.raises(ValueError, match=r"frames\(mode='forward'\) needs wrt="):
+        graph.frames(mode="forward")
+    with pytest.raises(ValueError, match="unknown theme"):
+        graph.frames(theme="neon")
+
+
+# ----------------------------------------------------------------------------- writers
+
+def test_files_written(written):
+    frames, out = written
+    names = sorted(p.name for p in out.iterdir())
+    suffix = "svg" if HAVE_DOT else "dot"
+    for k in range(1, 8):
+        assert f"frame-{k:03d}.{suffix}" in names
+    assert "frame-008.svg" not in names
+    assert {"frames.tex", "frames.html"} <= set(names)
+
+
+@pytest.mark.skipif(not HAVE_DOT, reason="Graphviz's dot is not installed")
+def test_svg_frames_parse_and_highlight_the_active_node_and_edges(written):
+    frames, out = written
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    for frame in frames:
+        root = ET.parse(out / f"frame-{frame.index:03d}.svg").getroot()
+        groups = root.findall(".//svg:g", ns)
+        marked = [g for g in groups if "highlight" in g.get("class", "").split()]
+        nodes = [g.find("svg:title", ns).text for g in marked if "node" in g.get("class")]
+        edges = [g.find("svg:title", ns).text for g in marked if "edge" in g.get("class")]
+        assert nodes == [frame.active]
+        assert sorted(edges) == sorted(f"{a}->{b}" for a, b in frame.edges)
+        text = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
+        assert f"Step {frame.index}/7: adjoint of {frame.active}" in text
+
+
+def test_drawing_layout_is_the_same_in_every_frame(graph):
+    frames = graph.frames(mode="reverse")
+    labels = [re.findall(r"label=\"?([^\"\]]*)", frames.to_dot(f).source) for f in frames]
+    # edges carry their partial and its value in every frame, not only when active
+    assert 'v4 -> v5 [label="1/v3 = 0.5"' in frames.to_dot(frames[0]).source
+    assert len({len(x) for x in labels}) == 1
+
+
+def test_html_is_self_contained_and_navigable(written):
+    frames, out = written
+    page = (out / "frames.html").read_text(encoding="utf-8")
+    assert "http://" not in page and "https://" not in page
+    assert not re.search(r"<(link|img|iframe)\b|\bsrc=|@import|url\(", page)
+
+    class Tags(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags = []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append((tag, dict(attrs)))
+
+    parser = Tags()
+    parser.feed(page)
+    sections = [a for t, a in parser.tags if t == "section"]
+    assert len(sections) == len(frames) == 7
+    assert "hidden" not in sections[0] and all("hidden" in a for a in sections[1:])
+    assert [a["data-active"] for a in sections] == [f.active for f in frames]
+    buttons = {a.get("id") for t, a in parser.tags if t == "button"}
+    assert {"prev", "next"} <= buttons
+    assert "ArrowRight" in page and "ArrowLeft" in page
+    assert sum(1 for t, a in parser.tags if t == "tr" and "active" in a.get("class", "")) == 7
+    if HAVE_DOT:
+        assert page.count("<svg") == 7
+        ids = re.findall(r' id="([^"]*)"', page)
+        assert len(ids) == len(set(ids))
+
+
+def test_beamer_has_one_overlay_per_frame_with_a_booktabs_table(written):
+    frames, out = written
+    tex = (out / "frames.tex").read_text(encoding="utf-8")
+    assert re.findall(r"\\only<(\d+)>", tex) == [str(k) for k in range(1, 8)]
+    assert r"\usepackage{booktabs}" in tex
+    assert tex.count(r"\toprule") == tex.count(r"\bottomrule") == 7
+    assert tex.count(r"\rowcolor{mgactive}") == 7
+    assert r"\bar{v}_{3} \mathrel{+}= \frac{\partial v_{5}}{\partial v_{3}}" in tex
+    assert r"\frac{\partial v_{5}}{\partial v_{3}} = -v_{4} \, v_{3}^{-2}" in tex  # as to_latex
+    assert tex.count("{") == tex.count("}")
+    assert tex.count(r"\begin{") == tex.count(r"\end{")
+
+
+def test_without_dot_the_sources_are_written_with_the_install_hint(graph, tmp_path,
+                                                                   monkeypatch, capsys):
+    monkeypatch.setattr(frames_module.shutil, "which", lambda name: None)
+    written = graph.frames(mode="forward", wrt="mu", theme="dark", naming="baydin").write(tmp_path)
+    assert sorted(p.name for p in written if p.suffix == ".dot") == [
+        f"frame-{k:03d}.dot" for k in range(1, 8)]
+    assert not list(tmp_path.glob("*.svg"))
+    assert capsys.readouterr().out.strip() == INSTALL_HINT
+    page = (tmp_path / "frames.html").read_text(encoding="utf-8")
+    assert "<svg" not in page and "http" not in page
+
+
+# ----------------------------------------------------------------------------- CLI
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "minigrad.cli", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=120)
+
+
+def test_cli_writes_the_frames(tmp_path):
+    out = tmp_path / "slides"
+    r = run("frames", "lognormal", "--at", "y=1.5", "mu=0", "sigma=2", "--mode", "reverse",
+            "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "7 reverse-sweep frames" in r.stdout
+    suffix = "svg" if HAVE_DOT else "dot"
+    assert len(list(out.glob(f"frame-*.{suffix}"))) == 7
+    assert (out / "frames.tex").exists() and (out / "frames.html").exists()
+
+
+def test_cli_forward_frames_of_an_expression(tmp_path):
+    r = run("frames", "x1*x2 + sin(x1)", "--at", "x1=2", "x2=5", "--mode", "forward",
+            "--wrt", "x1", "-o", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert "3 forward-sweep frames" in r.stdout
+    assert (tmp_path / "frames.html").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--mode", "sideways", "-o", "out"], "--mode must be 'forward' or 'reverse', not 'sideways'"),
+    (["--mode", "reverse"], "give the directory to write the frames to: -o DIR"),
+    (["-o", "no/such/dir"], "its parent directory no/such does not exist"),
+    (["--mode", "forward", "-o", "out"], "needs wrt="),
+])
+def test_cli_bad_input_is_one_clear_line(args, message, tmp_path):
+    r = run("frames", "lognormal", *args, cwd=tmp_path)
+    assert r.returncode == 2
+    assert message in r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_chain_rule_frames_match_the_gradient():
+    frames = Frames(mg.trace(chain_rule, 2.0, 5.0), mode="reverse")
+    assert len(frames) == 3
+    np.testing.assert_allclose(frames[-1].state[:2], [5.0 + np.cos(2.0), 2.0], rtol=1e-14)
