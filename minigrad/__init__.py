@@ -7,14 +7,14 @@ transformations below.
 
 from . import numpy
 from .errors import EscapedVariableError, MinigradError, ShapeError, TracedValueError, TransformError
-from .graph import Const, Graph, Variable, trace
+from .graph import Const, Graph, Variable, scope, trace
 from .modes import forward_sweep, reverse_sweep
 from .primitives import TABLE as PRIMITIVES
 from .primitives import Primitive
 from .transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 
 __all__ = [
-    "numpy", "trace", "Graph", "Variable", "Const", "Primitive", "PRIMITIVES",
+    "numpy", "trace", "scope", "Graph", "Variable", "Const", "Primitive", "PRIMITIVES",
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian",
     "forward_sweep", "reverse_sweep",
     "MinigradError", "TracedValueError", "ShapeError", "TransformError", "EscapedVariableError",

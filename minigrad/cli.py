@@ -3,6 +3,7 @@
     minigrad demo
     minigrad table lognormal --at y=1.5 mu=0 sigma=2 --mode reverse --format latex
     minigrad graph "x1*x2 + sin(x1)" --at x1=2 x2=5 --mode forward --wrt x1 -o z.svg
+    minigrad graph lognormal --mode reverse -o ln.mmd     (or ln.tex: TikZ, no Graphviz needed)
     minigrad check lognormal --at y=1.5 mu=0 sigma=2
     minigrad frames lognormal --at y=1.5 mu=0 sigma=2 --mode reverse -o slides/
 
@@ -191,7 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     gr = with_function(sub.add_parser("graph", help="draw the computation graph"))
     with_view(gr)
-    gr.add_argument("-o", "--output", default="graph.svg", help="file to write: .svg, .pdf, .png or .dot")
+    gr.add_argument("-o", "--output", default="graph.svg",
+                    help="file to write: .svg, .pdf, .png, .dot, .mmd (Mermaid) or .tex (TikZ)")
     gr.add_argument("--theme", choices=["light", "dark"], default="light")
     gr.set_defaults(run=cmd_graph)
 

@@ -14,6 +14,7 @@ simply evaluated, on NumPy, on JAX, or folded as a symbolic constant.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from typing import Any, Callable, Sequence
 
@@ -281,6 +282,7 @@ class Graph:
         self.variables: list[Variable] = []
         self.inputs: list[Variable] = []
         self.outputs: Any = None
+        self.scopes: dict[int, str] = {}  # variable index -> scope path ("layer1/attn")
         self._trace: _Trace | None = None
 
     def __len__(self) -> int:
@@ -306,11 +308,12 @@ class Graph:
         self.inputs.append(var)
         return var
 
-    def table(self, mode: str | None = None, wrt=None, naming: str = "v"):
-        """The trace table (primal values and partials; tangents or adjoints by ``mode``)."""
+    def table(self, mode: str | None = None, wrt=None, naming: str = "v", **options):
+        """The trace table (primal values and partials; tangents or adjoints by ``mode``);
+        further keyword options go to ``explain.table.build_table``."""
         from .explain.table import build_table
 
-        return build_table(self, mode, wrt, naming)
+        return build_table(self, mode, wrt, naming, **options)
 
     def to_dot(self, mode: str | None = None, **options):
         """A ``graphviz.Digraph`` of this graph (values; tangents or adjoints by ``mode``)."""
@@ -319,10 +322,38 @@ class Graph:
         return to_dot(self, mode=mode, **options)
 
     def render(self, path, mode: str | None = None, **options):
-        """Draw this graph to ``path`` (svg, pdf, png or dot, from the suffix)."""
+        """Draw this graph to ``path`` (svg, pdf, png, dot, mmd or tex, from the suffix)."""
         from .explain.dot import render
 
         return render(self, path, mode=mode, **options)
+
+    def to_mermaid(self, mode: str | None = None, wrt=None, naming: str = "v", **options) -> str:
+        """A Mermaid ``flowchart LR`` of this graph, for Markdown docs and slides."""
+        from .explain.text_backends import to_mermaid
+
+        return to_mermaid(self, mode=mode, wrt=wrt, naming=naming, **options)
+
+    def to_tikz(self, mode: str | None = None, wrt=None, naming: str = "v", **options) -> str:
+        """A standalone-compilable TikZ picture of this graph (LaTeX math, layered layout)."""
+        from .explain.text_backends import to_tikz
+
+        return to_tikz(self, mode=mode, wrt=wrt, naming=naming, **options)
+
+    def backward_graph(self, seed=None) -> "Graph":
+        """The gradient program: the adjoint computation of reverse mode, as a graph of its own.
+
+        Its inputs stand for this graph's inputs; its outputs are their adjoints (one input:
+        the adjoint itself; several: a tuple).  ``seed`` is the output's cotangent (1).
+        """
+        from .explain.programs import backward_graph
+
+        return backward_graph(self, seed=seed)
+
+    def forward_graph(self, wrt=None) -> "Graph":
+        """The tangent program: forward mode's computation, seeded along ``wrt``, as a graph."""
+        from .explain.programs import forward_graph
+
+        return forward_graph(self, wrt=wrt)
 
     def frames(self, mode: str = "reverse", wrt=None, naming: str = "v", theme: str = "light"):
         """One frame per step of the forward or reverse sweep, for slides (``.write(dir)``)."""
@@ -333,6 +364,42 @@ class Graph:
     def owns(self, x) -> bool:
         """Whether ``x`` is a variable recorded in this graph (not a constant to it)."""
         return isinstance(x, Variable) and x.trace is self._trace
+
+
+class scope(contextlib.ContextDecorator):
+    """Tag the variables recorded inside ``with mg.scope("layer1"):`` with that name.
+
+    Each graph open when the scope is entered remembers, in ``graph.scopes`` (variable
+    index -> scope path), which of its variables were recorded inside; nested scopes give
+    paths such as ``"layer1/attention"`` (the innermost scope wins).  The graph writers
+    draw each scope as a cluster.  Also usable as a decorator, ``@mg.scope("layer")``.
+    Tags are written when the scope closes, so recording costs nothing extra; a trace
+    opened and closed inside the scope (``with mg.scope("a"): mg.trace(f, x)``) is not
+    tagged: put the scope inside the traced function.
+    """
+
+    def __init__(self, name: str):
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"scope: the name must be a non-empty string, got {name!r}")
+        self.name = name
+        self._entered: list = []  # one (path, [(graph, start), ...]) per active entry
+
+    def __enter__(self) -> "scope":
+        _SCOPES.append(self.name)
+        starts = [(g, len(g.variables)) for g in _OPEN]
+        self._entered.append(("/".join(_SCOPES), starts))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        path, starts = self._entered.pop()
+        _SCOPES.pop()
+        for g, start in starts:
+            tags = g.scopes
+            for i in range(start, len(g.variables)):
+                tags.setdefault(i, path)  # inner scopes closed first and keep their path
+
+
+_SCOPES: list[str] = []  # the names of the open scopes, outermost first
 
 
 def record(f: Callable, args: Sequence, argnums: Sequence[int], names: Sequence[str]):

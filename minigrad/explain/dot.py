@@ -3,37 +3,123 @@
 Nodes show the variable, its expression and value (and its tangent or adjoint in
 forward or reverse mode); each edge carries the local partial from the primitive
 table.  Node ids are the variables' names, so the output is deterministic and golden
-files and slides do not reshuffle.
+files and slides do not reshuffle.  Array values print as their dtype and shape
+(``f64[4,3]``), so large graphs stay readable; variables recorded inside
+``mg.scope(name)`` are drawn as one cluster per scope.  ``render`` also writes the
+binary-free text backends (Mermaid ``.mmd``, TikZ ``.tex``) of ``text_backends``.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import graphviz
+import numpy as np
 
 from .. import symbolic as S
-from ..graph import Graph
-from .table import build_table
+from ..graph import Graph, concrete
+from ..pytree import flatten
+from .table import build_table, format_value
 
 THEMES = {
     "light": {"bg": "white", "fg": "#1f2328", "input": "#dbeafe", "node": "#f6f8fa",
               "output": "#dcfce7", "edge": "#57606a", "highlight": "#d9480f",
-              "highlight_fill": "#ffe8cc"},
+              "highlight_fill": "#ffe8cc", "primal": "#fff8db", "adjoint": "#ffe3e3",
+              "tangent": "#efe5ff", "cluster": "#8c959f"},
     "dark": {"bg": "#0d1117", "fg": "#e6edf3", "input": "#1e3a5f", "node": "#161b22",
              "output": "#14532d", "edge": "#8b949e", "highlight": "#ff922b",
-             "highlight_fill": "#4a2a0a"},
+             "highlight_fill": "#4a2a0a", "primal": "#3b3212", "adjoint": "#4c1d24",
+             "tangent": "#2e1f4f", "cluster": "#6e7681"},
 }
+# The kinds of variable in a program graph (``Graph.backward_graph``/``forward_graph``).
+ROLE_LABELS = {"primal": "primal replay", "adjoint": "adjoint computation",
+               "tangent": "tangent computation"}
+_DTYPE_SHORT = {"float64": "f64", "float32": "f32", "float16": "f16", "bfloat16": "bf16",
+                "int64": "i64", "int32": "i32", "int16": "i16", "int8": "i8",
+                "complex128": "c128", "complex64": "c64", "bool": "bool"}
 INSTALL_HINT = ("Graphviz's `dot` program was not found, so only the .dot source was written; "
                 "install it (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz) "
                 "to render SVG, PDF or PNG.")
 
 
+def compact_value(x) -> str:
+    """A scalar as a short number; an array as its dtype and shape only (``f64[4,3]``)."""
+    x = concrete(x)
+    if np.ndim(x) == 0:
+        return format_value(x)
+    dtype = getattr(x, "dtype", None)
+    name = str(np.dtype(dtype) if dtype is not None else np.result_type(x))
+    return f"{_DTYPE_SHORT.get(name, name)}[{','.join(str(n) for n in np.shape(x))}]"
+
+
+def value_text(x, values: str = "compact") -> str:
+    """A value as the writers print it: ``compact`` (arrays as shapes) or ``summary``."""
+    if values == "compact":
+        return compact_value(x)
+    if values == "summary":
+        return format_value(x)
+    raise ValueError(f"values must be 'compact' or 'summary', not {values!r}")
+
+
+def output_indices(graph: Graph) -> set[int]:
+    """Indices of the graph's own variables among its outputs (any pytree of them)."""
+    leaves, _ = flatten(graph.outputs)
+    return {o.index for o in leaves if graph.owns(o)}
+
+
+def node_kind(graph: Graph, v, outputs: set[int]) -> str:
+    """``input``, ``output`` or ``node``; in a program graph ``primal``, ``adjoint`` or
+    ``tangent`` (whose outputs are marked by a border, not a fill)."""
+    if v.prim is None:
+        return "input"
+    role = getattr(graph, "roles", {}).get(v.index)
+    if role is not None:
+        return role
+    return "output" if v.index in outputs else "node"
+
+
+def scope_tree(graph: Graph, names: list[str]) -> tuple[list[str], dict[str, list[str]], dict[str, list[str]]]:
+    """The scopes of ``graph`` as a tree: top-level paths, children per path, and the
+    variable names directly in each path; all in order of first appearance."""
+    members: dict[str, list[str]] = {}
+    children: dict[str, list[str]] = {}
+    top: list[str] = []
+    for v in graph.variables:
+        path = graph.scopes.get(v.index)
+        if path is None:
+            continue
+        parts = path.split("/")
+        for depth in range(1, len(parts) + 1):
+            p = "/".join(parts[:depth])
+            if p in members:
+                continue
+            members[p] = []
+            children[p] = []
+            parent = "/".join(parts[:depth - 1])
+            (children[parent] if depth > 1 else top).append(p)
+        members[path].append(names[v.index])
+    return top, children, members
+
+
+def slug(text: str) -> str:
+    """An identifier made of ``text``'s letters and digits (``layer 1/fc`` -> ``layer_1_fc``)."""
+    return re.sub(r"\W+", "_", text).strip("_") or "s"
+
+
 def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
            theme: str = "light", rankdir: str = "LR", *, highlight=(), highlight_edges=(),
-           edge_labels=None, sweep=None, caption: str | None = None) -> graphviz.Digraph:
+           edge_labels=None, sweep=None, caption: str | None = None,
+           cluster: bool | None = None, values: str = "compact") -> graphviz.Digraph:
     """A ``graphviz.Digraph`` of ``graph`` with values, and tangents or adjoints by ``mode``.
+
+    ``values="compact"`` prints arrays as their dtype and shape (``f64[4,3]``),
+    ``"summary"`` as the table does (shape, mean and range).  ``cluster`` draws the
+    variables of each ``mg.scope`` as a Graphviz cluster (nested scopes nested); the
+    default does so when the graph has scopes.  In a program graph (``backward_graph``,
+    ``forward_graph``) the fill tells the primal replay from the adjoint or tangent
+    computation, and its outputs have a double border.
 
     The keyword options draw one step of a sweep (``minigrad.explain.frames``):
     ``highlight`` names the variables to emphasize, ``highlight_edges`` the edges
@@ -59,41 +145,101 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
         edge_attr={"color": colors["edge"], "fontcolor": colors["fg"], "fontname": "Helvetica",
                    "fontsize": "12"})
     strong = {"color": colors["highlight"], "penwidth": "3", "class": "highlight"}
-    out_index = graph.outputs.index if graph.owns(graph.outputs) else None
+    outputs = output_indices(graph)
+    notes = getattr(graph, "notes", {})  # a program graph says which adjoint is which
+    nodes, edges = [], []  # per variable: its node, and the edges into it
     for v, row in zip(graph.variables, table.rows):
         cells = table.cells(row)  # var, expression, value, partials[, sweep]
         lines = [f"{cells[0]} = {cells[1]}" if v.prim else f"{cells[0]} = {cells[1]} (input)",
-                 f"value {cells[2]}"]
+                 f"value {value_text(v.value, values)}"]
         if mode in ("forward", "reverse"):
-            shown = cells[4] if sweep is None else sweep[v.index]
+            if sweep is not None:
+                shown = sweep[v.index]
+            else:
+                done = row.tangent if mode == "forward" else row.adjoint
+                shown = "0" if done is None else value_text(done, values)
             lines.append(f"{'tangent' if mode == 'forward' else 'adjoint'} {shown}".rstrip())
-        fill = colors["input"] if v.prim is None else (
-            colors["output"] if v.index == out_index else colors["node"])
+        if v.index in notes:
+            lines.append(notes[v.index])
+        kind = node_kind(graph, v, outputs)
+        attrs = {"fillcolor": colors[kind]}
+        if kind != "output" and v.index in outputs:
+            attrs["peripheries"] = "2"
         if row.var in highlight:
-            dot.node(row.var, "\n".join(lines), fillcolor=colors["highlight_fill"], **strong)
-        else:
-            dot.node(row.var, "\n".join(lines), fillcolor=fill)
+            attrs = {"fillcolor": colors["highlight_fill"], **strong}
+        nodes.append((row.var, "\n".join(lines), attrs))
+        into = []
         for name, partial in row.partials:
             edge = (name, row.var)
             label = edge_labels.get(edge, S.render(partial, "text"))
             if edge in highlight_edges:
-                dot.edge(name, row.var, label=label, fontcolor=colors["highlight"], **strong)
+                into.append((name, row.var, {"label": label, "fontcolor": colors["highlight"], **strong}))
             else:
-                dot.edge(name, row.var, label=label)
+                into.append((name, row.var, {"label": label}))
+        edges.append(into)
+    if cluster is None:
+        cluster = bool(graph.scopes)
+    if not cluster:
+        for (name, label, attrs), into in zip(nodes, edges):
+            dot.node(name, label, **attrs)
+            for tail, head, attrs in into:
+                dot.edge(tail, head, **attrs)
+        return dot
+    # Clusters: nodes in their (nested) scope's subgraph; edges at the top level, since an
+    # edge written inside a cluster would pull its endpoints into that cluster.
+    names = [n for n, _, _ in nodes]
+    by_name = {n: (label, attrs) for n, label, attrs in nodes}
+    top, children, members = scope_tree(graph, names)
+    scoped = {n for ms in members.values() for n in ms}
+    for name, label, attrs in nodes:
+        if name not in scoped:
+            dot.node(name, label, **attrs)
+    used: set[str] = set()
+
+    def emit(parent, path):
+        ident = "cluster_" + slug(path)
+        while ident in used:
+            ident += "_"
+        used.add(ident)
+        with parent.subgraph(name=ident) as sub:
+            leaf = path.rsplit("/", 1)[-1]
+            title = ROLE_LABELS.get(leaf, leaf) if "/" not in path else leaf
+            sub.attr(label=title, style="rounded,dashed", color=colors["cluster"],
+                     fontcolor=colors["fg"], fontname="Helvetica", fontsize="14",
+                     labeljust="l")
+            for name in members[path]:
+                label, attrs = by_name[name]
+                sub.node(name, label, **attrs)
+            for child in children[path]:
+                emit(sub, child)
+
+    for path in top:
+        emit(dot, path)
+    for into in edges:
+        for tail, head, attrs in into:
+            dot.edge(tail, head, **attrs)
     return dot
 
 
 def render(graph: Graph, path: str | Path, mode: str | None = None, **options) -> Path:
-    """Write the graph to ``path``; the suffix picks the format (svg, pdf, png or dot).
+    """Write the graph to ``path``; the suffix picks the format and the writer.
 
-    Without Graphviz's ``dot`` program, writes the ``.dot`` source beside ``path`` and
-    says in one sentence how to install Graphviz.
+    ``.svg``, ``.pdf``, ``.png`` (Graphviz) and ``.dot``/``.gv`` (its source) come from
+    ``to_dot``; ``.mmd`` (Mermaid) and ``.tex`` (standalone TikZ) from the text backends,
+    which need no program at all.  Without Graphviz's ``dot`` program, an image request
+    writes the ``.dot`` source beside ``path`` and says in one sentence how to install it.
     """
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower()
-    if fmt not in ("svg", "pdf", "png", "dot", "gv"):
+    if fmt not in ("svg", "pdf", "png", "dot", "gv", "mmd", "tex"):
         raise ValueError(f"render: cannot tell the format from {path.name!r}; end the file name "
-                         f"in .svg, .pdf, .png or .dot")
+                         f"in .svg, .pdf, .png, .dot, .mmd (Mermaid) or .tex (TikZ)")
+    if fmt in ("mmd", "tex"):
+        from .text_backends import to_mermaid, to_tikz
+
+        writer = to_mermaid if fmt == "mmd" else to_tikz
+        path.write_text(writer(graph, mode=mode, **options))
+        return path
     dot = to_dot(graph, mode=mode, **options)
     if fmt in ("dot", "gv"):
         path.write_text(dot.source)
