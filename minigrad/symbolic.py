@@ -9,6 +9,7 @@ plain text, LaTeX or HTML; the trace table and the graph writers only call ``ren
 
 from __future__ import annotations
 
+import html
 import math
 import re
 from numbers import Number
@@ -160,6 +161,33 @@ class Postfix(Sym):
         return (self.arg, self.suffix)
 
 
+class Approx(Sym):
+    """A folded constant shown with its number: ``0.5 log 2 pi ≈ 0.918939``."""
+
+    __slots__ = ("arg", "value")
+    prec = SUM
+
+    def __init__(self, arg: Sym, value: Sym):
+        self.arg, self.value = arg, value
+
+    def _key(self):
+        return (self.arg, self.value)
+
+
+class Accent(Sym):
+    """The tangent (``kind="dot"``: v̇5) or adjoint (``kind="bar"``: v̄5) of a named variable."""
+
+    __slots__ = ("name", "kind")
+
+    def __init__(self, name: str, kind: str = "bar"):
+        if kind not in ("dot", "bar"):
+            raise ValueError(f"accent kind must be 'dot' or 'bar', not {kind!r}")
+        self.name, self.kind = name, kind
+
+    def _key(self):
+        return (self.name, self.kind)
+
+
 class Group(Sym):
     """Forced parentheses, as the textbook writes ``(v5)^2`` and ``v9 - (0.5 log 2 pi)``."""
 
@@ -195,6 +223,8 @@ def add(a: Sym, b: Sym) -> Sym:
         return a
     if isinstance(a, Num) and isinstance(b, Num):
         return Num(a.value + b.value)
+    if a == b:  # d(x x)/dx: the partials of two uses of one variable, v1 + v1, read 2 v1
+        return mul(Num(2), a)
     if isinstance(b, Neg):
         return sub(a, b.arg)
     return BinOp("+", a, b)
@@ -270,16 +300,29 @@ def call(fn: str, *args, **options) -> Sym:
 # ----------------------------------------------------------------------------- rendering
 
 def _format_number(value) -> str:
+    """Integers bare; short decimals as written (``0.5``); long ones to 6 significant digits."""
     v = float(value)
     if math.isfinite(v) and v == int(v) and abs(v) < 1e15:
         return str(int(v))
-    return repr(v)
+    text = repr(v)
+    return text if len(text) <= 10 else f"{v:.6g}"
 
 
 def _split_name(name: str):
-    """``x12`` -> (``x``, ``12``): trailing digits become a subscript in LaTeX/HTML."""
-    m = re.fullmatch(r"([A-Za-z]+)_?(\d+)", name)
+    """``x12`` -> (``x``, ``12``), ``v-2`` -> (``v``, ``-2``): the index becomes a subscript
+    in LaTeX/HTML (the Baydin naming numbers the inputs v-2, v-1, v0)."""
+    m = re.fullmatch(r"([A-Za-z]+)_?(-?\d+)", name)
     return (m.group(1), m.group(2)) if m else (name, "")
+
+
+_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "_": r"\_", "&": r"\&", "%": r"\%", "$": r"\$",
+                  "#": r"\#", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+                  "^": r"\textasciicircum{}"}
+
+
+def latex_escape(text: str) -> str:
+    """``text`` safe in LaTeX text mode (``log_sigma`` -> ``log\\_sigma``)."""
+    return "".join(_LATEX_SPECIAL.get(c, c) for c in text)
 
 
 class _Style:
@@ -312,7 +355,12 @@ class _Style:
     def text(self, s: str) -> str:
         return s
 
+    def accent(self, base: str, kind: str, sub_: str) -> str:
+        mark = "\u0307" if kind == "dot" else "\u0304"  # combining dot above / macron
+        return f"{base}{mark}{sub_}"
+
     op_minus = "-"
+    approx = "\u2248"
     braces_exponent = False  # text writes ``v1^(v2 - 1)``; LaTeX and HTML group by markup
 
 
@@ -321,7 +369,12 @@ class _Latex(_Style):
 
     def name(self, n):
         base, sub_ = _split_name(n)
-        base = f"\\{base}" if base in _GREEK else base
+        if base in _GREEK:
+            base = f"\\{base}"
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]+", base):
+            base = f"\\mathit{{{latex_escape(base)}}}"  # log_sigma, beta_hat: one word
+        else:  # [v1 > v2], params['b0']: as written, with LaTeX's special characters escaped
+            base = "".join(_LATEX_SPECIAL.get(c, c) if c in "_&%$#" else c for c in base)
         return f"{base}_{{{sub_}}}" if sub_ else base
 
     def product(self, a, b):
@@ -345,6 +398,12 @@ class _Latex(_Style):
     def text(self, s):
         return f"\\mathrm{{{s}}}"
 
+    def accent(self, base, kind, sub_):
+        core = f"\\{kind}{{{base}}}"
+        return f"{core}_{{{sub_}}}" if sub_ else core
+
+    approx = "\\approx"
+
 
 class _Html(_Style):
     braces_exponent = True
@@ -352,7 +411,7 @@ class _Html(_Style):
 
     def name(self, n):
         base, sub_ = _split_name(n)
-        base = self._ENTITIES.get(base, base)
+        base = self._ENTITIES.get(base) or html.escape(base, quote=False)
         return f"{base}<sub>{sub_}</sub>" if sub_ else base
 
     def number(self, text):
@@ -364,7 +423,12 @@ class _Html(_Style):
     def power(self, a, b):
         return f"{a}<sup>{b}</sup>"
 
+    def accent(self, base, kind, sub_):
+        core = base + ("&#775;" if kind == "dot" else "&#772;")
+        return f"{core}<sub>{sub_}</sub>" if sub_ else core
+
     op_minus = "&minus;"
+    approx = "&asymp;"
 
 
 _STYLES = {"text": _Style(), "latex": _Latex(), "html": _Html()}
@@ -390,6 +454,11 @@ def _render(e: Sym, st: _Style) -> str:
         return st.name(e.name)
     if isinstance(e, Group):
         return st.paren(_render(e.arg, st))
+    if isinstance(e, Approx):
+        return f"{_render(e.arg, st)} {st.approx} {_render(e.value, st)}"
+    if isinstance(e, Accent):
+        base, sub_ = _split_name(e.name)
+        return st.accent(st.name(base), e.kind, sub_)
     if isinstance(e, Neg):
         return st.op_minus + child(e.arg, PRODUCT)
     if isinstance(e, Postfix):

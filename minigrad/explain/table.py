@@ -3,55 +3,158 @@
 Each row gives the variable, its expression over earlier variables (rendered from the
 primitive table's own ``expr`` template), its value, its symbolic partials (from the
 primitive's ``partials`` templates) and, in forward or reverse mode, its tangent or
-adjoint from the corresponding sweep.  Exports: plain text, Markdown, LaTeX, HTML.
+adjoint from the corresponding sweep.  Exports: plain text, Markdown, LaTeX, HTML, and
+Jupyter's rich display.
+
+Options:
+
+* ``naming``: ``"v"`` (v1..vn, inputs first), ``"baydin"`` (inputs v-2, v-1, v0, then
+  v1..; typeset ``v_{-2}`` and ``v<sub>-2</sub>``) or ``"w"``.
+* ``constants``: how folded constants print in expressions: ``"symbolic"``
+  (``0.5 log 2 pi``), ``"numeric"`` (``0.918939``) or ``"both"``
+  (``(0.5 log 2 pi ≈ 0.918939)``).
+* ``steps=True`` (forward or reverse mode): below the table, every contribution of the
+  sweep as a ``+=`` line, in the order the sweep made it, with its numbers; a variable
+  used twice receives two lines (``x * x``: ``v̄1 += v1 v̄2``, twice).  The numbers come
+  from ``minigrad.modes``' sweeps through their ``on_contribution`` hook.
 """
 
 from __future__ import annotations
 
+import html
+import re
+from collections.abc import Mapping
+from numbers import Number
 from dataclasses import dataclass
+
 import numpy as np
 
 from .. import symbolic as S
 from ..graph import Const, Graph, Variable, concrete
-from ..modes import forward_sweep, reverse_sweep
+from ..modes import _local_args, forward_sweep, reverse_sweep
 
 NAMING = {
     "v": lambda i, n_in: f"v{i + 1}",  # v1..vn, inputs first
     "baydin": lambda i, n_in: f"v{i - n_in + 1}",  # inputs v_{1-n}..v0, then v1..
     "w": lambda i, n_in: f"w{i + 1}",
 }
+CONSTANTS = ("symbolic", "numeric", "both")
+MODES = (None, "forward", "reverse")
+
+
+# ----------------------------------------------------------------------------- numbers
+
+def _summary(x):
+    """A scalar's Python number, or an array's (shape, mean, min, max) (None when not numeric)."""
+    a = np.asarray(x)
+    if a.size == 0 or a.dtype.kind not in "biufc":
+        return a.shape, None
+    if a.dtype.kind == "b":
+        a = a.astype(int)
+    return a.shape, (a.mean(), a.min(), a.max())
 
 
 def format_value(x) -> str:
     """A short, readable number; arrays as their shape and a summary, never a dump."""
     x = concrete(x)
     if np.ndim(x) == 0:
+        if isinstance(x, (str, bytes)) or np.asarray(x).dtype.kind not in "biufc":
+            return str(x)[:40]
         v = float(np.real(x)) if np.isrealobj(x) else complex(x)
         return f"{v:.6g}"
-    a = np.asarray(x)
-    if a.size == 0:
-        return f"array{a.shape}"
-    return f"array{a.shape} mean={a.mean():.4g} range=[{a.min():.4g}, {a.max():.4g}]"
+    shape, stats = _summary(x)
+    if stats is None:
+        return f"array{shape}" if np.size(x) == 0 else f"array{shape} dtype={np.asarray(x).dtype}"
+    mean, lo, hi = stats
+    return f"array{shape} mean={mean:.4g} range=[{lo:.4g}, {hi:.4g}]"
 
+
+def _latex_number(text: str) -> str:
+    """A number as format_value writes it, in LaTeX math (``1e-08`` is 1 · 10^{-8})."""
+    if text.lstrip("-") == "nan":
+        return r"\mathrm{NaN}"
+    if text.lstrip("-") == "inf":
+        return text.replace("inf", r"\infty")
+    m = re.fullmatch(r"(-?[\d.]+)e([+-]\d+)", text)
+    if m:
+        return f"{m.group(1)} \\cdot 10^{{{int(m.group(2))}}}"
+    if text.startswith("(") and text.endswith("j)"):  # a complex number
+        return text[1:-2].replace("j", "") + "i" if "j" in text[1:-2] else text[1:-2] + "i"
+    return text
+
+
+def _html_number(text: str) -> str:
+    return html.escape(text).replace("-", "&minus;")
+
+
+def value_cell(x, fmt: str = "text", math: bool = False) -> str:
+    """The value column's cell: ``-0.375``; LaTeX ``$-0.375$`` (bare with ``math=True``,
+    inside a math environment); HTML with a real minus sign.  Arrays: shape and summary."""
+    x = concrete(x)
+    if fmt == "text":
+        return format_value(x)
+    scalar = np.ndim(x) == 0
+    if fmt == "html":
+        return _html_number(format_value(x))
+    if fmt != "latex":
+        raise ValueError(f"unknown format {fmt!r}; use text, latex or html")
+    if scalar:
+        text = format_value(x)
+        if np.asarray(x).dtype.kind not in "biufc":
+            body = f"\\text{{{S.latex_escape(text)}}}"
+        else:
+            body = _latex_number(text)
+        return body if math else f"${body}$"
+    shape, stats = _summary(x)
+    shape_text = "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+    if stats is None:
+        kind = "" if np.size(x) == 0 else f" {np.asarray(x).dtype}"
+        return (f"\\text{{array{kind} }}{shape_text}" if math
+                else f"array{S.latex_escape(kind)} ${shape_text}$")
+    mean, lo, hi = (_latex_number(f"{s:.4g}") for s in stats)
+    if math:
+        return (f"\\text{{array }}{shape_text}\\text{{, mean }}{mean}"
+                f"\\text{{, range }}[{lo}, {hi}]")
+    return f"array ${shape_text}$, mean ${mean}$, range $[{lo}, {hi}]$"
+
+
+def _short(v: float) -> float:
+    return float(f"{v:.6g}")
+
+
+# ----------------------------------------------------------------------------- symbols
 
 class Symbols:
     """How a graph's variables and constants appear in expressions, in one naming style."""
 
-    def __init__(self, graph: Graph, naming: str = "v"):
+    def __init__(self, graph: Graph, naming: str = "v", constants: str = "symbolic"):
         try:
             name_of = NAMING[naming]
         except KeyError:
             raise ValueError(f"unknown naming {naming!r}; use one of {sorted(NAMING)}") from None
+        if constants not in CONSTANTS:
+            raise ValueError(f"unknown constants={constants!r}; use one of {list(CONSTANTS)}")
         self.graph = graph
+        self.constants = constants
         n_in = len(graph.inputs)
         self.names = [name_of(i, n_in) for i in range(len(graph.variables))]
+
+    def constant(self, c: Const) -> S.Sym:
+        """A folded constant: its expression (``0.5 log 2 pi``), its number, or both."""
+        sym = c.sym
+        if isinstance(sym, S.Num) or self.constants == "symbolic":
+            return S.grouped(sym)
+        number = S.Num(_short(float(c)))
+        if self.constants == "numeric":
+            return number
+        return S.Group(S.Approx(sym, number))
 
     def of(self, x) -> S.Sym:
         """The symbol for an operand: a variable's name, or a constant as printed."""
         if self.graph.owns(x):
             return S.Name(self.names[x.index])
         if isinstance(x, Const):
-            return S.grouped(x.sym)
+            return self.constant(x)
         if isinstance(x, (int, float, np.generic)) and np.ndim(x) == 0 and not isinstance(x, Variable):
             return S.Num(x.item() if isinstance(x, np.generic) else x)
         return S.Name(f"c{list(np.shape(concrete(x)))}" if np.ndim(concrete(x)) else format_value(x))
@@ -61,24 +164,32 @@ class Symbols:
             return S.Name(v.name or self.names[v.index])
         return v.prim.expr(*[self.of(x) for x in v.inputs], **v.params)
 
+    def partial(self, v: Variable, i: int) -> S.Sym | None:
+        """d v / d v.inputs[i] from the primitive's template (None when it has none)."""
+        templates = v.prim.partials
+        template = templates[i] if templates and i < len(templates) else None
+        if template is None:
+            return None
+        args = [self.of(x) for x in v.inputs]
+        return template(S.Name(self.names[v.index]), *args, **v.params)
+
     def partials(self, v: Variable) -> list[tuple[str, S.Sym]]:
         """(input name, d v / d input) for each input that is a variable, summed over repeats."""
         if v.prim is None:
             return []
-        args = [self.of(x) for x in v.inputs]
-        out = S.Name(self.names[v.index])
         found: dict[str, S.Sym] = {}
         for i, x in enumerate(v.inputs):
             if not self.graph.owns(x):
                 continue
-            template = v.prim.partials[i] if v.prim.partials else None
-            if template is None:
+            d = self.partial(v, i)
+            if d is None:
                 continue
-            d = template(out, *args, **v.params)
             key = self.names[x.index]
             found[key] = found[key] + d if key in found else d
         return list(found.items())
 
+
+# ----------------------------------------------------------------------------- rows, steps
 
 @dataclass
 class Row:
@@ -92,20 +203,160 @@ class Row:
     adjoint: object = None
 
 
-class Table:
-    """A trace table; ``str(table)`` is aligned text; ``to_markdown/latex/html`` export it."""
+@dataclass
+class Step:
+    """One line of a sweep: a seed (``v̄10 = 1``) or one contribution
+    ``target += partial * factor`` (reverse: ``x̄ += dv/dx v̄``; forward: ``v̇ += dv/dx ẋ``).
 
-    def __init__(self, rows: list[Row], mode: str | None):
+    ``active`` is the variable whose adjoint is pushed (reverse) or whose tangent is formed
+    (forward); ``other`` the input at ``position``.  ``use``/``uses`` tell repeated uses apart.
+    """
+
+    mode: str
+    target: str
+    active: str | None = None
+    other: str | None = None
+    position: int | None = None
+    partial: S.Sym | None = None
+    partial_value: object = None  # None where not a scalar
+    factor: object = None  # reverse: the active adjoint; forward: the input's tangent
+    value: object = None  # the contribution, as the sweep computed it (a seed: the seed)
+    total: object = None  # the target's running tangent or adjoint after this line
+    use: int = 1
+    uses: int = 1
+
+    @property
+    def is_seed(self) -> bool:
+        return self.position is None
+
+    def symbolic(self, fmt: str = "text") -> S.Sym:
+        """The right-hand side as symbols: ``v1 v̄2``, ``(1/v3) v̄8`` (seed: its value)."""
+        kind = "bar" if self.mode == "reverse" else "dot"
+        if self.is_seed:
+            return S.Num(_short(float(concrete(self.value)))) if np.ndim(self.value) == 0 \
+                else S.Name("seed")
+        carried = S.Accent(self.active if self.mode == "reverse" else self.other, kind)
+        if self.partial is None:
+            return S.Name("?") * carried
+        partial = self.partial
+        if fmt != "latex" and isinstance(partial, S.BinOp) and partial.op == "/":
+            partial = S.Group(partial)  # 1/v3 v̄8 would read as 1/(v3 v̄8)
+        return S.mul(partial, carried)
+
+    def render(self, fmt: str = "text") -> str:
+        """``v̄1 += v1 v̄2 = 3 × 1 = 3  ⇒  v̄1 = 6`` in text, LaTeX math, or HTML."""
+        kind = "bar" if self.mode == "reverse" else "dot"
+        target = S.render(S.Accent(self.target, kind), fmt)
+
+        def num(x, group=False):
+            text = format_value(0.0 if x is None else x)
+            if fmt == "latex":
+                out = value_cell(0.0 if x is None else x, "latex", math=True)
+            elif fmt == "html":
+                out = _html_number(text)
+            else:
+                out = text
+            if group and text.startswith("-"):
+                out = f"\\left({out}\\right)" if fmt == "latex" else f"({out})"
+            return out
+
+        if self.is_seed:
+            note = {"latex": r"\quad\text{(seed)}", "html": " (seed)"}.get(fmt, "  (seed)")
+            return f"{target} = {num(self.value)}{note}"
+        times = {"text": " × ", "latex": r" \times ", "html": " &times; "}[fmt]
+        plus_eq = {"text": " += ", "latex": r" \mathrel{+}= ", "html": " += "}[fmt]
+        arrow = {"text": "  ⇒  ", "latex": r" \quad\Rightarrow\quad ", "html": " &rArr; "}[fmt]
+        parts = [S.render(self.symbolic(fmt), fmt)]
+        scalar = self.partial_value is not None and np.ndim(self.factor) == 0
+        if scalar:
+            parts.append(f"{num(self.partial_value, True)}{times}{num(self.factor, True)}")
+        parts.append(num(self.value))
+        parts = [p for k, p in enumerate(parts) if k == 0 or p != parts[k - 1]]
+        line = target + plus_eq + " = ".join(parts) + arrow + f"{target} = {num(self.total)}"
+        if self.uses > 1:
+            note = f"use {self.use} of {self.uses}"
+            line += f"\\quad\\text{{({note})}}" if fmt == "latex" else f"  ({note})"
+        return line
+
+
+def _partial_value(v: Variable, i: int, rule, graph: Graph):
+    """d v / d v.inputs[i] as a number, for scalars: the sweep's rule on a unit seed."""
+    if np.ndim(concrete(v.value)) or np.ndim(concrete(v.inputs[i])):
+        return None
+    try:
+        value = concrete(rule(1.0, v.value, *_local_args(v, graph._trace), **v.params))
+    except Exception:  # a rule that needs more than a unit seed: leave the number out
+        return None
+    return value if np.ndim(value) == 0 else None
+
+
+def _sweep_steps(graph: Graph, mode: str, seeds: dict, syms: Symbols):
+    """Run the sweep once, recording every contribution through ``on_contribution``."""
+    names = syms.names
+    events: list = []
+
+    def record(v, i, contribution):
+        events.append((v, i, contribution))
+
+    sweep = forward_sweep if mode == "forward" else reverse_sweep
+    result = sweep(graph, seeds, on_contribution=record)
+    rules = "jvp" if mode == "forward" else "vjp"
+    totals: dict[int, object] = {}
+    steps: list[Step] = []
+    for k, s in seeds.items():
+        totals[k] = s
+        steps.append(Step(mode, names[k], value=s, total=s))
+    uses: dict[tuple[int, int], int] = {}
+    for v, i, _ in events:  # how often each variable feeds each operation
+        key = (v.index, v.inputs[i].index)
+        uses[key] = uses.get(key, 0) + 1
+    seen: dict[tuple[int, int], int] = {}
+    for v, i, c in events:
+        x = v.inputs[i]
+        target = v if mode == "forward" else x
+        previous = totals.get(target.index)
+        totals[target.index] = c if previous is None else previous + c
+        key = (v.index, x.index)
+        seen[key] = seen.get(key, 0) + 1
+        factor = result[x.index] if mode == "forward" else result[v.index]
+        steps.append(Step(
+            mode, names[target.index], names[v.index], names[x.index], i, syms.partial(v, i),
+            _partial_value(v, i, getattr(v.prim, rules)[i], graph), factor, c,
+            totals[target.index], seen[key], uses[key]))
+    return result, steps
+
+
+# ----------------------------------------------------------------------------- the table
+
+class Table:
+    """A trace table; ``str(table)`` is aligned text; ``to_markdown/latex/html`` export it.
+
+    ``steps`` (a list of ``Step``, or None) are the sweep's accumulation lines, printed
+    below the table by every export when present.
+    """
+
+    def __init__(self, rows: list[Row], mode: str | None, steps: list[Step] | None = None):
         self.rows = rows
         self.mode = mode
+        self.steps = steps
 
     # -- cells
     def columns(self) -> list[str]:
         extra = {"forward": ["tangent"], "reverse": ["adjoint"]}.get(self.mode, [])
         return ["var", "expression", "value", "partials"] + extra
 
-    def cells(self, row: Row, fmt: str = "text") -> list[str]:
-        """The rendered cells of ``row`` in ``fmt`` (text, latex or html), in column order."""
+    def cells(self, row: Row, fmt: str = "text", math: bool = False) -> list[str]:
+        """The rendered cells of ``row`` in ``fmt`` (text, latex or html), in column order.
+
+        LaTeX cells are inline math (``$v_{4}$``); with ``math=True`` they are bare, for a
+        table that is itself in math mode (MathJax's ``array``)."""
+        if fmt not in ("text", "latex", "html"):
+            raise ValueError(f"unknown format {fmt!r}; use text, latex or html")
+        inline = fmt == "latex" and not math
+
+        def dollar(s):
+            return f"${s}$" if inline else s
+
         def partial_text(name, d):
             r = S.render(d, fmt)
             if fmt == "latex":
@@ -115,20 +366,22 @@ class Table:
                 return f"&part;{S.render(S.Name(row.var), fmt)}/&part;{S.render(S.Name(name), fmt)} = {r}"
             return f"d{row.var}/d{name} = {r}"
 
-        var = S.render(S.Name(row.var), fmt)
-        expr = S.render(row.expression, fmt)
-        if fmt == "latex":
-            var, expr = f"${var}$", f"${expr}$"
-        partials = ", ".join(
-            f"${partial_text(n, d)}$" if fmt == "latex" else partial_text(n, d)
-            for n, d in row.partials
-        )
-        cells = [var, expr, format_value(row.value), partials]
-        if self.mode == "forward":
-            cells.append("0" if row.tangent is None else format_value(row.tangent))
-        if self.mode == "reverse":
-            cells.append("0" if row.adjoint is None else format_value(row.adjoint))
+        var = dollar(S.render(S.Name(row.var), fmt))
+        expr = dollar(S.render(row.expression, fmt))
+        sep = ",\\; " if fmt == "latex" and math else ", "
+        partials = sep.join(dollar(partial_text(n, d)) for n, d in row.partials)
+        cells = [var, expr, value_cell(row.value, fmt, math), partials]
+        if self.mode is not None:
+            sweep = row.tangent if self.mode == "forward" else row.adjoint
+            cells.append(value_cell(0.0 if sweep is None else sweep, fmt, math))
         return cells
+
+    def step_lines(self, fmt: str = "text") -> list[str]:
+        """The accumulation steps (``steps=True``), one line each; LaTeX lines are math."""
+        return [s.render(fmt) for s in self.steps or []]
+
+    def _steps_title(self) -> str:
+        return f"{self.mode} sweep, step by step:"
 
     # -- exports
     def __str__(self) -> str:
@@ -139,7 +392,11 @@ class Table:
             return " │ ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
 
         rule = "─┼─".join("─" * w for w in widths)
-        return "\n".join([line(grid[0]), rule] + [line(c) for c in grid[1:]])
+        text = "\n".join([line(grid[0]), rule] + [line(c) for c in grid[1:]])
+        if self.steps:
+            text += "\n\n" + self._steps_title() + "\n" + "\n".join(
+                "  " + s for s in self.step_lines("text"))
+        return text
 
     def __repr__(self) -> str:
         return str(self)
@@ -148,16 +405,27 @@ class Table:
         cols = self.columns()
         lines = ["| " + " | ".join(cols) + " |", "| " + " | ".join("---" for _ in cols) + " |"]
         for r in self.rows:
-            lines.append("| " + " | ".join(self.cells(r, "text")) + " |")
+            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in self.cells(r, "text"))
+                         + " |")
+        if self.steps:
+            lines += ["", self._steps_title(), ""]
+            lines += [f"- `{s}`" for s in self.step_lines("text")]
         return "\n".join(lines)
 
     def to_latex(self) -> str:
+        """A booktabs ``tabular`` (needs ``\\usepackage{booktabs}``); the steps, if any,
+        follow in an ``align*`` (amsmath)."""
         cols = self.columns()
         body = [" & ".join(self.cells(r, "latex")) + r" \\" for r in self.rows]
-        return "\n".join(
-            [r"\begin{tabular}{" + "l" * len(cols) + "}", r"\toprule",
-             " & ".join(cols) + r" \\", r"\midrule", *body, r"\bottomrule", r"\end{tabular}"]
-        )
+        lines = [r"\begin{tabular}{" + "l" * len(cols) + "}", r"\toprule",
+                 " & ".join(cols) + r" \\", r"\midrule", *body, r"\bottomrule", r"\end{tabular}"]
+        if self.steps:
+            lines += ["", r"\begin{align*}"]
+            steps = self.step_lines("latex")
+            lines += [f"  {s}" + (r" \\" if k < len(steps) - 1 else "")
+                      for k, s in enumerate(steps)]
+            lines.append(r"\end{align*}")
+        return "\n".join(lines)
 
     def to_html(self) -> str:
         head = "".join(f"<th>{c}</th>" for c in self.columns())
@@ -165,23 +433,55 @@ class Table:
             "<tr>" + "".join(f"<td>{c}</td>" for c in self.cells(r, "html")) + "</tr>"
             for r in self.rows
         )
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        out = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        if self.steps:
+            items = "".join(f"<li>{s}</li>" for s in self.step_lines("html"))
+            out += f"<p>{html.escape(self._steps_title())}</p><ol class=\"steps\">{items}</ol>"
+        return out
 
-    _repr_html_ = to_html
+    # -- Jupyter rich display
+    def _repr_html_(self) -> str:
+        return self.to_html()
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 
+    def _repr_latex_(self) -> str:
+        """For MathJax/KaTeX, which know ``array`` but not ``tabular`` or booktabs."""
+        cols = self.columns()
+        lines = [r"\begin{array}{" + "l" * len(cols) + "}",
+                 " & ".join(f"\\text{{{c}}}" for c in cols) + r" \\ \hline"]
+        lines += [" & ".join(self.cells(r, "latex", math=True)) + r" \\" for r in self.rows]
+        lines.append(r"\end{array}")
+        if self.steps:
+            lines += [r"\\[1ex]", r"\begin{array}{l}",
+                      r" \\ ".join(self.step_lines("latex")), r"\end{array}"]
+        return "$$\n" + "\n".join(lines) + "\n$$"
 
-def build_table(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v") -> Table:
+
+def build_table(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v", *,
+                steps: bool = False, constants: str = "symbolic") -> Table:
     """The trace table of ``graph``; ``mode="forward"`` seeds the input ``wrt`` (a name, an
-    index or a vector of seeds, one per input), ``mode="reverse"`` seeds the output with 1."""
-    if mode not in (None, "forward", "reverse"):
+    index or a vector of seeds, one per input), ``mode="reverse"`` seeds the output with 1.
+
+    ``steps=True`` adds the sweep's accumulation lines; ``constants`` chooses how folded
+    constants print (``"symbolic"``, ``"numeric"`` or ``"both"``)."""
+    if mode not in MODES:
         raise ValueError(f"table: mode must be None, 'forward' or 'reverse', not {mode!r}")
-    syms = Symbols(graph, naming)
+    if not isinstance(steps, (bool, np.bool_)):
+        raise TypeError(f"table: steps must be True or False, not {steps!r}")
+    if steps and mode is None:
+        raise ValueError("table: steps=True shows a sweep's accumulation; give mode='reverse' "
+                         "or mode='forward' as well.")
+    syms = Symbols(graph, naming, constants)
     tangents = adjoints = [None] * len(graph.variables)
+    step_list = None
     if mode == "forward":
-        tangents = forward_sweep(graph, _forward_seeds(graph, wrt))
+        seeds = _forward_seeds(graph, wrt)
+        if steps:
+            tangents, step_list = _sweep_steps(graph, mode, seeds, syms)
+        else:
+            tangents = forward_sweep(graph, seeds)
     elif mode == "reverse":
         out = graph.outputs
         if not graph.owns(out):
@@ -189,32 +489,76 @@ def build_table(graph: Graph, mode: str | None = None, wrt=None, naming: str = "
                 "table(mode='reverse') needs a single output variable; this graph's output is "
                 f"{type(out).__name__}. Fix: trace a function that returns one value."
             )
-        adjoints = reverse_sweep(graph, {out.index: 1.0})
+        if steps:
+            adjoints, step_list = _sweep_steps(graph, mode, {out.index: 1.0}, syms)
+        else:
+            adjoints = reverse_sweep(graph, {out.index: 1.0})
     rows = [
         Row(syms.names[v.index], syms.expression(v), v.value, syms.partials(v),
             tangents[v.index], adjoints[v.index])
         for v in graph.variables
     ]
-    return Table(rows, mode)
+    return Table(rows, mode, step_list)
 
 
 def _forward_seeds(graph: Graph, wrt) -> dict:
+    """Seeds of the forward sweep from ``wrt``: an input's name, its index (negative counts
+    from the end, as in Python), a vector of seeds (one per input) or ``{name: seed}``."""
     inputs = graph.inputs
+    names = [v.name for v in inputs]
+    n = len(inputs)
     if wrt is None:
-        if len(inputs) != 1:
+        if n != 1:
             raise ValueError(
                 f"table(mode='forward') needs wrt= to choose the seed direction among "
-                f"{[v.name for v in inputs]}; e.g. wrt={inputs[0].name!r}."
+                f"{names}; e.g. wrt={inputs[0].name!r}." if n else
+                "table(mode='forward') needs an input to seed, and this graph has none."
             )
         wrt = 0
     if isinstance(wrt, str):
-        names = [v.name for v in inputs]
-        if wrt not in names:
+        if wrt in names:
+            wrt = names.index(wrt)
+        elif re.fullmatch(r"\s*-?\d+\s*", wrt):  # an index typed on the command line
+            wrt = int(wrt)
+        else:
             raise ValueError(f"table: wrt={wrt!r} is not an input; the inputs are {names}.")
-        wrt = names.index(wrt)
-    if isinstance(wrt, int):
-        return {inputs[wrt].index: 1.0}
-    seeds = list(wrt)
-    if len(seeds) != len(inputs):
-        raise ValueError(f"table: wrt has {len(seeds)} seeds but the graph has {len(inputs)} inputs.")
-    return {v.index: s for v, s in zip(inputs, seeds)}
+    if isinstance(wrt, (bool, np.bool_)):
+        raise ValueError(f"table: wrt={wrt!r} is a boolean; give an input name such as "
+                         f"{names[0]!r}, an index 0..{n - 1}, or one seed per input.")
+    if isinstance(wrt, (int, np.integer)):
+        if not -n <= wrt < n:
+            raise ValueError(f"table: wrt={int(wrt)} is out of range; the graph has {n} inputs "
+                             f"{names}, indices 0..{n - 1}.")
+        return {inputs[int(wrt)].index: 1.0}
+    if isinstance(wrt, Mapping):
+        unknown = [k for k in wrt if k not in names]
+        if unknown:
+            raise ValueError(f"table: wrt names {unknown}, which are not inputs; the inputs "
+                             f"are {names}.")
+        seeds = [wrt.get(name, 0.0) for name in names]
+    elif isinstance(wrt, (Number, np.generic)) or (isinstance(wrt, np.ndarray) and wrt.ndim == 0):
+        raise ValueError(f"table: wrt={wrt!r} is neither an input name, an index, nor a vector "
+                         f"of seeds (one per input: {names}).")
+    else:
+        try:
+            seeds = list(wrt)
+        except TypeError:
+            raise ValueError(f"table: wrt of type {type(wrt).__name__} is neither an input "
+                             f"name, an index, nor a vector of seeds.") from None
+        if len(seeds) != n:
+            raise ValueError(f"table: wrt has {len(seeds)} seeds but the graph has {n} inputs "
+                             f"{names}; give one seed per input.")
+    out = {}
+    for v, s in zip(inputs, seeds):
+        arr = np.asarray(concrete(s))
+        if arr.dtype.kind not in "biufc":
+            raise ValueError(f"table: the seed for {v.name} is {s!r}, not a number.")
+        shape = np.shape(concrete(v.value))
+        try:
+            if np.broadcast_shapes(arr.shape, shape) != shape:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"table: the seed for {v.name} has shape {arr.shape}, but the "
+                             f"input has shape {shape}.") from None
+        out[v.index] = s if arr.ndim else float(arr.real) if arr.dtype.kind != "c" else complex(arr)
+    return out
