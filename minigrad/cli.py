@@ -109,7 +109,8 @@ def print_agreement(names: list[str], results, ok: bool) -> None:
 def cmd_table(args) -> int:
     f = resolve_function(args.function)
     point = parse_point(f, args.function, args.at)
-    table = trace(f, *point).table(mode=args.mode, wrt=args.wrt, naming=args.naming)
+    table = trace(f, *point).table(mode=args.mode, wrt=args.wrt, naming=args.naming,
+                                   steps=args.steps, constants=args.constants)
     out = {"text": str, "markdown": lambda t: t.to_markdown(), "latex": lambda t: t.to_latex(),
            "html": lambda t: t.to_html()}[args.format](table)
     print(out)
@@ -188,6 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
     t = with_function(sub.add_parser("table", help="print the trace table"))
     with_view(t)
     t.add_argument("--format", choices=["text", "markdown", "latex", "html"], default="text")
+    t.add_argument("--steps", action="store_true",
+                   help="list every contribution of the sweep (reverse: adjoint += partial * adjoint)")
+    t.add_argument("--constants", choices=["symbolic", "numeric", "both"], default="symbolic",
+                   help="print folded constants as 0.5 log 2 pi, as 0.918939, or both")
     t.set_defaults(run=cmd_table)
 
     gr = with_function(sub.add_parser("graph", help="draw the computation graph"))

@@ -34,6 +34,14 @@ def test_table_latex_for_a_bundled_example():
     assert r"\frac{v_{4}}{v_{3}}" in r.stdout
 
 
+def test_table_with_steps_and_numeric_constants():
+    r = run("table", "x * x", "--at", "x=3", "--mode", "reverse", "--steps", "--constants", "both")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("v̄1 +=") == 2  # one contribution per use of x
+    r = run("table", "lognormal", "--constants", "both")
+    assert "0.5 log 2 pi ≈ 0.918939" in r.stdout  # 0.5 * log(2 pi) = 0.91893853...
+
+
 def test_check_an_expression():
     r = run("check", "x1*x2 + sin(x1)", "--at", "x1=2", "x2=5")
     assert r.returncode == 0, r.stderr
