@@ -12,14 +12,16 @@ The steps, as a lecture walks through them:
   one contribution per use, ``adjoint(x) += dv/dx * adjoint(v)``, so a variable used
   twice (``x * x``) visibly receives two contributions.  The log-normal has 7 steps.
 
-Each ``Frame`` holds the active variable, its contributions (the symbolic partial from
-the primitive table, through ``Symbols``; its number; the product the sweep computed; the
-running total) and the state of the tangent or adjoint column after the step: each
+Each ``Frame`` holds the active variable, its contributions (the trace table's ``Step``
+lines, as ``Graph.table(steps=True)`` prints them, with a line for each zero term too: the
+symbolic partial from the primitive table, its number, the product the sweep computed,
+the running total) and the state of the tangent or adjoint column after the step: each
 value with a status, ``pending`` (not computed yet: shown blank), ``partial`` (reverse
 mode: some contributions received, more to come: shown as ``-0.5 + ...``) or ``done``.
 The numbers come from the sweeps of ``minigrad.modes`` themselves, through their
-``on_contribution`` hook; nothing here applies a rule a second time, except once per use
-with a unit seed to print the partial's value.
+``on_contribution`` hook (``table._sweep_steps``); nothing applies a rule a second time,
+except once per use with a unit seed to print the partial's value.  Numbers, accents and
+partials are written as the table writes them (LaTeX numbers in math mode).
 
 Writers: the Graphviz drawing of a frame (``to_dot``, from ``explain.dot`` with its
 highlight options), numbered SVG (and PDF, for Beamer) files, a Beamer source with one
@@ -36,36 +38,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from .. import symbolic as S
-from ..graph import Graph, Variable
-from ..modes import _local_args, forward_sweep, reverse_sweep
+from ..graph import Graph
 from .dot import INSTALL_HINT, THEMES
 from .dot import to_dot as _graph_to_dot
-from .table import Symbols, Table, _forward_seeds, build_table, format_value
+from .table import (TIMES, Step, Symbols, Table, _forward_seeds, _number, _operands, _output,
+                    _partial_value, _sweep_steps, accented, build_table, chain, derivative,
+                    format_value, value_cell)
 
 MODES = ("forward", "reverse")
 PENDING, PARTIAL, DONE = "pending", "partial", "done"
 
-
-@dataclass(frozen=True)
-class Contribution:
-    """One term of a step: ``partial * factor``, added to ``target``'s tangent or adjoint.
-
-    Forward: ``source`` is an input of the active variable and ``target`` the active one;
-    reverse: ``source`` is the active variable and ``target`` one of its inputs.
-    ``partial`` is always d(active)/d(input), for the operand at ``position``.
-    """
-
-    source: str
-    target: str
-    position: int
-    partial: S.Sym | None  # None when the primitive has no symbolic template for it
-    partial_value: object  # its number (None when it is not a scalar)
-    factor: object  # forward: the input's tangent; reverse: the active adjoint (None is 0)
-    value: object  # the product as the sweep computed it; None when skipped (a zero factor)
-    total: object  # the target's tangent or adjoint right after this term (None is 0)
+# A term of a step: the trace table's ``Step`` (``steps=True``), ``partial * factor`` added to
+# ``target``'s tangent or adjoint; ``source`` is the input (forward) or the active variable
+# (reverse), ``partial`` always d(active)/d(input) at ``position``, ``value`` None where the
+# sweep skipped the term (a zero factor) and ``total`` the target's running sum after it.
+Contribution = Step
 
 
 @dataclass(frozen=True)
@@ -76,7 +64,7 @@ class Frame:
     mode: str  # "forward" or "reverse"
     active: str  # the variable of this step, as named in the table
     variable: int  # its position in graph.variables
-    contributions: tuple[Contribution, ...]
+    contributions: tuple[Step, ...]  # the table's steps of this variable, zero terms included
     state: tuple  # per variable: its tangent or adjoint after the step (None is 0)
     status: tuple[str, ...]  # per variable: "pending", "partial" or "done"
 
@@ -89,107 +77,58 @@ class Frame:
 
 # ----------------------------------------------------------------------------- the steps
 
-def _operands(v: Variable, graph: Graph, rules) -> list[int]:
-    """Positions of ``v``'s operands that are variables of ``graph`` with a rule in ``rules``."""
-    return [i for i, x in enumerate(v.inputs)
-            if graph.owns(x) and i < len(rules) and rules[i] is not None]
-
-
-def _partial_sym(v: Variable, i: int, syms: Symbols) -> S.Sym | None:
-    templates = v.prim.partials
-    try:
-        template = templates[i] if templates else None
-    except IndexError:
-        template = None
-    if template is None:
-        return None
-    args = [syms.of(x) for x in v.inputs]
-    return template(S.Name(syms.names[v.index]), *args, **v.params)
-
-
-def _partial_value(v: Variable, i: int, rule, graph: Graph):
-    """d v / d v.inputs[i] as a number: the rule applied to a unit seed (scalars only)."""
-    if np.ndim(v.value) or np.ndim(v.inputs[i].value):
-        return None
-    value = rule(1.0, v.value, *_local_args(v, graph._trace), **v.params)
-    return value if np.ndim(value) == 0 else None
-
-
-def _add(total, c):
-    return c if total is None else total + c  # the sweeps' own accumulation, same order
-
-
 def build_frames(graph: Graph, mode: str = "reverse", wrt=None, naming: str = "v") -> list[Frame]:
     """The steps of the forward (seeded by ``wrt``, as ``Graph.table``) or reverse sweep."""
     if mode not in MODES:
         raise ValueError(f"frames: mode must be 'forward' or 'reverse', not {mode!r}")
     syms = Symbols(graph, naming)
     names = syms.names
+    where = {name: j for j, name in enumerate(names)}
     variables = graph.variables
-    events: dict[tuple[int, int], object] = {}
-
-    def record(v, i, contribution):
-        events[(v.index, i)] = contribution
-
-    frames: list[Frame] = []
     if mode == "forward":
         try:
             seeds = _forward_seeds(graph, wrt)
         except ValueError as e:  # its sentences name table(); the same rules hold here
             raise ValueError(str(e).replace("table", "frames", 1)) from None
-        tangents = forward_sweep(graph, seeds, on_contribution=record)
-        for v in variables:
-            if v.prim is None:
-                continue
-            terms, total = [], None
-            for i in _operands(v, graph, v.prim.jvp):
-                x = v.inputs[i]
-                c = events.get((v.index, i))
-                if c is not None:
-                    total = _add(total, c)
-                terms.append(Contribution(
-                    names[x.index], names[v.index], i, _partial_sym(v, i, syms),
-                    _partial_value(v, i, v.prim.jvp[i], graph), tangents[x.index], c, total))
-            known = [u.index <= v.index or u.prim is None for u in variables]
+        last = len(variables) - 1
+    else:
+        last = _output(graph, "frames").index
+        seeds = {last: 1.0}
+    result, steps = _sweep_steps(graph, mode, seeds, syms, zeros=True)
+    terms: dict[str, list[Step]] = {}
+    for s in steps:
+        if not s.is_seed:
+            terms.setdefault(s.active, []).append(s)
+    # The sweep's order: forward, recording order; reverse, from the output back.
+    order = [v.index for v in variables] if mode == "forward" else range(last, -1, -1)
+    order = [k for k in order if variables[k].prim is not None]
+    frames: list[Frame] = []
+    if mode == "forward":
+        for k in order:  # the tangents at and before k are final, later ones not computed yet
+            known = [j <= k or v.prim is None for j, v in enumerate(variables)]
             frames.append(Frame(
-                len(frames) + 1, mode, names[v.index], v.index, tuple(terms),
-                tuple(t if k else None for t, k in zip(tangents, known)),
-                tuple(DONE if k else PENDING for k in known)))
+                len(frames) + 1, mode, names[k], k, tuple(terms.get(names[k], ())),
+                tuple(t if ok else None for t, ok in zip(result, known)),
+                tuple(DONE if ok else PENDING for ok in known)))
         return frames
 
-    out = graph.outputs
-    if not graph.owns(out):
-        raise ValueError(
-            "frames(mode='reverse') needs a single output variable; this graph's output is "
-            f"{type(out).__name__}. Fix: trace a function that returns one value."
-        )
-    reverse_sweep(graph, {out.index: 1.0}, on_contribution=record)
     # A variable's adjoint is final once its first user (the last one the sweep visits) is done.
     first_user = [len(variables)] * len(variables)
-    for v in variables:
-        if v.prim is not None:
-            for i in _operands(v, graph, v.prim.vjp):
-                x = v.inputs[i]
-                first_user[x.index] = min(first_user[x.index], v.index)
-    adjoints: list = [None] * len(variables)
-    adjoints[out.index] = 1.0
-    for k in range(out.index, -1, -1):
-        v = variables[k]
-        if v.prim is None:
-            continue
-        terms = []
-        for i in _operands(v, graph, v.prim.vjp):
-            x = v.inputs[i]
-            c = events.get((k, i))
-            if c is not None:
-                adjoints[x.index] = _add(adjoints[x.index], c)
-            terms.append(Contribution(
-                names[k], names[x.index], i, _partial_sym(v, i, syms),
-                _partial_value(v, i, v.prim.vjp[i], graph), adjoints[k], c, adjoints[x.index]))
+    for s in steps:
+        if not s.is_seed:
+            first_user[where[s.other]] = min(first_user[where[s.other]], where[s.active])
+    adjoints: list = [None] * len(variables)  # as they stand after each step
+    for s in steps:
+        if s.is_seed:
+            adjoints[where[s.target]] = s.total
+    for k in order:
+        for s in terms.get(names[k], ()):
+            if s.value is not None:
+                adjoints[where[s.target]] = s.total
         status = tuple(
             DONE if j >= k or first_user[j] >= k else PARTIAL if a is not None else PENDING
             for j, a in enumerate(adjoints))
-        frames.append(Frame(len(frames) + 1, mode, names[k], k, tuple(terms),
+        frames.append(Frame(len(frames) + 1, mode, names[k], k, tuple(terms.get(names[k], ())),
                             tuple(a if s != PENDING else None for a, s in zip(adjoints, status)),
                             status))
     return frames
@@ -197,45 +136,8 @@ def build_frames(graph: Graph, mode: str = "reverse", wrt=None, naming: str = "v
 
 # ----------------------------------------------------------------------------- notation
 
-def _accented(name: str, mode: str, fmt: str) -> str:
-    """The tangent (v̇5) or adjoint (v̄5) of a variable, in ``fmt``."""
-    m = re.fullmatch(r"([A-Za-z]+)_?(-?\d+)", name)
-    base, sub = (m.group(1), m.group(2)) if m else (name, "")
-    if fmt == "latex":
-        accent = "dot" if mode == "forward" else "bar"
-        core = f"\\{accent}{{{S.render(S.Name(base), 'latex')}}}"
-        return f"{core}_{{{sub}}}" if sub else core
-    mark = "\u0307" if mode == "forward" else "\u0304"  # combining dot above / macron
-    if fmt == "html":
-        core = S.render(S.Name(base), "html") + ("&#775;" if mode == "forward" else "&#772;")
-        return f"{core}<sub>{sub}</sub>" if sub else core
-    return f"{base}{mark}{sub}"
-
-
 def _name(name: str, fmt: str) -> str:
     return S.render(S.Name(name), fmt)
-
-
-def _d(active: str, wrt: str, fmt: str) -> str:
-    if fmt == "latex":
-        return f"\\frac{{\\partial {_name(active, fmt)}}}{{\\partial {_name(wrt, fmt)}}}"
-    if fmt == "html":
-        return f"&part;{_name(active, fmt)}/&part;{_name(wrt, fmt)}"
-    return f"\u2202{active}/\u2202{wrt}"
-
-
-def _number(x, fmt: str, group: bool = False) -> str:
-    text = "0" if x is None else format_value(x)
-    if group and text.startswith("-"):
-        text = f"({text})"
-    if fmt == "html":
-        return html.escape(text).replace("-", "&minus;")
-    return text
-
-
-_TIMES = {"text": " \u00d7 ", "latex": " \\times ", "html": " &times; "}
-_ARROW = {"text": "  \u21d2  ", "latex": " \\quad\\Rightarrow\\quad ", "html": " &rArr; "}
-_PLUS_EQ = {"text": " += ", "latex": " \\mathrel{+}= ", "html": " += "}
 
 
 def _paren(sym: S.Sym | None, fmt: str) -> str:
@@ -249,74 +151,59 @@ def _paren(sym: S.Sym | None, fmt: str) -> str:
     return {"latex": f"\\left({text}\\right)"}.get(fmt, f"({text})")
 
 
-def _chain(parts: list[str]) -> str:
-    """``a = b = c``, without repeating a member equal to the previous one."""
-    kept = [p for k, p in enumerate(parts) if k == 0 or p != parts[k - 1]]
-    return " = ".join(kept)
-
-
 def step_lines(frame: Frame, fmt: str = "text") -> list[str]:
     """The arithmetic of one step, one equation per line, in ``fmt`` (text, latex or html).
 
     Forward: the chain rule for the active tangent, with the partials, then with numbers.
     Reverse: one line per contribution, ``adjoint(input) += partial * adjoint(active)``,
     with its numbers and the input's running adjoint; a repeated input says which use.
-    LaTeX lines are math-mode bodies (without the ``$``).
+    LaTeX lines are math-mode bodies (without the ``$``), their numbers as the table's.
     """
-    times = _TIMES[fmt]
+    times = TIMES[fmt]
     space = " \\, " if fmt == "latex" else " "
     active = frame.active
+
+    def d(wrt):
+        return derivative(active, wrt, fmt, "\u2202")
 
     def numeric(c):
         return (_paren(c.partial, fmt) if c.partial_value is None
                 else _number(c.partial_value, fmt, True))
 
     if frame.mode == "forward":
-        target = _accented(active, "forward", fmt)
+        target = accented(active, "forward", fmt)
         result = _number(frame.state[frame.variable], fmt)
         if not frame.contributions:
             return [f"{target} = {result}"]
         terms = frame.contributions
-        chain = " + ".join(f"{_d(active, c.source, fmt)}{space}{_accented(c.source, 'forward', fmt)}"
-                           for c in terms)
+        rule = " + ".join(f"{d(c.source)}{space}{accented(c.source, 'forward', fmt)}"
+                          for c in terms)
         symbolic = " + ".join(f"{_paren(c.partial, fmt)}{times}{_number(c.factor, fmt, True)}"
                               for c in terms)
         numbers = " + ".join(f"{numeric(c)}{times}{_number(c.factor, fmt, True)}" for c in terms)
-        return [_chain([target, chain]), _chain([target, symbolic, numbers, result])]
+        return [chain([target, rule]), chain([target, symbolic, numbers, result])]
 
-    bar = _accented(active, "reverse", fmt)
+    bar = accented(active, "reverse", fmt)
     if not frame.contributions:
         rest = "\\text{: nothing to propagate}" if fmt == "latex" else ": nothing to propagate"
         return [f"{bar} = {_number(frame.state[frame.variable], fmt)}{rest}"]
-    uses: dict[str, int] = {}
-    for c in frame.contributions:
-        uses[c.target] = uses.get(c.target, 0) + 1
-    lines, seen = [], {}
-    for c in frame.contributions:
-        seen[c.target] = seen.get(c.target, 0) + 1
-        target = _accented(c.target, "reverse", fmt)
-        factor = _number(c.factor, fmt, True)
-        line = target + _PLUS_EQ[fmt] + _chain([
-            f"{_d(active, c.target, fmt)}{space}{bar}", f"{_paren(c.partial, fmt)}{times}{factor}",
-            f"{numeric(c)}{times}{factor}", _number(c.value, fmt)])
-        line += f"{_ARROW[fmt]}{target} = {_number(c.total, fmt)}"
-        if uses[c.target] > 1:
-            note = f"use {seen[c.target]} of {uses[c.target]}"
-            line += f"\\quad\\text{{({note})}}" if fmt == "latex" else f"  ({note})"
-        lines.append(line)
-    return lines
+    return [c.render(fmt, [f"{d(c.target)}{space}{bar}",
+                           f"{_paren(c.partial, fmt)}{times}{_number(c.factor, fmt, True)}",
+                           f"{numeric(c)}{times}{_number(c.factor, fmt, True)}"])
+            for c in frame.contributions]
 
 
 def _sweep_cell(frame: Frame, j: int, fmt: str) -> str:
+    """The sweep column at ``frame``, its numbers as the table's cells print them."""
     status = frame.status[j]
     if status == PENDING:
         return ""
-    text = _number(frame.state[j], "text")  # numbers as the table's value column prints them
-    if fmt == "html":
-        text = html.escape(text)
-    if status == PARTIAL:
-        text += {"latex": " + \\ldots", "html": " + &hellip;"}.get(fmt, " + \u2026")
-    return text
+    x = 0.0 if frame.state[j] is None else frame.state[j]
+    if status != PARTIAL:
+        return value_cell(x, fmt)
+    if fmt == "latex":
+        return f"${value_cell(x, fmt, math=True)} + \\ldots$"
+    return value_cell(x, fmt) + (" + &hellip;" if fmt == "html" else " + \u2026")
 
 
 # ----------------------------------------------------------------------------- the set

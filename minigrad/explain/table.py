@@ -118,8 +118,47 @@ def value_cell(x, fmt: str = "text", math: bool = False) -> str:
     return f"array ${shape_text}$, mean ${mean}$, range $[{lo}, {hi}]$"
 
 
+def _number(x, fmt: str = "text", group: bool = False) -> str:
+    """A number inside a step's equation: ``value_cell``'s, LaTeX as math (no ``$``), None
+    as 0; ``group`` brackets a negative one, ``(-1)``, as a factor."""
+    x = 0.0 if x is None else x
+    out = value_cell(x, fmt, math=True)
+    if group and format_value(x).startswith("-"):
+        out = f"\\left({out}\\right)" if fmt == "latex" else f"({out})"
+    return out
+
+
 def _short(v: float) -> float:
     return float(f"{v:.6g}")
+
+
+# ----------------------------------------------------------------------------- notation
+
+ACCENTS = {"forward": "dot", "reverse": "bar"}  # tangents v̇5, adjoints v̄5
+TIMES = {"text": " \u00d7 ", "latex": " \\times ", "html": " &times; "}
+PLUS_EQ = {"text": " += ", "latex": " \\mathrel{+}= ", "html": " += "}
+ARROW = {"text": "  \u21d2  ", "latex": " \\quad\\Rightarrow\\quad ", "html": " &rArr; "}
+
+
+def accented(name: str, mode: str, fmt: str = "text") -> str:
+    """The tangent (forward: v̇5) or adjoint (reverse: v̄5) of a variable, in ``fmt``."""
+    return S.render(S.Accent(name, ACCENTS[mode]), fmt)
+
+
+def derivative(of: str, wrt: str, fmt: str = "text", d: str = "d") -> str:
+    """``d of / d wrt``: LaTeX ``\\frac{\\partial ...}``, HTML ``&part;``, text ``dv5/dv3`` (or
+    with another ``d``, such as ``\u2202``)."""
+    a, b = S.render(S.Name(of), fmt), S.render(S.Name(wrt), fmt)
+    if fmt == "latex":
+        return f"\\frac{{\\partial {a}}}{{\\partial {b}}}"
+    if fmt == "html":
+        return f"&part;{a}/&part;{b}"
+    return f"{d}{of}/{d}{wrt}"
+
+
+def chain(parts: list[str]) -> str:
+    """``a = b = c``, without repeating a member equal to the previous one."""
+    return " = ".join(p for k, p in enumerate(parts) if k == 0 or p != parts[k - 1])
 
 
 # ----------------------------------------------------------------------------- symbols
@@ -210,6 +249,7 @@ class Step:
 
     ``active`` is the variable whose adjoint is pushed (reverse) or whose tangent is formed
     (forward); ``other`` the input at ``position``.  ``use``/``uses`` tell repeated uses apart.
+    ``value`` is None for a term the sweep skipped, its factor being zero (``zeros=True``).
     """
 
     mode: str
@@ -229,9 +269,14 @@ class Step:
     def is_seed(self) -> bool:
         return self.position is None
 
+    @property
+    def source(self) -> str | None:
+        """Where the term comes from: forward, the input ``other``; reverse, ``active``."""
+        return self.other if self.mode == "forward" else self.active
+
     def symbolic(self, fmt: str = "text") -> S.Sym:
         """The right-hand side as symbols: ``v1 v̄2``, ``(1/v3) v̄8`` (seed: its value)."""
-        kind = "bar" if self.mode == "reverse" else "dot"
+        kind = ACCENTS[self.mode]
         if self.is_seed:
             return S.Num(_short(float(concrete(self.value)))) if np.ndim(self.value) == 0 \
                 else S.Name("seed")
@@ -243,36 +288,22 @@ class Step:
             partial = S.Group(partial)  # 1/v3 v̄8 would read as 1/(v3 v̄8)
         return S.mul(partial, carried)
 
-    def render(self, fmt: str = "text") -> str:
-        """``v̄1 += v1 v̄2 = 3 × 1 = 3  ⇒  v̄1 = 6`` in text, LaTeX math, or HTML."""
-        kind = "bar" if self.mode == "reverse" else "dot"
-        target = S.render(S.Accent(self.target, kind), fmt)
+    def render(self, fmt: str = "text", forms: list[str] | None = None) -> str:
+        """``v̄1 += v1 v̄2 = 3 × 1 = 3  ⇒  v̄1 = 6`` in text, LaTeX math, or HTML.
 
-        def num(x, group=False):
-            text = format_value(0.0 if x is None else x)
-            if fmt == "latex":
-                out = value_cell(0.0 if x is None else x, "latex", math=True)
-            elif fmt == "html":
-                out = _html_number(text)
-            else:
-                out = text
-            if group and text.startswith("-"):
-                out = f"\\left({out}\\right)" if fmt == "latex" else f"({out})"
-            return out
-
+        ``forms``: the right-hand side's forms before its value (by default the symbols,
+        then the numbers); the sweep frames give their own."""
+        target = accented(self.target, self.mode, fmt)
         if self.is_seed:
             note = {"latex": r"\quad\text{(seed)}", "html": " (seed)"}.get(fmt, "  (seed)")
-            return f"{target} = {num(self.value)}{note}"
-        times = {"text": " × ", "latex": r" \times ", "html": " &times; "}[fmt]
-        plus_eq = {"text": " += ", "latex": r" \mathrel{+}= ", "html": " += "}[fmt]
-        arrow = {"text": "  ⇒  ", "latex": r" \quad\Rightarrow\quad ", "html": " &rArr; "}[fmt]
-        parts = [S.render(self.symbolic(fmt), fmt)]
-        scalar = self.partial_value is not None and np.ndim(self.factor) == 0
-        if scalar:
-            parts.append(f"{num(self.partial_value, True)}{times}{num(self.factor, True)}")
-        parts.append(num(self.value))
-        parts = [p for k, p in enumerate(parts) if k == 0 or p != parts[k - 1]]
-        line = target + plus_eq + " = ".join(parts) + arrow + f"{target} = {num(self.total)}"
+            return f"{target} = {_number(self.value, fmt)}{note}"
+        if forms is None:
+            forms = [S.render(self.symbolic(fmt), fmt)]
+            if self.partial_value is not None and np.ndim(self.factor) == 0:
+                forms.append(f"{_number(self.partial_value, fmt, True)}{TIMES[fmt]}"
+                             f"{_number(self.factor, fmt, True)}")
+        line = (target + PLUS_EQ[fmt] + chain([*forms, _number(self.value, fmt)]) + ARROW[fmt]
+                + f"{target} = {_number(self.total, fmt)}")
         if self.uses > 1:
             note = f"use {self.use} of {self.uses}"
             line += f"\\quad\\text{{({note})}}" if fmt == "latex" else f"  ({note})"
@@ -290,39 +321,57 @@ def _partial_value(v: Variable, i: int, rule, graph: Graph):
     return value if np.ndim(value) == 0 else None
 
 
-def _sweep_steps(graph: Graph, mode: str, seeds: dict, syms: Symbols):
-    """Run the sweep once, recording every contribution through ``on_contribution``."""
+def _operands(v: Variable, graph: Graph, rules) -> list[int]:
+    """Positions of ``v``'s operands that are variables of ``graph`` with a rule in ``rules``."""
+    return [i for i, x in enumerate(v.inputs)
+            if graph.owns(x) and i < len(rules) and rules[i] is not None]
+
+
+def _sweep_steps(graph: Graph, mode: str, seeds: dict, syms: Symbols, zeros: bool = False):
+    """Run the sweep once, recording every contribution through ``on_contribution``.
+
+    The steps come in the sweep's order: the seeds, then forward each variable in
+    recording order, reverse from the last seeded one back, each operand in turn.
+    ``zeros=True`` adds a step (``value`` None) for every term the sweep skipped because
+    its factor is zero, so that a variable's steps name all its operands."""
     names = syms.names
-    events: list = []
+    events: dict[tuple[int, int], object] = {}
 
     def record(v, i, contribution):
-        events.append((v, i, contribution))
+        events[(v.index, i)] = contribution
 
     sweep = forward_sweep if mode == "forward" else reverse_sweep
     result = sweep(graph, seeds, on_contribution=record)
     rules = "jvp" if mode == "forward" else "vjp"
+    order = (graph.variables if mode == "forward" else  # as the sweep visits them
+             [graph.variables[k] for k in range(max(seeds, default=-1), -1, -1)])
+    terms = [(v, i) for v in order if v.prim is not None
+             for i in _operands(v, graph, getattr(v.prim, rules))
+             if zeros or (v.index, i) in events]
     totals: dict[int, object] = {}
     steps: list[Step] = []
     for k, s in seeds.items():
         totals[k] = s
         steps.append(Step(mode, names[k], value=s, total=s))
     uses: dict[tuple[int, int], int] = {}
-    for v, i, _ in events:  # how often each variable feeds each operation
+    for v, i in terms:  # how often each variable feeds each operation
         key = (v.index, v.inputs[i].index)
         uses[key] = uses.get(key, 0) + 1
     seen: dict[tuple[int, int], int] = {}
-    for v, i, c in events:
+    for v, i in terms:
         x = v.inputs[i]
         target = v if mode == "forward" else x
-        previous = totals.get(target.index)
-        totals[target.index] = c if previous is None else previous + c
+        c = events.get((v.index, i))
+        if (v.index, i) in events:
+            previous = totals.get(target.index)
+            totals[target.index] = c if previous is None else previous + c
         key = (v.index, x.index)
         seen[key] = seen.get(key, 0) + 1
         factor = result[x.index] if mode == "forward" else result[v.index]
         steps.append(Step(
             mode, names[target.index], names[v.index], names[x.index], i, syms.partial(v, i),
             _partial_value(v, i, getattr(v.prim, rules)[i], graph), factor, c,
-            totals[target.index], seen[key], uses[key]))
+            totals.get(target.index), seen[key], uses[key]))
     return result, steps
 
 
@@ -358,13 +407,7 @@ class Table:
             return f"${s}$" if inline else s
 
         def partial_text(name, d):
-            r = S.render(d, fmt)
-            if fmt == "latex":
-                return (f"\\frac{{\\partial {S.render(S.Name(row.var), fmt)}}}"
-                        f"{{\\partial {S.render(S.Name(name), fmt)}}} = {r}")
-            if fmt == "html":
-                return f"&part;{S.render(S.Name(row.var), fmt)}/&part;{S.render(S.Name(name), fmt)} = {r}"
-            return f"d{row.var}/d{name} = {r}"
+            return f"{derivative(row.var, name, fmt)} = {S.render(d, fmt)}"
 
         var = dollar(S.render(S.Name(row.var), fmt))
         expr = dollar(S.render(row.expression, fmt))
@@ -483,12 +526,7 @@ def build_table(graph: Graph, mode: str | None = None, wrt=None, naming: str = "
         else:
             tangents = forward_sweep(graph, seeds)
     elif mode == "reverse":
-        out = graph.outputs
-        if not graph.owns(out):
-            raise ValueError(
-                "table(mode='reverse') needs a single output variable; this graph's output is "
-                f"{type(out).__name__}. Fix: trace a function that returns one value."
-            )
+        out = _output(graph)
         if steps:
             adjoints, step_list = _sweep_steps(graph, mode, {out.index: 1.0}, syms)
         else:
@@ -499,6 +537,17 @@ def build_table(graph: Graph, mode: str | None = None, wrt=None, naming: str = "
         for v in graph.variables
     ]
     return Table(rows, mode, step_list)
+
+
+def _output(graph: Graph, who: str = "table") -> Variable:
+    """The output variable that the reverse sweep seeds; a clear error when there is none."""
+    out = graph.outputs
+    if not graph.owns(out):
+        raise ValueError(
+            f"{who}(mode='reverse') needs a single output variable; this graph's output is "
+            f"{type(out).__name__}. Fix: trace a function that returns one value."
+        )
+    return out
 
 
 def _forward_seeds(graph: Graph, wrt) -> dict:
