@@ -1,0 +1,66 @@
+"""The Graphviz drawing of the log-normal graph: nodes, edges and labels, as Graphviz reads them."""
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+import minigrad as mg
+from minigrad.examples import lognormal
+
+# Edges and their local partials, read off the reference table in examples.md.
+REFERENCE_EDGES = {
+    ("v1", "v4"): "1", ("v2", "v4"): "-1",
+    ("v4", "v5"): "1/v3", ("v3", "v5"): "-v4 v3^-2",
+    ("v5", "v6"): "2 v5", ("v6", "v7"): "-0.5", ("v3", "v8"): "1/v3",
+    ("v7", "v9"): "1", ("v8", "v9"): "-1", ("v9", "v10"): "1",
+}
+# Adjoints from the closed-form gradient at (y, mu, sigma) = (1.5, 0, 2):
+# d/dy = -(y - mu)/sigma^2 = -0.375, d/dmu = 0.375, d/dsigma = (y - mu)^2/sigma^3 - 1/sigma = -0.21875.
+REFERENCE_INPUT_ADJOINTS = {"v1": "-0.375", "v2": "0.375", "v3": "-0.21875"}
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return mg.trace(lognormal, 1.5, 0.0, 2.0)
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot program is not installed")
+def test_graphviz_reads_the_nodes_edges_and_labels(graph):
+    source = graph.to_dot(mode="reverse").source
+    parsed = json.loads(subprocess.run(["dot", "-Tjson0"], input=source, capture_output=True,
+                                       text=True, check=True).stdout)
+    names = {o["_gvid"]: o["name"] for o in parsed["objects"]}
+    assert sorted(names.values(), key=lambda n: int(n[1:])) == [f"v{i}" for i in range(1, 11)]
+    edges = {(names[e["tail"]], names[e["head"]]): e["label"] for e in parsed["edges"]}
+    assert edges == REFERENCE_EDGES
+    labels = {o["name"]: o["label"] for o in parsed["objects"]}
+    assert labels["v5"].splitlines()[0] == "v5 = v4 / v3"
+    assert labels["v10"].splitlines()[0] == "v10 = v9 - (0.5 log 2 pi)"
+    for name, adjoint in REFERENCE_INPUT_ADJOINTS.items():
+        assert labels[name].splitlines()[-1] == f"adjoint {adjoint}"
+
+
+def test_output_is_deterministic_and_themed(graph):
+    light = graph.to_dot(mode="forward", wrt="sigma").source
+    assert light == mg.trace(lognormal, 1.5, 0.0, 2.0).to_dot(mode="forward", wrt="sigma").source
+    dark = graph.to_dot(theme="dark", rankdir="TB").source
+    assert "#0d1117" in dark and "rankdir=TB" in dark
+    with pytest.raises(ValueError, match="unknown theme"):
+        graph.to_dot(theme="neon")
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot program is not installed")
+@pytest.mark.parametrize("suffix, magic", [(".svg", b"<svg"), (".png", b"\x89PNG"), (".pdf", b"%PDF")])
+def test_render_writes_real_files(graph, tmp_path, suffix, magic):
+    written = graph.render(tmp_path / f"g{suffix}", mode="reverse")
+    assert magic in written.read_bytes()[:500]
+
+
+def test_render_without_graphviz_writes_the_source_and_says_how_to_install(graph, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    written = graph.render(tmp_path / "g.svg")
+    assert written.suffix == ".dot" and written.read_text().startswith("digraph")
+    out = capsys.readouterr().out
+    assert "apt-get install graphviz" in out and len(out.strip().splitlines()) == 1
