@@ -20,7 +20,8 @@ gives inf.  The engine sums contributions over inputs, broadcasts tangents to th
 sums cotangents back over broadcast axes, so no rule has to.
 
 Non-differentiable points follow JAX: d|x|/dx = 1 at 0, ties of maximum/minimum and of
-max/min reductions share the derivative equally, pow's derivative at a zero exponent is 0.
+max/min reductions share the derivative equally, pow's derivative in the base at a zero
+integer exponent is 0 (at a zero float exponent it is y x^(y-1), nan at x = 0).
 """
 
 from __future__ import annotations
@@ -203,12 +204,16 @@ neg = define(
 
 
 def _pow_dbase(out, x, y):
-    # JAX: the derivative is 0 where the exponent is 0 (not 0 * x**-1, which is nan at 0).
-    if isinstance(y, (int, float)):
+    # JAX: an integer exponent (a Python int, an integer array) gives 0 where it is 0, not
+    # 0 * x**-1 (nan at x = 0); a float exponent gives y * x**(y - 1) everywhere, which keeps
+    # the derivative of this rule in y right at y = 0 (it is 1/x there, not 0).
+    if isinstance(y, int):
         if y == 0:
             return 0.0
         return 2 * x if y == 2 else y * power(x, y - 1)
-    return where(unmask(y == 0), 0.0, y * power(x, y - 1))
+    if not isinstance(y, float) and np.issubdtype(np.result_type(concrete(y)), np.integer):
+        return where(unmask(y == 0), 0.0, y * power(x, y - 1))
+    return y * power(x, y - 1)
 
 
 def _pow_dexp(out, x, y):
@@ -315,7 +320,10 @@ minimum = define(
 )
 where = define(
     "where", np.where, jax="jax.numpy.where",
-    deriv=(None, lambda o, c, a, b: c, lambda o, c, a, b: np.logical_not(c)),
+    # Select, as JAX does, rather than multiply by the mask: a nan or inf tangent of the
+    # branch not taken (where(x > 0, sqrt(x), 0) at x < 0) must not leak, and 0 * nan is nan.
+    jvp=(None, lambda t, o, c, a, b: where(c, t, 0.0), lambda t, o, c, a, b: where(c, 0.0, t)),
+    vjp=(None, lambda g, o, c, a, b: where(c, g, 0.0), lambda g, o, c, a, b: where(c, 0.0, g)),
     partials=(None, lambda o, c, a, b: S.Name(f"[{c}]"), lambda o, c, a, b: S.Name(f"[not {c}]")),
     expr=lambda c, a, b: S.call("where", c, a, b),
 )

@@ -18,6 +18,7 @@ and for ``mg.hessian``.  A meta-test keeps the specs and the table in sync.
 
 from __future__ import annotations
 
+import functools
 import operator
 import warnings
 from dataclasses import dataclass
@@ -64,11 +65,11 @@ def _leaves(x) -> list:
 
 
 def _vdot(a, b) -> float:
-    return float(sum(np.sum(_arr(x) * _arr(y)) for x, y in zip(_leaves(a), _leaves(b))))
+    return float(sum(np.vdot(x, y) for x, y in zip(_leaves(a), _leaves(b))))
 
 
-def _random(seed: int, shapes):
-    rng = np.random.default_rng(seed)
+def _random(rng: np.random.Generator, shapes):
+    """Dense random directions (tangents, cotangents) in [-1, 1]."""
     return tuple(rng.uniform(-1.0, 1.0, size=s) for s in shapes)
 
 
@@ -100,12 +101,21 @@ def fd_gradient(g, args, h=H) -> list:
     return grads
 
 
+def assert_close(got, want, *, rtol, atol, err_msg=""):
+    """np.testing.assert_allclose (nan equal to nan), behind a much cheaper first check."""
+    got, want = _arr(got), _arr(want)
+    assert got.shape == want.shape, f"shape {got.shape} != {want.shape} {err_msg}"
+    with np.errstate(invalid="ignore"):  # inf - inf
+        fine = np.all(np.abs(got - want) <= atol + rtol * np.abs(want))
+    if not fine:  # (nan and inf fail this check; assert_allclose accepts them where they match)
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, err_msg=err_msg)
+
+
 def assert_close_leaves(got, want, **tol):
     got, want = _leaves(got), _leaves(want)
-    assert len(got) == len(want)
+    assert len(got) == len(want), f"{len(got)} results, expected {len(want)}"
     for g, w in zip(got, want):
-        assert g.shape == w.shape, (g.shape, w.shape)
-        np.testing.assert_allclose(g, w, **tol)
+        assert_close(g, w, **tol)
 
 
 # ------------------------------------------------------------------------ value domains
@@ -129,32 +139,86 @@ CLIP_X = st.builds(operator.add, st.integers(-3, 3), st.floats(0.1, 0.4))
 CLIP_BOUND = st.integers(-6, 6).map(lambda k: k / 2)
 
 
+# Strategies are built once and cached: hypothesis pays for validating each new one, which
+# would otherwise dominate the time of these tests.
+cached = functools.lru_cache(maxsize=None)
+
+
+@cached
 def shapes(min_dims=0, max_dims=MAX_DIMS):
     return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=1, max_side=MAX_SIDE)
 
 
+@cached
 def values(shape, elements=REAL):
-    return hnp.arrays(np.float64, shape, elements=elements)
+    return hnp.arrays(np.float64, tuple(shape), elements=elements)
 
 
-def broadcast_shapes(n):
-    return hnp.mutually_broadcastable_shapes(num_shapes=n, max_dims=MAX_DIMS, max_side=MAX_SIDE)
+@cached
+def bools(shape):
+    return hnp.arrays(np.bool_, tuple(shape))
+
+
+@cached
+def int_arrays(shape, lo, hi, unique=False):
+    return hnp.arrays(np.int64, tuple(shape), elements=ints(lo, hi), unique=unique)
+
+
+@cached
+def broadcast_shapes(n, max_dims=MAX_DIMS, max_side=MAX_SIDE):
+    return hnp.mutually_broadcastable_shapes(num_shapes=n, max_dims=max_dims, max_side=max_side)
+
+
+@cached
+def ints(lo, hi):
+    return st.integers(lo, hi)
+
+
+@cached
+def choice(options: tuple):
+    return st.sampled_from(options)
+
+
+@cached
+def permutations(n):
+    return st.permutations(range(n))
+
+
+@cached
+def tuple_axes(ndim):
+    return hnp.valid_tuple_axes(ndim)
+
+
+@cached
+def basic_indices(shape):
+    return hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True)
+
+
+SMALL_SHAPES = hnp.array_shapes(min_dims=0, max_dims=2, max_side=MAX_SIDE)
+
+
+@cached
+def integer_array_indices(shape):
+    return hnp.integer_array_indices(shape, result_shape=SMALL_SHAPES)
+
+
+BOOL = st.booleans()
 
 
 @st.composite
 def axes_for(draw, ndim):
     """An ``axis`` argument: None, an int (maybe negative) or a tuple of distinct axes."""
-    kind = draw(st.sampled_from(["none", "int", "tuple"] if ndim else ["none", "tuple"]))
+    kind = draw(choice(("none", "int", "tuple") if ndim else ("none", "tuple")))
     if kind == "none":
         return None
     if kind == "int":
-        return draw(st.integers(-ndim, ndim - 1))
-    return draw(hnp.valid_tuple_axes(ndim))
+        return draw(ints(-ndim, ndim - 1))
+    return draw(tuple_axes(ndim))
 
 
 def _maybe_python_floats(draw, args):
     """Scalars sometimes as Python floats: minigrad has fast paths for those."""
-    if all(np.ndim(a) == 0 for a in args) and draw(st.booleans()):
+    if all(np.ndim(a) == 0 for a in args) and draw(BOOL):
         return tuple(float(a) for a in args)
     return args
 
@@ -171,7 +235,7 @@ def unary_case(draw, name, fn, alt=None):
     forms = {"mnp": fn}
     if alt is not None:
         forms["operator"] = alt
-    form = draw(st.sampled_from(sorted(forms)))
+    form = draw(choice(tuple(sorted(forms))))
     return Case(forms[form], _maybe_python_floats(draw, (x,)), f"{name} via {form}")
 
 
@@ -189,7 +253,7 @@ def binary_case(draw, name, fn, op=None, a_el=REAL, b_el=REAL):
     }
     if op is not None:
         forms["operator"] = (lambda x, y: op(x, y), (a, b))
-    form = draw(st.sampled_from(sorted(forms)))
+    form = draw(choice(tuple(sorted(forms))))
     f, args = forms[form]
     return Case(f, _maybe_python_floats(draw, args), f"{name} via {form}")
 
@@ -197,20 +261,20 @@ def binary_case(draw, name, fn, op=None, a_el=REAL, b_el=REAL):
 @st.composite
 def pow_case(draw):
     """Variable exponents need a positive base; constant integer exponents allow any sign."""
-    if draw(st.booleans()):
+    if draw(BOOL):
         return draw(binary_case("pow", mnp.power, operator.pow, a_el=POSITIVE,
                                 b_el=st.floats(-2.0, 2.0)))
-    k = draw(st.integers(-2, 3))
-    exponent = draw(st.sampled_from([k, float(k)]))
+    k = draw(ints(-2, 3))
+    exponent = float(k) if draw(BOOL) else k
     x = draw(values(draw(shapes()), NONZERO))
-    f = draw(st.sampled_from([lambda x: x ** exponent, lambda x: mnp.power(x, exponent)]))
+    f = (lambda x: x ** exponent) if draw(BOOL) else (lambda x: mnp.power(x, exponent))
     return Case(f, _maybe_python_floats(draw, (x,)), f"pow with constant exponent {exponent!r}")
 
 
 @st.composite
 def where_case(draw):
     sc, sx, sy = draw(broadcast_shapes(3)).input_shapes
-    cond = draw(hnp.arrays(np.bool_, sc))
+    cond = draw(bools(sc))
     x, y = draw(values(sx, NONZERO)), draw(values(sy, NONZERO))
     forms = {
         "mnp": (lambda x, y: mnp.where(cond, x, y), (x, y)),
@@ -219,50 +283,53 @@ def where_case(draw):
         "mask": (lambda x, y: mnp.where(x > 0.0, x, y), (x, y)),  # a comparison of traced values
         "float y": (lambda x: mnp.where(cond, x, 0.5), (x,)),
     }
-    form = draw(st.sampled_from(sorted(forms)))
+    form = draw(choice(tuple(sorted(forms))))
     f, args = forms[form]
     return Case(f, args, f"where via {form}")
 
 
 @st.composite
 def clip_case(draw):
-    if draw(st.booleans()):  # scalar bounds, one of them possibly None
+    if draw(BOOL):  # scalar bounds, one of them possibly None
         x = draw(values(draw(shapes()), CLIP_X))
-        lo, hi = draw(st.sampled_from([("lo", "hi"), ("lo", None), (None, "hi")]))
+        lo, hi = draw(choice((("lo", "hi"), ("lo", None), (None, "hi"))))
         lo = None if lo is None else draw(CLIP_BOUND)
         hi = None if hi is None else draw(CLIP_BOUND)
     else:  # array bounds broadcasting with x (constants, so still the clip primitive)
         sx, sl, sh = draw(broadcast_shapes(3)).input_shapes
         x = draw(values(sx, CLIP_X))
         lo, hi = draw(values(sl, CLIP_BOUND)), draw(values(sh, CLIP_BOUND))
-    if draw(st.booleans()):
+    if draw(BOOL):
         return Case(lambda x: mnp.clip(x, lo, hi), (x,), f"mnp.clip(x, {lo}, {hi})")
-    return Case(lambda x: x.clip(lo, hi) if isinstance(x, mg.Variable) else np.clip(x, lo, hi),
-                (x,), f"x.clip({lo}, {hi})")
+    return Case(lambda x: x.clip(lo, hi), (x,), f"x.clip({lo}, {hi})")  # ndarrays have it too
 
 
 @st.composite
 def reduction_case(draw, name, fn, method=None, elements=REAL):
     shape = draw(shapes())
     if name in ("max", "min"):  # distinct values 0.1 apart: no ties, no kinks
-        ints = draw(hnp.arrays(np.int64, shape, elements=st.integers(-60, 60), unique=True))
-        x = ints * 0.1
+        x = draw(int_arrays(shape, -60, 60, unique=True)) * 0.1
     else:
         x = draw(values(shape, elements))
     axis = draw(axes_for(len(shape)))
-    keepdims = draw(st.booleans())
-    if method is not None and draw(st.booleans()):
-        f = lambda x: getattr(x, method)(axis, keepdims) if isinstance(x, mg.Variable) \
-            else getattr(np, method)(x, axis=axis, keepdims=keepdims)
+    keepdims = draw(BOOL)
+    if method is not None and draw(BOOL):
+        def f(x):  # the method with positional arguments (ndarray's second one is a dtype)
+            if isinstance(x, mg.Variable):
+                return getattr(x, method)(axis, keepdims)
+            return getattr(np, method)(x, axis=axis, keepdims=keepdims)
         return Case(f, (x,), f"x.{method}(axis={axis}, keepdims={keepdims})")
     return Case(lambda x: fn(x, axis=axis, keepdims=keepdims), (x,),
                 f"{name}(axis={axis}, keepdims={keepdims})")
 
 
+MATMUL_SHAPES = hnp.mutually_broadcastable_shapes(
+    signature=np.matmul.signature, max_dims=1, max_side=MAX_SIDE)  # batch dims: at most 1
+
+
 @st.composite
 def matmul_case(draw):
-    sa, sb = draw(hnp.mutually_broadcastable_shapes(
-        signature=np.matmul.signature, max_dims=1, max_side=MAX_SIDE)).input_shapes
+    sa, sb = draw(MATMUL_SHAPES).input_shapes
     a, b = draw(values(sa)), draw(values(sb))
     forms = {
         "mnp": (lambda x, y: mnp.matmul(x, y), (a, b)),
@@ -272,7 +339,7 @@ def matmul_case(draw):
     }
     if len(sa) <= 2 and len(sb) <= 2:
         forms["dot"] = (lambda x, y: mnp.dot(x, y), (a, b))
-    form = draw(st.sampled_from(sorted(forms)))
+    form = draw(choice(tuple(sorted(forms))))
     f, args = forms[form]
     return Case(f, args, f"matmul via {form}")
 
@@ -282,8 +349,8 @@ def transpose_case(draw):
     shape = draw(shapes())
     nd = len(shape)
     x = draw(values(shape))
-    perm = draw(st.permutations(range(nd)))
-    signed = tuple(a - nd if draw(st.booleans()) else a for a in perm)  # negative axes too
+    perm = draw(permutations(nd))
+    signed = tuple(a - nd if draw(BOOL) else a for a in perm)  # negative axes too
     forms = {
         "mnp.transpose(x)": lambda x: mnp.transpose(x),
         f"mnp.transpose(x, {perm})": lambda x: mnp.transpose(x, perm),
@@ -291,9 +358,9 @@ def transpose_case(draw):
         "x.T": lambda x: x.T,
     }
     if nd >= 2:
-        i, j = draw(st.integers(-nd, nd - 1)), draw(st.integers(-nd, nd - 1))
+        i, j = draw(ints(-nd, nd - 1)), draw(ints(-nd, nd - 1))
         forms[f"mnp.swapaxes(x, {i}, {j})"] = lambda x: mnp.swapaxes(x, i, j)
-    form = draw(st.sampled_from(sorted(forms)))
+    form = draw(choice(tuple(sorted(forms))))
     return Case(forms[form], (x,), form)
 
 
@@ -303,33 +370,34 @@ def reshape_case(draw):
     x = draw(values(shape))
     size = int(np.prod(shape))
     new, rest = [], size
-    for _ in range(draw(st.integers(0, 2))):
-        d = draw(st.sampled_from([k for k in range(1, rest + 1) if rest % k == 0]))
+    for _ in range(draw(ints(0, 2))):
+        d = draw(choice(tuple(k for k in range(1, rest + 1) if rest % k == 0)))
         new.append(d)
         rest //= d
     new.append(rest)
-    new = draw(st.permutations(new))
-    if draw(st.booleans()):
-        new[draw(st.integers(0, len(new) - 1))] = -1
-    new = tuple(new)
+    new = [new[i] for i in draw(permutations(len(new)))]
+    if draw(BOOL):
+        new[draw(ints(0, len(new) - 1))] = -1
+    new = () if size == 1 and draw(BOOL) else tuple(new)  # one element: to a 0-d array too
     nd = len(shape)
-    ax = draw(st.integers(-nd - 1, nd))
+    ax = draw(ints(-nd - 1, nd))
     forms = {
         f"mnp.reshape(x, {new})": lambda x: mnp.reshape(x, new),
         f"x.reshape({new})": lambda x: x.reshape(new),
-        f"x.reshape(*{new})": lambda x: x.reshape(*new),
         "mnp.ravel(x)": lambda x: mnp.ravel(x),
         f"mnp.expand_dims(x, {ax})": lambda x: mnp.expand_dims(x, ax),
     }
-    form = draw(st.sampled_from(sorted(forms)))
+    if new:  # (NumPy's x.reshape() wants at least one argument)
+        forms[f"x.reshape(*{new})"] = lambda x: x.reshape(*new)
+    form = draw(choice(tuple(sorted(forms))))
     return Case(forms[form], (x,), form)
 
 
 @st.composite
 def broadcast_to_case(draw):
     target = draw(shapes())
-    kept = draw(st.integers(0, len(target)))
-    shape = tuple(1 if draw(st.booleans()) else n for n in target[len(target) - kept:])
+    kept = draw(ints(0, len(target)))
+    shape = tuple(1 if draw(BOOL) else n for n in target[len(target) - kept:])
     x = draw(values(shape))
     return Case(lambda x: mnp.broadcast_to(x, target), (x,), f"broadcast_to({target})")
 
@@ -343,21 +411,18 @@ def indices_for(draw, shape):
         kinds += ["integer arrays", "mask", "one integer array"]
     if nd >= 2:
         kinds += ["slice then integer array"]
-    kind = draw(st.sampled_from(kinds))
-    small = hnp.array_shapes(min_dims=0, max_dims=2, max_side=MAX_SIDE)
+    kind = draw(choice(tuple(kinds)))
     if kind == "basic":
-        return draw(hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True))
+        return draw(basic_indices(shape))
     if kind == "integer arrays":
-        return draw(hnp.integer_array_indices(shape, result_shape=small))
+        return draw(integer_array_indices(shape))
     if kind == "mask":
-        k = draw(st.integers(1, nd))
-        return draw(hnp.arrays(np.bool_, shape[:k]))
+        return draw(bools(shape[:draw(ints(1, nd))]))
     if kind == "one integer array":  # repeated entries make scatter_add accumulate
         n = shape[0]
-        return draw(hnp.arrays(np.int64, draw(small), elements=st.integers(-n, n - 1)))
+        return draw(int_arrays(draw(SMALL_SHAPES), -n, n - 1))
     n = shape[1]
-    idx = draw(hnp.arrays(np.int64, draw(small), elements=st.integers(-n, n - 1)))
-    return (slice(None), idx)
+    return (slice(None), draw(int_arrays(draw(SMALL_SHAPES), -n, n - 1)))
 
 
 @st.composite
@@ -375,7 +440,7 @@ def scatter_add_case(draw):
     index = draw(indices_for(shape))
     x0 = np.zeros(shape)
     g = draw(values(np.shape(x0[index])))
-    if draw(st.booleans()):
+    if draw(BOOL):
         def f(g):
             return mg.vjp(lambda x: x[index], x0)[1](g)[0]
         return Case(f, (g,), f"vjp of x[{index!r}]")
@@ -387,22 +452,22 @@ def scatter_add_case(draw):
 
 @st.composite
 def concat_stack_case(draw, name):
-    n = draw(st.integers(1, 3))
+    n = draw(ints(1, 3))
     if name == "concatenate":
         base = list(draw(shapes(min_dims=1)))
-        axis = draw(st.integers(-len(base), len(base) - 1))
+        axis = draw(ints(-len(base), len(base) - 1))
         parts = []
         for _ in range(n):
-            base[axis] = draw(st.integers(1, MAX_SIDE))
+            base[axis] = draw(ints(1, MAX_SIDE))
             parts.append(draw(values(tuple(base))))
         call = lambda xs: mnp.concatenate(xs, axis)
     else:
         base = draw(shapes(max_dims=MAX_DIMS - 1))
-        axis = draw(st.integers(-len(base) - 1, len(base)))
+        axis = draw(ints(-len(base) - 1, len(base)))
         parts = [draw(values(base)) for _ in range(n)]
         call = lambda xs: mnp.stack(xs, axis)
-    traced = [draw(st.booleans()) for _ in range(n)]  # the others are constants in the list
-    traced[draw(st.integers(0, n - 1))] = True
+    traced = [draw(BOOL) for _ in range(n)]  # the others are constants in the list
+    traced[draw(ints(0, n - 1))] = True
     positions = [i for i in range(n) if traced[i]]
 
     def f(*xs):
@@ -415,7 +480,9 @@ def concat_stack_case(draw, name):
                 f"{name} of {n} (traced {positions}) along {axis}")
 
 
-# JAX's functions for the elementwise unary primitives (the higher-order references).
+# JAX's functions for the elementwise unary primitives (the higher-order references), and
+# the minigrad.numpy name where it differs from the primitive's.
+MNP_NAME = {"neg": "negative"}
 UNARY_JAX = {
     "neg": "jax.numpy.negative", "square": "jax.numpy.square", "sqrt": "jax.numpy.sqrt",
     "reciprocal": "jax.numpy.reciprocal", "exp": "jax.numpy.exp", "expm1": "jax.numpy.expm1",
@@ -473,23 +540,12 @@ def test_every_primitive_has_a_spec():
     assert not stale, f"specs for primitives no longer in TABLE: {stale}"
 
 
-@pytest.mark.parametrize("name", NAMES)
-@settings(max_examples=15)
-@given(data=st.data())
-def test_spec_records_its_primitive(name, data):
-    """A spec must really reach its primitive (not, say, a decomposition into others)."""
-    case = draw_case(data, name)
-    graph = mg.trace(case.fn, *case.args)
-    recorded = {v.prim.name for v in graph.variables if v.prim is not None}
-    assert name in recorded, f"{case.label} recorded only {sorted(recorded)}"
-
-
 def _elementwise_unary_names() -> list[str]:
     """Primitives that take one array, no parameters, and keep its shape."""
     names = []
     x = np.linspace(0.1, 0.9, 6).reshape(2, 3)
     for name, prim in TABLE.items():
-        if len(prim.jvp) != 1:
+        if not isinstance(prim.jvp, (tuple, list)) or len(prim.jvp) != 1:
             continue
         try:
             out = prim(x)
@@ -501,82 +557,415 @@ def _elementwise_unary_names() -> list[str]:
 
 
 def test_every_elementwise_unary_primitive_has_a_higher_order_reference():
-    missing = sorted(set(_elementwise_unary_names()) - set(UNARY_JAX))
-    assert not missing, f"add a JAX reference to UNARY_JAX for {missing}"
+    names = _elementwise_unary_names()
+    assert "sin" in names and "tanh" in names  # the detection itself works
+    missing = sorted(set(names) - set(UNARY_JAX))
+    assert not missing, f"add a JAX reference to UNARY_JAX (and a domain to DOMAINS) for {missing}"
 
 
-# ------------------------------------------------------- first order vs finite differences
+def _check_records(case: Case, name: str) -> None:
+    """A spec must really reach its primitive (not, say, a decomposition into others)."""
+    graph = mg.trace(case.fn, *case.args)
+    recorded = {v.prim.name for v in graph.variables if v.prim is not None}
+    assert name in recorded, f"spec {case.label!r} recorded only {sorted(recorded)}"
 
 
-@pytest.mark.parametrize("name", NAMES)
-@given(data=st.data(), seed=st.integers(0, 2**32 - 1))
-def test_forward_mode_matches_finite_differences(name, data, seed):
-    case = draw_case(data, name)
-    tangents = _random(seed, _shapes(case.args))
-    out, tangent_out = mg.jvp(case.fn, case.args, tangents)
-    np.testing.assert_allclose(_arr(out), _arr(case.fn(*case.args)), rtol=1e-12, atol=1e-12)
-    assert_close_leaves(tangent_out, fd_directional(case.fn, case.args, tangents), **FD_TOL)
+# ------------------------------------------------------------- against finite differences
 
 
-@pytest.mark.parametrize("name", NAMES)
-@given(data=st.data(), seed=st.integers(0, 2**32 - 1))
-def test_reverse_mode_matches_finite_differences(name, data, seed):
-    case = draw_case(data, name)
-    out, pullback = mg.vjp(case.fn, *case.args)
-    (u,) = _random(seed, [np.shape(out)])
-    cotangents = pullback(u)
-    want = fd_gradient(lambda *xs: _vdot(u, case.fn(*xs)), case.args)
-    assert_close_leaves(cotangents, want, **FD_TOL)
-    # the same through grad of the scalar <u, f(x)>
-    n = len(case.args)
-    grads = mg.grad(lambda *xs: mnp.sum(u * case.fn(*xs)), argnums=tuple(range(n)))(*case.args)
-    assert_close_leaves(grads, want, **FD_TOL)
+def check_first_order(case: Case, seed: int) -> None:
+    """jvp (forward), vjp and grad (reverse) against central differences; the adjoint identity."""
+    value = case.fn(*case.args)
+    rng = np.random.default_rng(seed)
+    vs = _random(rng, _shapes(case.args))
+    (u,) = _random(rng, [np.shape(value)])
 
-
-@pytest.mark.parametrize("name", NAMES)
-@given(data=st.data(), seed=st.integers(0, 2**32 - 1))
-def test_adjoint_identity(name, data, seed):
-    """<u, J v> = <J^T u, v>, both sides computed by minigrad (no step size involved)."""
-    case = draw_case(data, name)
-    vs = _random(seed, _shapes(case.args))
+    # forward mode: J v
     out, jv = mg.jvp(case.fn, case.args, vs)
-    (u,) = _random(seed + 1, [np.shape(out)])
-    jtu = mg.vjp(case.fn, *case.args)[1](u)
+    assert_close(out, value, rtol=1e-13, atol=1e-13, err_msg="jvp: primal output")
+    assert_close_leaves(jv, fd_directional(case.fn, case.args, vs), **FD_TOL,
+                        err_msg="forward mode (jvp) vs finite differences")
+
+    # reverse mode: J^T u, by vjp and by grad of the scalar <u, f(x)>
+    out, pullback = mg.vjp(case.fn, *case.args)
+    assert_close(out, value, rtol=1e-13, atol=1e-13, err_msg="vjp: primal output")
+    jtu = pullback(u)
+    want = fd_gradient(lambda *xs: _vdot(u, case.fn(*xs)), case.args)
+    assert_close_leaves(jtu, want, **FD_TOL, err_msg="reverse mode (vjp) vs finite differences")
+    grads = mg.grad(lambda *xs: mnp.sum(u * case.fn(*xs)),
+                    argnums=tuple(range(len(case.args))))(*case.args)
+    assert_close_leaves(grads, want, **FD_TOL, err_msg="reverse mode (grad) vs finite differences")
+
+    # the adjoint identity <u, J v> = <J^T u, v>: minigrad against itself, no step size
     lhs, rhs = _vdot(u, jv), _vdot(jtu, vs)
     scale = np.sum(np.abs(u * _arr(jv))) + sum(np.sum(np.abs(_arr(a) * b)) for a, b in zip(jtu, vs))
-    np.testing.assert_allclose(lhs, rhs, rtol=1e-10, atol=1e-12 * (1.0 + scale))
+    assert_close(lhs, rhs, rtol=1e-12, atol=1e-13 * (1.0 + scale),
+                 err_msg="adjoint identity <u, J v> = <J^T u, v>")
 
 
-# ------------------------------------------------------------------------ second order
+def check_second_order(case: Case, seed: int) -> None:
+    """Rules are differentiable: forward-over-reverse and reverse-over-forward agree with
+    central differences of minigrad's own first derivatives."""
+    rng = np.random.default_rng(seed + 1)
+    vs, ws = _random(rng, _shapes(case.args)), _random(rng, _shapes(case.args))
+    (u,) = _random(rng, [np.shape(case.fn(*case.args))])
 
-
-@pytest.mark.parametrize("name", NAMES)
-@given(data=st.data(), seed=st.integers(0, 2**32 - 1))
-def test_forward_over_reverse_matches_finite_differences(name, data, seed):
-    """The JVP of minigrad's pullback equals a finite difference of that pullback."""
-    case = draw_case(data, name)
-    (u,) = _random(seed, [np.shape(case.fn(*case.args))])
-    ws = _random(seed + 1, _shapes(case.args))
-
-    def pullback(*xs):
+    def pullback(*xs):  # x -> J(x)^T u
         return mg.vjp(case.fn, *xs)[1](u)
 
+    def pushforward(*xs):  # x -> J(x) v
+        return mg.jvp(case.fn, xs, vs)[1]
+
+    # forward over reverse: the derivative of J(x)^T u along w
     _, got = mg.jvp(pullback, case.args, ws)
-    assert_close_leaves(got, fd_directional(pullback, case.args, ws), rtol=1e-5, atol=1e-5)
+    assert_close_leaves(got, fd_directional(pullback, case.args, ws), rtol=1e-5, atol=1e-5,
+                        err_msg="forward over reverse vs finite differences of the vjp")
+
+    # reverse over forward: <grad_x <u, J(x) v>, w>
+    grads = mg.vjp(pushforward, *case.args)[1](u)
+    got = _vdot(grads, ws)
+    (want,) = fd_directional(lambda *xs: _vdot(u, pushforward(*xs)), case.args, ws)
+    scale = sum(np.sum(np.abs(_arr(g) * w)) for g, w in zip(grads, ws))  # a sum of many terms
+    assert_close(got, want, rtol=1e-5, atol=1e-5 + 1e-6 * scale,
+                 err_msg="reverse over forward vs finite differences of the jvp")
 
 
 @pytest.mark.parametrize("name", NAMES)
 @given(data=st.data(), seed=st.integers(0, 2**32 - 1))
-def test_reverse_over_forward_matches_finite_differences(name, data, seed):
-    """<VJP of (x -> J(x) v) at u, w> equals a finite difference of <u, J(x) v> along w."""
+def test_derivatives_match_finite_differences(name, data, seed):
+    """Every primitive, both modes, first and second order (one draw serves all checks)."""
     case = draw_case(data, name)
-    vs = _random(seed, _shapes(case.args))
+    _check_records(case, name)
+    check_first_order(case, seed)
+    check_second_order(case, seed)
 
-    def pushforward(*xs):
-        return mg.jvp(case.fn, xs, vs)[1]
 
-    (u,) = _random(seed + 1, [np.shape(pushforward(*case.args))])
-    ws = _random(seed + 2, _shapes(case.args))
-    got = _vdot(mg.vjp(pushforward, *case.args)[1](u), ws)
-    (want,) = fd_directional(lambda *xs: _vdot(u, pushforward(*xs)), case.args, ws)
-    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+# ------------------------------------------------------------------ JAX as the reference
+# At kinks, ties and singular points there is no finite difference to compare with: the
+# convention is JAX's, so JAX (in float64) is the reference.  JAX is also the reference for
+# higher derivatives of the elementwise functions and for Hessians.  JAX compiles every
+# operation for each new shape (and is slow to call op by op), so these tests use few fixed
+# shapes, jit the references that are called repeatedly, and run fewer examples.
+
+JAX_EXAMPLES = max(10, settings().max_examples // 4)
+
+
+@pytest.fixture(scope="module")
+def jx():
+    """JAX in float64 for this module only; the previous setting is restored afterwards."""
+    jax = pytest.importorskip("jax")
+    import jax.numpy  # noqa: F401  (attributes used below)
+    import jax.scipy.special  # noqa: F401
+
+    previous = bool(jax.config.jax_enable_x64)
+    jax.config.update("jax_enable_x64", True)
+    try:
+        yield jax
+    finally:
+        jax.config.update("jax_enable_x64", previous)
+
+
+def _jax_fn(jax, path: str):
+    obj = jax
+    for part in path.split(".")[1:]:
+        obj = getattr(obj, part)
+    return obj
+
+
+def compare_with_jax(jax, f, jf, args, seed, what=""):
+    """minigrad's jvp and vjp of ``f`` against JAX's of ``jf``, in random directions."""
+    args = tuple(_arr(a) for a in args)
+    jargs = tuple(jax.numpy.asarray(a) for a in args)
+    rng = np.random.default_rng(seed)
+    vs = _random(rng, _shapes(args))
+    out, jv = mg.jvp(f, args, vs)
+    jout, jjv = jax.jvp(jf, jargs, tuple(jax.numpy.asarray(v) for v in vs))
+    assert_close(out, jout, **EXACT_TOL, err_msg=f"{what}: value")
+    assert_close(jv, jjv, **EXACT_TOL, err_msg=f"{what}: jvp vs jax.jvp")
+    (u,) = _random(rng, [np.shape(jout)])
+    got = mg.vjp(f, *args)[1](u)
+    want = jax.vjp(jf, *jargs)[1](jax.numpy.asarray(u))
+    assert_close_leaves(got, want, **EXACT_TOL, err_msg=f"{what}: vjp vs jax.vjp")
+
+
+# The kinks and ties are few, so they are enumerated exhaustively, every combination in one
+# call through broadcasting: GRID[:, None] against GRID[None, :] meets every tie.
+GRID = np.array([-1.0, -0.5, -0.0, 0.0, 0.5, 1.0])
+
+
+def _col(values, axis, ndim):
+    """``values`` laid along ``axis`` of an ``ndim``-dimensional array (1 elsewhere)."""
+    shape = [1] * ndim
+    shape[axis] = len(values)
+    return np.reshape(np.asarray(values, dtype=np.float64), shape)
+
+
+def test_abs_at_zero_follows_jax(jx):
+    """d|x|/dx = 1 at 0 and at -0.0 (then 0), as in JAX."""
+    compare_with_jax(jx, mnp.abs, jx.numpy.abs, (GRID,), 0, "abs")
+    compare_with_jax(jx, lambda x: abs(x), lambda x: abs(x), (GRID,), 1, "abs()")
+    d1, d2, _ = _unary_jax_derivatives(jx, "abs")
+    for zero in (0.0, -0.0, np.float64(0.0), np.float64(-0.0)):
+        assert mg.grad(mnp.abs)(zero) == d1(zero) == 1.0
+        assert mg.grad(mg.grad(mnp.abs))(zero) == d2(zero) == 0.0
+
+
+@pytest.mark.parametrize("name", ["maximum", "minimum"])
+def test_maximum_minimum_ties_follow_jax(jx, name):
+    """A tie shares the derivative equally (1/2 each), as in JAX; relu(0) included."""
+    f, jf = getattr(mnp, name), getattr(jx.numpy, name)
+    a, b = _col(GRID, 0, 2), _col(GRID, 1, 2)  # every pair, ties on the diagonal
+    compare_with_jax(jx, f, jf, (a, b), 0, name)
+    compare_with_jax(jx, f, jf, (np.broadcast_to(a, (6, 6)).copy(), b), 1, f"{name}, broadcast")
+    for c in (0.0, 0.5):  # a constant operand: maximum(x, 0.0) is relu
+        compare_with_jax(jx, lambda x: f(x, c), lambda x: jf(x, c), (GRID,), 2, f"{name}(x, {c})")
+        compare_with_jax(jx, lambda x: f(c, x), lambda x: jf(c, x), (GRID,), 3, f"{name}({c}, x)")
+    assert mg.grad(f, argnums=(0, 1))(1.0, 1.0) == (0.5, 0.5)
+    assert tuple(jx.grad(jf, argnums=(0, 1))(1.0, 1.0)) == (0.5, 0.5)
+
+
+def test_clip_at_bounds_follows_jax(jx):
+    """1/2 at a bound, 1/4 where lo == hi == x, 0 when lo > hi: as jnp.clip, which is
+    maximum with lo, then minimum with hi.  Every (x, lo, hi) of the grid at once."""
+    x, lo, hi = _col(GRID, 0, 3), _col(GRID, 1, 3), _col(GRID, 2, 3)
+    xs = np.broadcast_to(x, (6, 6, 6)).copy()
+    compare_with_jax(jx, lambda x: mnp.clip(x, lo, hi), lambda x: jx.numpy.clip(x, lo, hi),
+                     (xs,), 0, "clip(x, lo, hi)")
+    x2, bound = xs[:, :, 0], _col(GRID, 1, 2)  # x down, the one bound across: every pair
+    compare_with_jax(jx, lambda x: mnp.clip(x, bound, None),
+                     lambda x: jx.numpy.clip(x, bound, None), (x2,), 1, "clip(x, lo, None)")
+    compare_with_jax(jx, lambda x: mnp.clip(x, None, bound),
+                     lambda x: jx.numpy.clip(x, None, bound), (x2,), 2, "clip(x, None, hi)")
+    for lo_, hi_ in [(0.0, 0.5), (0.5, 0.5), (0.5, -0.5), (None, 0.0), (0.0, None)]:  # scalars
+        compare_with_jax(jx, lambda x: mnp.clip(x, lo_, hi_), lambda x: jx.numpy.clip(x, lo_, hi_),
+                         (GRID,), 3, f"clip(x, {lo_}, {hi_})")
+
+
+# every pattern of ties among four entries: the rows of BITS are 0..15 in binary
+BITS = ((np.arange(16)[:, None] >> np.arange(4)) & 1).astype(np.float64)
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_min_reduction_ties_follow_jax(jx, name):
+    """Tied extrema share the derivative equally, as in JAX."""
+    for x, axis, keepdims in [(BITS, 1, False), (BITS, -1, True), (BITS, None, False),
+                              (BITS.reshape(4, 4, 4), (0, 2), True)]:
+        f = lambda x: getattr(mnp, name)(x, axis=axis, keepdims=keepdims)
+        jf = lambda x: getattr(jx.numpy, name)(x, axis=axis, keepdims=keepdims)
+        compare_with_jax(jx, f, jf, (x,), 0, f"{name}(axis={axis}, keepdims={keepdims})")
+
+
+POW_BASES = [0.0, 0.5, 1.0, 2.0, -1.0, -0.5]
+POW_EXPONENTS = [0.0, 1.0, 2.0, 3.0, 0.5, -1.0, -0.5]
+
+
+def test_pow_at_zero_follows_jax(jx):
+    """0 ** 0, 0 ** y, x ** 0, negative bases, with array and constant exponents, as in JAX.
+
+    JAX's convention: an integer exponent (Python int) has derivative 0 in the base where it
+    is 0; a float exponent y has y * x**(y - 1) (nan at 0 ** 0.0); the derivative in the
+    exponent uses log(x) with x = 0 replaced by 1.
+    """
+    a, b = _col(POW_BASES, 0, 2), _col(POW_EXPONENTS, 1, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # inf and nan are the point here
+        compare_with_jax(jx, mnp.power, jx.numpy.power, (a, b), 0, "power(a, b)")
+        compare_with_jax(jx, lambda x, y: x ** y, lambda x, y: x ** y, (a, b), 1, "a ** b")
+        for k in range(-2, 4):  # constant exponents: integer_pow, and pow with a float
+            for c in (k, float(k)):
+                compare_with_jax(jx, lambda x: x ** c, lambda x: x ** c, (a[:, 0],), 2,
+                                 f"x ** {c!r}")
+        for c in (0.0, 2.0, -1.0):  # a constant base
+            compare_with_jax(jx, lambda y: c ** y, lambda y: c ** y, (b[0],), 3, f"{c} ** y")
+
+
+@pytest.mark.parametrize("x", POW_BASES)
+def test_pow_second_derivatives_follow_jax(jx, x):
+    """All four second partials of x ** y, and those of x ** c for constant c, as JAX's."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for y in POW_EXPONENTS:
+            for i in (0, 1):
+                for j in (0, 1):
+                    got = mg.grad(mg.grad(mnp.power, i), j)(np.float64(x), np.float64(y))
+                    want = _pow_jax_second(jx, i, j)(x, y)
+                    assert_close(got, want, **EXACT_TOL, err_msg=f"d2/dx{i}dx{j} at ({x}, {y})")
+            for c in (int(y), y):  # constant exponents: integer_pow and pow
+                got = mg.grad(mg.grad(lambda x: x ** c))(x)
+                want = jx.grad(jx.grad(lambda x: x ** c))(x)
+                assert_close(got, want, **EXACT_TOL, err_msg=f"(x ** {c!r})'' at {x}")
+
+
+@cached
+def _pow_jax_second(jax, i, j):
+    return jax.jit(jax.grad(jax.grad(jax.numpy.power, i), j))
+
+
+def test_where_follows_jax(jx):
+    cond = np.array([[True], [False]])[:, :, None]
+    x, y = _col(GRID, 1, 3), _col(GRID, 2, 3)
+    compare_with_jax(jx, lambda x, y: mnp.where(cond, x, y),
+                     lambda x, y: jx.numpy.where(cond, x, y), (x, y), 0, "where")
+    compare_with_jax(jx, lambda x: mnp.where(x > 0, x, 0.0),
+                     lambda x: jx.numpy.where(x > 0, x, 0.0), (GRID,), 1, "where(x > 0, x, 0)")
+    # the branch not taken has a nan derivative: it must not leak into the tangent (JAX
+    # selects, it does not multiply by the mask), but 0 * nan reaches x in reverse mode
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        compare_with_jax(jx, lambda x: mnp.where(x > 0, mnp.sqrt(x), 0.0),
+                         lambda x: jx.numpy.where(x > 0, jx.numpy.sqrt(x), 0.0), (GRID,), 2,
+                         "where(x > 0, sqrt(x), 0)")
+        got = mg.jacfwd(lambda x: mnp.where(x > 0, mnp.log(x), 0.0))(-1.0)
+        assert got == jx.jacfwd(lambda x: jx.numpy.where(x > 0, jx.numpy.log(x), 0.0))(-1.0) == 0.0
+
+
+def test_logsumexp_extremes_follow_jax(jx):
+    """Huge entries and -inf (masked) entries: the gradient is still the softmax; a row of
+    -inf only has nan, as in JAX.  (With +inf entries JAX's nan pattern is an artifact of
+    its implementation, so they are left out.)"""
+    entries = np.array([-np.inf, -1000.0, 0.0, 1000.0])
+    rows = np.stack(np.meshgrid(entries, entries, entries, indexing="ij"), axis=-1).reshape(-1, 3)
+    lse = _jax_logsumexp(jx)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        compare_with_jax(jx, lambda x: mnp.logsumexp(x, axis=1), lambda x: lse(x, axis=1),
+                         (rows,), 0, "logsumexp(axis=1)")
+        for x in (np.array([-1000.0, -1000.0, -np.inf]), np.array([1000.0, 999.0, -np.inf])):
+            compare_with_jax(jx, lambda x: mnp.logsumexp(x), lambda x: lse(x, axis=None), (x,), 1,
+                             f"logsumexp({x})")
+
+
+@cached
+def _jax_logsumexp(jax):
+    return jax.jit(jax.scipy.special.logsumexp, static_argnames=("axis", "keepdims"))
+
+
+@cached
+def _unary_jax_derivatives(jax, name):
+    """JAX's first, second and third derivative of an elementwise function, jitted once."""
+    d1 = jax.grad(_jax_fn(jax, UNARY_JAX[name]))
+    d2 = jax.grad(d1)
+    return jax.jit(d1), jax.jit(d2), jax.jit(jax.grad(d2))
+
+
+SPECIAL_POINTS = [0.0, -0.0, 1.0, -1.0, 0.5 * np.pi, 40.0, -40.0, 800.0, -800.0, 1e200, -1e200,
+                  np.inf, -np.inf, np.nan]
+
+
+@pytest.mark.parametrize("name", sorted(UNARY_JAX))
+def test_unary_special_points_follow_jax(jx, name):
+    """Singularities, overflow, inf and nan: first and second derivatives as JAX's, for
+    Python floats, NumPy scalars and arrays alike."""
+    f = getattr(mnp, MNP_NAME.get(name, name))
+    d1, d2, _ = _unary_jax_derivatives(jx, name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for x in SPECIAL_POINTS:
+            want1, want2 = np.asarray(d1(x)), np.asarray(d2(x))
+            for point in (x, np.float64(x)):
+                assert_close(mg.grad(f)(point), want1, **EXACT_TOL, err_msg=f"{name}' at {point!r}")
+                assert_close(mg.grad(mg.grad(f))(point), want2, **EXACT_TOL,
+                             err_msg=f"{name}'' at {point!r}")
+            got = mg.vjp(f, np.array([x, 0.5]))[1](np.ones(2))[0]
+            assert_close(got, [want1, np.asarray(d1(0.5))], **EXACT_TOL,
+                         err_msg=f"{name} vjp at [{x}, 0.5]")
+
+
+# --------------------------------------------------------------- higher order against JAX
+
+
+@pytest.mark.parametrize("name", sorted(UNARY_JAX))
+@settings(max_examples=JAX_EXAMPLES)
+@given(data=st.data())
+def test_unary_higher_derivatives_match_jax(jx, name, data):
+    """Second and third derivatives of each elementwise function, every combination of modes."""
+    f = getattr(mnp, MNP_NAME.get(name, name))
+    _, d2, d3 = _unary_jax_derivatives(jx, name)
+    x = data.draw(DOMAINS[name], label="x")
+    want = np.asarray(d2(x))
+    assert_close(mg.grad(mg.grad(f))(x), want, **EXACT_TOL, err_msg="reverse over reverse")
+    assert_close(mg.jvp(mg.grad(f), (x,), (1.0,))[1], want, **EXACT_TOL,
+                 err_msg="forward over reverse")
+    assert_close(mg.grad(lambda x: mg.jvp(f, (x,), (1.0,))[1])(x), want, **EXACT_TOL,
+                 err_msg="reverse over forward")
+    assert_close(mg.jacfwd(mg.jacfwd(f))(x), want, **EXACT_TOL, err_msg="forward over forward")
+    assert_close(mg.grad(mg.grad(mg.grad(f)))(x), np.asarray(d3(x)), **EXACT_TOL,
+                 err_msg="third derivative")
+    # the Hessian of sum(f(x)) is diagonal, with f'' on it
+    xs = data.draw(values((3,), DOMAINS[name]), label="xs")
+    want = np.diag([np.asarray(d2(v)) for v in xs])
+    assert_close(mg.hessian(lambda x: mnp.sum(f(x)))(xs), want, **EXACT_TOL, err_msg="hessian")
+
+
+BINARY_JAX = {  # name: (minigrad, JAX, domain of a, domain of b)
+    "add": (mnp.add, "jax.numpy.add", REAL, REAL),
+    "sub": (mnp.subtract, "jax.numpy.subtract", REAL, REAL),
+    "mul": (mnp.multiply, "jax.numpy.multiply", REAL, REAL),
+    "truediv": (mnp.divide, "jax.numpy.divide", REAL, NONZERO),
+    "pow": (mnp.power, "jax.numpy.power", POSITIVE, st.floats(-2.0, 2.0)),
+    "maximum": (mnp.maximum, "jax.numpy.maximum", BELOW_HALF, ABOVE_HALF),
+    "minimum": (mnp.minimum, "jax.numpy.minimum", BELOW_HALF, ABOVE_HALF),
+}
+
+
+@cached
+def _binary_jax_hessian(jax, name):
+    jf = _jax_fn(jax, BINARY_JAX[name][1])
+    return jax.jit(jax.hessian(lambda a, b: jax.numpy.sum(jf(a, b)), argnums=(0, 1)))
+
+
+@pytest.mark.parametrize("name", sorted(BINARY_JAX))
+@settings(max_examples=JAX_EXAMPLES)
+@given(data=st.data())
+def test_binary_hessians_match_jax(jx, name, data):
+    """All four blocks of the Hessian of sum(op(a, b)), mixed partials and broadcasting included."""
+    f, _, a_el, b_el = BINARY_JAX[name]
+    sa, sb = data.draw(st.sampled_from([((), ()), ((2, 1), (3,))]))
+    a, b = data.draw(values(sa, a_el)), data.draw(values(sb, b_el))
+    got = mg.hessian(lambda a, b: mnp.sum(f(a, b)), argnums=(0, 1))(a, b)
+    want = _binary_jax_hessian(jx, name)(a, b)
+    assert_close_leaves([g for row in got for g in row], [w for row in want for w in row],
+                        **EXACT_TOL)
+
+
+def composite(x, w, np_, sigmoid, logsumexp):
+    """Many primitives at once, for ``mnp`` or ``jax.numpy`` (``np_``); x: (3,), w: (3, 2)."""
+    h = np_.tanh(x @ w)                                                  # matmul, tanh
+    z = np_.concatenate([h, np_.exp(0.5 * x[:2]), w[1]], axis=0)         # getitem, concatenate
+    s = np_.stack([z, np_.sqrt(z * z + 1.0), sigmoid(z)], axis=1)        # stack, sqrt, sigmoid
+    t = np_.reshape(np_.transpose(s), (-1,))                             # transpose, reshape
+    r = np_.broadcast_to(x[:, None], (3, 2)) / (2.0 + np_.cos(w))        # broadcast_to, truediv
+    return (np_.sum(logsumexp(s, axis=1)) + np_.mean(np_.log1p(t ** 2))
+            + np_.max(np_.sin(r)) - np_.sum(np_.min(np_.arctan(r), axis=0))
+            + np_.sum(np_.where(x > 0, np_.sinh(x), np_.cosh(x))) + np_.sum(np_.abs(w + 2.0) ** 1.5)
+            + np_.sum(np_.clip(w, -0.4, 0.4) * np_.maximum(w, 0.1) * np_.minimum(w, 0.2))
+            + np_.sum(np_.log(np_.square(x) + 1.0))
+            - np_.sum(np_.reciprocal(2.0 + np_.tan(0.3 * w[0])))
+            + np_.sum(np_.expm1(-x) - x) + x[0] ** 2 * w[0, 0] ** 3)
+
+
+@cached
+def _composite_jax(jax):
+    """The composite and its Hessian in JAX, jitted: compiled once (op by op, the Hessian
+    would take seconds for its first call and a quarter of a second for each one after)."""
+    f = lambda x, w: composite(x, w, jax.numpy, jax.nn.sigmoid, jax.scipy.special.logsumexp)
+    return jax.jit(f), jax.jit(jax.hessian(f, argnums=(0, 1)))
+
+
+@settings(max_examples=max(5, JAX_EXAMPLES // 3))  # four Hessians each: the slowest examples
+@given(x=values((3,), st.floats(-1.5, 1.5)), w=values((3, 2), st.floats(-1.5, 1.5)))
+def test_hessian_of_a_composite_matches_jax(jx, x, w):
+    """mg.hessian (and the other three compositions of jacfwd and jacrev) as jax.hessian."""
+    value, hessian = _composite_jax(jx)
+    f = lambda x, w: composite(x, w, mnp, mnp.sigmoid, mnp.logsumexp)
+    assert_close(f(x, w), value(x, w), **EXACT_TOL, err_msg="value")
+    want = [h for row in hessian(x, w) for h in row]
+    for label, hessian in [
+        ("hessian", mg.hessian),
+        ("jacrev(jacrev)", lambda f, argnums: mg.jacrev(mg.jacrev(f, argnums), argnums)),
+        ("jacfwd(jacfwd)", lambda f, argnums: mg.jacfwd(mg.jacfwd(f, argnums), argnums)),
+        ("jacrev(jacfwd)", lambda f, argnums: mg.jacrev(mg.jacfwd(f, argnums), argnums)),
+    ]:
+        got = hessian(f, argnums=(0, 1))(x, w)
+        assert_close_leaves([h for row in got for h in row], want, rtol=1e-8, atol=1e-10,
+                            err_msg=label)
