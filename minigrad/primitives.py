@@ -452,7 +452,9 @@ def _add_axis(x, position):
 def _matmul_vjp_a(g, out, a, b):
     if len(_shape(b)) == 1:
         return g * b if len(_shape(a)) == 1 else _add_axis(g, -1) * b
-    if len(_shape(a)) == 1:
+    if len(_shape(a)) == 1:  # vector @ matrix: b g, without an (n, k) temporary when unbatched
+        if len(_shape(b)) == 2:
+            return matmul(b, g)
         return reduce_sum(b * _add_axis(g, -2), axis=(len(_shape(b)) - 1,), keepdims=False)
     return matmul(g, _swap_last(b))
 
@@ -460,8 +462,8 @@ def _matmul_vjp_a(g, out, a, b):
 def _matmul_vjp_b(g, out, a, b):
     if len(_shape(a)) == 1:
         return g * a if len(_shape(b)) == 1 else _add_axis(a, -1) * _add_axis(g, -2)
-    if len(_shape(b)) == 1:
-        return a * _add_axis(g, -1)
+    if len(_shape(b)) == 1:  # matrix @ vector: g a, without an (n, d) temporary when unbatched
+        return matmul(g, a) if len(_shape(a)) == 2 else a * _add_axis(g, -1)
     return matmul(_swap_last(a), g)
 
 
