@@ -92,7 +92,7 @@ def build_frames(graph: Graph, mode: str = "reverse", wrt=None, naming: str = "v
             raise ValueError(str(e).replace("table", "frames", 1)) from None
         last = len(variables) - 1
     else:
-        last = _output(graph, "frames").index
+        last = _output(graph, "frames(mode='reverse')").index
         seeds = {last: 1.0}
     result, steps = _sweep_steps(graph, mode, seeds, syms, zeros=True)
     terms: dict[str, list[Step]] = {}

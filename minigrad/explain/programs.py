@@ -36,7 +36,7 @@ import numpy as np
 from ..graph import Graph, Variable, bind, concrete
 from ..modes import forward_sweep, reverse_sweep
 from ..pytree import tree_map
-from .table import _forward_seeds
+from .table import _forward_seeds, _output
 
 
 @dataclass(frozen=True)
@@ -158,12 +158,7 @@ def backward_graph(graph: Graph, seed=None) -> Program:
     output does not depend on gets a zero constant).  ``seed`` is the cotangent of the
     output, 1 by default (a scalar output is required then).
     """
-    out = graph.outputs
-    if not graph.owns(out):
-        raise ValueError(
-            "backward_graph needs a single output variable; this graph's output is "
-            f"{type(out).__name__}. Fix: trace a function that returns one value."
-        )
+    out = _output(graph, "backward_graph")
     if seed is None:
         if np.ndim(concrete(out.value)) != 0:
             raise ValueError(
@@ -171,26 +166,7 @@ def backward_graph(graph: Graph, seed=None) -> Program:
                 f"seed= (a cotangent of that shape), or reduce the output to a scalar."
             )
         seed = 1.0
-    prog = Program(f"{graph.name}_backward", graph, "backward")
-    tag = _Tagger(prog)
-    replay = Graph(graph.name)
-    with prog, replay:
-        rep = _replay(graph, prog, replay, tag)
-        back = {r.index: v.index for v, r in zip(graph.variables, rep) if replay.owns(r)}
-
-        def on_contribution(v, i, c):
-            source = back[v.index]
-            tag("adjoint", graph.scopes.get(source))
-            prog.contributions.append(
-                ProgramContribution(source, back[v.inputs[i].index], i, c))
-
-        seeds = {rep[out.index].index: seed} if replay.owns(rep[out.index]) else {}
-        adjoints = reverse_sweep(replay, seeds, on_contribution)
-        tag("adjoint", None)
-    for v, r in zip(graph.variables, rep):
-        a = adjoints[r.index] if replay.owns(r) else None
-        if a is not None:
-            prog.derivative_of[v.index] = a
+    prog = _sweep_program(graph, "backward", {out.index: seed})
     grads = [prog.derivative_of.get(v.index, None) for v in graph.inputs]
     grads = [_zeros(v.value) if g is None else g for v, g in zip(graph.inputs, grads)]
     prog.outputs = grads[0] if len(grads) == 1 else tuple(grads)
@@ -204,33 +180,45 @@ def forward_graph(graph: Graph, wrt=None) -> Program:
     input's name or position (a unit seed), or one seed per input.  The outputs are the
     tangents of ``graph``'s outputs, in their structure.
     """
-    prog = Program(f"{graph.name}_forward", graph, "forward")
-    tag = _Tagger(prog)
-    seeds_src = _forward_seeds(graph, wrt)
-    replay = Graph(graph.name)
-    with prog, replay:
-        rep = _replay(graph, prog, replay, tag)
-        back = {r.index: v.index for v, r in zip(graph.variables, rep) if replay.owns(r)}
-
-        def on_contribution(v, i, c):
-            target = back[v.index]
-            tag("tangent", graph.scopes.get(target))
-            prog.contributions.append(
-                ProgramContribution(back[v.inputs[i].index], target, i, c))
-
-        seeds = {rep[k].index: s for k, s in seeds_src.items() if replay.owns(rep[k])}
-        tangents = forward_sweep(replay, seeds, on_contribution)
-        tag("tangent", None)
-    for v, r in zip(graph.variables, rep):
-        t = tangents[r.index] if replay.owns(r) else None
-        if t is not None:
-            prog.derivative_of[v.index] = t
+    prog = _sweep_program(graph, "forward", _forward_seeds(graph, wrt))
 
     def tangent_of(o):
         t = prog.derivative_of.get(o.index) if graph.owns(o) else None
         return _zeros(o) if t is None else t
 
     prog.outputs = tree_map(tangent_of, graph.outputs)
+    return prog
+
+
+def _sweep_program(graph: Graph, kind: str, seeds: dict) -> Program:
+    """Replay ``graph`` in a new trace, then run its sweep there so every rule is recorded.
+
+    ``kind`` is "backward" (reverse sweep, adjoints) or "forward" (forward sweep,
+    tangents); ``seeds`` are keyed by ``graph``'s own variable indices.
+    """
+    backward = kind == "backward"
+    label = "adjoint" if backward else "tangent"
+    prog = Program(f"{graph.name}_{kind}", graph, kind)
+    tag = _Tagger(prog)
+    replay = Graph(graph.name)
+    with prog, replay:
+        rep = _replay(graph, prog, replay, tag)
+        back = {r.index: v.index for v, r in zip(graph.variables, rep) if replay.owns(r)}
+
+        def on_contribution(v, i, c):
+            active, operand = back[v.index], back[v.inputs[i].index]
+            tag(label, graph.scopes.get(active))
+            source, target = (active, operand) if backward else (operand, active)
+            prog.contributions.append(ProgramContribution(source, target, i, c))
+
+        replay_seeds = {rep[k].index: s for k, s in seeds.items() if replay.owns(rep[k])}
+        sweep = reverse_sweep if backward else forward_sweep
+        derivatives = sweep(replay, replay_seeds, on_contribution)
+        tag(label, None)
+    for v, r in zip(graph.variables, rep):
+        d = derivatives[r.index] if replay.owns(r) else None
+        if d is not None:
+            prog.derivative_of[v.index] = d
     return prog
 
 

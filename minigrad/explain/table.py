@@ -539,12 +539,12 @@ def build_table(graph: Graph, mode: str | None = None, wrt=None, naming: str = "
     return Table(rows, mode, step_list)
 
 
-def _output(graph: Graph, who: str = "table") -> Variable:
+def _output(graph: Graph, who: str = "table(mode='reverse')") -> Variable:
     """The output variable that the reverse sweep seeds; a clear error when there is none."""
     out = graph.outputs
     if not graph.owns(out):
         raise ValueError(
-            f"{who}(mode='reverse') needs a single output variable; this graph's output is "
+            f"{who} needs a single output variable; this graph's output is "
             f"{type(out).__name__}. Fix: trace a function that returns one value."
         )
     return out
