@@ -110,7 +110,7 @@ def _jnp():
     return jax.numpy
 
 
-def define(name, impl, *, jax, expr, jvp=None, vjp=None, partials=None, deriv=None) -> Primitive:
+def define(name, impl, *, jax, expr, partials, jvp=None, vjp=None, deriv=None) -> Primitive:
     """Add one primitive to the table.
 
     Elementwise operations give ``deriv``: per input, the local derivative
@@ -121,7 +121,7 @@ def define(name, impl, *, jax, expr, jvp=None, vjp=None, partials=None, deriv=No
     if deriv is not None:
         jvp = tuple(None if d is None else _scale_rule(d) for d in deriv)
         vjp = jvp  # elementwise: both are the same product with the local derivative
-    prim = Primitive(name, impl, jvp, vjp, partials or (), expr, jax)
+    prim = Primitive(name, impl, jvp, vjp, partials, expr, jax)
     TABLE[name] = prim
     return prim
 

@@ -205,8 +205,7 @@ class Symbols:
 
     def partial(self, v: Variable, i: int) -> S.Sym | None:
         """d v / d v.inputs[i] from the primitive's template (None when it has none)."""
-        templates = v.prim.partials
-        template = templates[i] if templates and i < len(templates) else None
+        template = v.prim.partials[i]
         if template is None:
             return None
         args = [self.of(x) for x in v.inputs]
