@@ -172,7 +172,10 @@ def cmd_demo(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="minigrad", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="minigrad", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Trace tables, graphs, sweep frames and gradient checks from the shell.",
+        epilog="examples:\n" + "\n".join(line for line in __doc__.splitlines() if line.startswith("    ")))
     sub = parser.add_subparsers(dest="command", required=True)
 
     def with_function(p):
