@@ -1,0 +1,303 @@
+"""Hypothesis strategies for testing derivatives: points in a domain, shapes, random programs.
+
+``programs()`` draws small random expression DAGs over minigrad's primitive table: each
+operation may reuse any earlier node (shared subexpressions, fan-out), and every
+operation's operands are guarded into its domain by smooth transformations (``log`` of
+``x*x + 1``, ``sqrt`` of ``x*x + 0.5``, division by ``x*x + 1``, ``tan`` of a bounded value,
+powers of a positive base, ``abs``/``maximum`` offset away from their kinks), so a drawn
+program is smooth everywhere and its derivatives are well conditioned.
+
+A drawn :class:`Program` is written only with Python operators and ``minigrad.numpy``, so
+it runs on plain NumPy values, under minigrad's transformations and under JAX's.  Its
+``repr`` is its Python source: hypothesis shrinks a failing program to a minimal one and
+prints it.
+
+    from hypothesis import given, note
+    from minigrad.testing import programs
+
+    @given(programs(max_ops=6))
+    def test_something(prog):
+        note(prog.table())          # minigrad's trace table, printed on failure
+        value = prog(*prog.inputs)  # the function at its drawn point
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import minigrad.numpy as mnp
+
+__all__ = ["DOMAINS", "points", "broadcastable_shapes", "programs", "Program", "Op", "OPS"]
+
+# ------------------------------------------------------------------------------- points
+
+DOMAINS: dict[str, Callable[[], st.SearchStrategy[float]]] = {
+    "real": lambda: st.floats(-3.0, 3.0),
+    "positive": lambda: st.floats(0.1, 4.0),
+    "nonnegative": lambda: st.floats(0.0, 4.0),
+    "unit": lambda: st.floats(-1.0, 1.0, exclude_min=True, exclude_max=True),
+    "away_from_zero": lambda: st.one_of(st.floats(-3.0, -0.3), st.floats(0.3, 3.0)),
+    "small": lambda: st.floats(-1.0, 1.0),
+}
+
+
+def points(domain: str = "real", shape: tuple | st.SearchStrategy | None = None) -> st.SearchStrategy:
+    """Float64 values in a primitive's domain: Python floats, or arrays when ``shape`` is given.
+
+    Domains: ``"real"`` [-3, 3], ``"positive"`` [0.1, 4], ``"nonnegative"`` [0, 4],
+    ``"unit"`` (-1, 1), ``"away_from_zero"`` 0.3 <= |x| <= 3, ``"small"`` [-1, 1].
+    """
+    if domain not in DOMAINS:
+        raise ValueError(f"points: unknown domain {domain!r}; choose one of {sorted(DOMAINS)}")
+    elements = DOMAINS[domain]()
+    if shape is None or shape == ():
+        return elements
+    return hnp.arrays(np.float64, shape, elements=elements)
+
+
+def broadcastable_shapes(n: int, *, min_dims: int = 0, max_dims: int = 2,
+                         min_side: int = 1, max_side: int = 3) -> st.SearchStrategy[tuple]:
+    """``n`` shapes that broadcast together (a tuple of tuples)."""
+    return hnp.mutually_broadcastable_shapes(
+        num_shapes=n, min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side,
+    ).map(lambda b: tuple(b.input_shapes))
+
+
+# ----------------------------------------------------------------------------- programs
+
+BIG = 4.0  # operands larger than this in magnitude are squashed through tanh
+
+
+@dataclass(frozen=True)
+class Op:
+    """One kind of program line: ``render(operands, params)`` gives its Python expression."""
+
+    name: str
+    arity: int
+    render: Callable[..., str]
+    grows: bool = False          # may square magnitudes (informational)
+    arrays_only: bool = False    # needs an operand with at least one axis
+    params: Callable | None = None  # (draw, operand shapes) -> dict of parameters
+
+
+def _lit(x: float) -> str:
+    return repr(float(x))
+
+
+def _array_lit(a: np.ndarray) -> str:
+    return f"mnp.array({np.asarray(a).tolist()!r})"
+
+
+def _axis_param(draw, shapes):
+    return {"axis": draw(st.integers(0, len(shapes[0]) - 1))}
+
+
+def _offsets_param(draw, shapes):
+    shape = shapes[0]
+    axis = draw(st.integers(0, len(shape) - 1))
+    kept = [1] * len(shape)
+    kept[axis] = shape[axis]
+    # tanh(a) is in (-1, 1), so steps of 3 make the maximum (minimum) unique and far from a tie
+    offsets = np.reshape(3.0 * np.arange(shape[axis]), kept)
+    if draw(st.booleans()):
+        offsets = -offsets
+    return {"axis": axis, "offsets": _array_lit(offsets)}
+
+
+def _matrix_param(draw, shapes):
+    d = shapes[0][-1]
+    entries = draw(st.lists(st.integers(-10, 10), min_size=d * d, max_size=d * d))
+    return {"matrix": _array_lit(np.reshape(np.array(entries, dtype=float) / 10, (d, d)))}
+
+
+def _mask_param(draw, shapes):
+    shape = np.broadcast_shapes(*shapes)
+    if shape == ():
+        return {"mask": repr(draw(st.booleans()))}
+    mask = draw(hnp.arrays(np.bool_, shape))
+    return {"mask": _array_lit(mask)}
+
+
+def _const_param(draw, shapes):
+    return {"c": _lit(draw(st.integers(-20, 20)) / 10)}
+
+
+def _sign_param(draw, shapes):
+    return {"s": draw(st.sampled_from(["", "-"]))}
+
+
+def _swap_param(draw, shapes):
+    return {"swap": draw(st.booleans())}
+
+
+def _pair(expr_a: str, expr_b: str, swap: bool) -> str:
+    return f"{expr_b}, {expr_a}" if swap else f"{expr_a}, {expr_b}"
+
+
+OPS: tuple[Op, ...] = (
+    # arithmetic
+    Op("add", 2, lambda a, b: f"{a} + {b}"),
+    Op("sub", 2, lambda a, b: f"{a} - {b}"),
+    Op("mul", 2, lambda a, b: f"{a} * {b}", grows=True),
+    Op("div", 2, lambda a, b: f"{a} / ({b} * {b} + 1.0)"),
+    Op("neg", 1, lambda a: f"-{a}"),
+    Op("scale", 1, lambda a, c: f"{c} * {a}", params=_const_param),
+    Op("shift", 1, lambda a, c: f"{a} + {c}", params=_const_param),
+    Op("square", 1, lambda a: f"mnp.square({a})", grows=True),
+    Op("pow_int", 1, lambda a: f"{a} ** 3", grows=True),
+    Op("pow_float", 1, lambda a: f"({a} * {a} + 0.5) ** 1.5", grows=True),
+    Op("pow_var", 2, lambda a, b: f"mnp.power({a} * {a} + 0.5, mnp.sin({b}))", grows=True),
+    Op("rpow", 1, lambda a: f"2.0 ** mnp.tanh({a})"),
+    # elementwise functions, guarded into their domains
+    Op("sqrt", 1, lambda a: f"mnp.sqrt({a} * {a} + 0.5)"),
+    Op("reciprocal", 1, lambda a: f"mnp.reciprocal({a} * {a} + 1.0)"),
+    Op("exp", 1, lambda a: f"mnp.exp(mnp.tanh({a}))"),
+    Op("expm1", 1, lambda a: f"mnp.expm1(mnp.sin({a}))"),
+    Op("log", 1, lambda a: f"mnp.log({a} * {a} + 1.0)"),
+    Op("log_softplus", 1, lambda a: f"mnp.log(mnp.log1p(mnp.exp(mnp.tanh({a}))))"),
+    Op("log1p", 1, lambda a: f"mnp.log1p(mnp.sigmoid({a}))"),
+    Op("sin", 1, lambda a: f"mnp.sin({a})"),
+    Op("cos", 1, lambda a: f"mnp.cos({a})"),
+    Op("tan", 1, lambda a: f"mnp.tan(mnp.tanh({a}))"),
+    Op("arctan", 1, lambda a: f"mnp.arctan({a})"),
+    Op("sinh", 1, lambda a: f"mnp.sinh(mnp.sin({a}))"),
+    Op("cosh", 1, lambda a: f"mnp.cosh(mnp.tanh({a}))"),
+    Op("tanh", 1, lambda a: f"mnp.tanh({a})"),
+    Op("sigmoid", 1, lambda a: f"mnp.sigmoid({a})"),
+    # kinked functions, offset away from their kinks
+    Op("abs", 1, lambda a, s: f"mnp.abs({s}({a} * {a} + 0.5))", params=_sign_param),
+    Op("maximum", 2, lambda a, b, swap: f"mnp.maximum({_pair(f'{a} * {a} + 1.5', f'mnp.sin({b})', swap)})",
+       params=_swap_param),
+    Op("minimum", 2, lambda a, b, swap: f"mnp.minimum({_pair(f'-({a} * {a}) - 1.5', f'mnp.cos({b})', swap)})",
+       params=_swap_param),
+    Op("clip", 1, lambda a: f"mnp.clip(mnp.sin({a}), -1.5, 1.5)"),
+    Op("where", 2, lambda a, b, mask: f"mnp.where({mask}, {a}, {b})", params=_mask_param),
+    # reductions and structure (arrays)
+    Op("sum", 1, lambda a, axis: f"mnp.sum({a}, axis={axis}, keepdims=True)",
+       arrays_only=True, params=_axis_param),
+    Op("mean", 1, lambda a, axis: f"mnp.mean({a}, axis={axis}, keepdims=True)",
+       arrays_only=True, params=_axis_param),
+    Op("logsumexp", 1, lambda a, axis: f"mnp.logsumexp({a}, axis={axis}, keepdims=True)",
+       arrays_only=True, params=_axis_param),
+    Op("max", 1, lambda a, axis, offsets: f"mnp.max(mnp.tanh({a}) + {offsets}, axis={axis}, keepdims=True)",
+       arrays_only=True, params=_offsets_param),
+    Op("min", 1, lambda a, axis, offsets: f"mnp.min(mnp.tanh({a}) + {offsets}, axis={axis}, keepdims=True)",
+       arrays_only=True, params=_offsets_param),
+    Op("matmul", 1, lambda a, matrix: f"{a} @ {matrix}", arrays_only=True, params=_matrix_param),
+    Op("flip", 1, lambda a: f"{a}[..., ::-1]", arrays_only=True),
+    Op("roll", 1, lambda a: f"mnp.concatenate([{a}[..., 1:], {a}[..., :1]], axis=-1)", arrays_only=True),
+    Op("transpose", 1, lambda a: f"mnp.transpose({a})", arrays_only=True),
+)
+OPS_BY_NAME = {op.name: op for op in OPS}
+
+
+class Program:
+    """A random straight-line program: call it, read it (``repr`` is its source), trace it.
+
+    ``lines`` are ``(op name, operand node indices, params)``; nodes ``0..n_inputs-1`` are
+    the inputs, node ``n_inputs + k`` is line k's result.  The program returns the sum of
+    its sinks (the nodes no later line uses), so every line counts.
+    """
+
+    def __init__(self, n_inputs: int, lines: Sequence[tuple], inputs: Sequence):
+        self.n_inputs = n_inputs
+        self.lines = [(name, tuple(args), dict(params)) for name, args, params in lines]
+        self.inputs = tuple(inputs)
+        self.source = self._source()
+        namespace = {"mnp": mnp}
+        exec(compile(self.source, "<minigrad.testing.program>", "exec"), namespace)
+        self.fn = namespace["f"]
+        self.__signature__ = inspect.signature(self.fn)
+
+    def _name(self, node: int) -> str:
+        return f"x{node + 1}" if node < self.n_inputs else f"v{node - self.n_inputs + 1}"
+
+    def _source(self) -> str:
+        params = ", ".join(self._name(i) for i in range(self.n_inputs))
+        body = []
+        used: set[int] = set()
+        for k, (name, args, kw) in enumerate(self.lines):
+            expr = OPS_BY_NAME[name].render(*[self._name(a) for a in args], **kw)
+            body.append(f"    {self._name(self.n_inputs + k)} = {expr}")
+            used.update(args)
+        last = self.n_inputs + len(self.lines) - 1
+        sinks = [i for i in range(self.n_inputs, last + 1) if i not in used] or [last]
+        if not self.lines:
+            sinks = [0]
+        body.append("    return " + " + ".join(self._name(i) for i in sinks))
+        return f"def f({params}):\n" + "\n".join(body)
+
+    def __call__(self, *inputs):
+        return self.fn(*inputs)
+
+    def table(self, **options) -> str:
+        """minigrad's trace table of the program at its inputs."""
+        from minigrad import trace
+
+        return str(trace(self.fn, *self.inputs).table(**options))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{self._name(i)}={np.array2string(np.asarray(x), precision=17, separator=', ')}"
+                          if np.ndim(x) else f"{self._name(i)}={x!r}"
+                          for i, x in enumerate(self.inputs))
+        return f"{self.source}\n# at {shown}"
+
+
+def _magnitude(x) -> float:
+    return float(np.max(np.abs(x))) if np.size(x) else 0.0
+
+
+@st.composite
+def programs(draw, max_ops: int = 8, n_inputs: int | tuple[int, int] = (1, 3), array: bool = False,
+             min_ops: int = 1, domain: str = "real", ops: Sequence[str] | None = None,
+             max_side: int = 2) -> Program:
+    """A random smooth program over minigrad's primitives, with its inputs drawn.
+
+    ``n_inputs`` is a count or an inclusive range; ``array=True`` draws broadcastable
+    array inputs and allows reductions (with keepdims), matmul and indexing; ``ops``
+    restricts the kinds of lines (names in ``OPS``); array sides are at most ``max_side``.
+    Operands larger than 4 in magnitude are squashed through ``tanh`` first, so values and
+    derivatives stay moderate and finite differences well conditioned.
+    """
+    lo, hi = (n_inputs, n_inputs) if isinstance(n_inputs, int) else n_inputs
+    n = draw(st.integers(lo, hi))
+    if array:
+        shapes = draw(broadcastable_shapes(n, min_dims=1, max_side=max_side))
+    else:
+        shapes = ((),) * n
+    inputs = [draw(points(domain, s if array else None)) for s in shapes]
+    candidates = [OPS_BY_NAME[o] for o in ops] if ops is not None else list(OPS)
+    if not array:
+        candidates = [op for op in candidates if not op.arrays_only]
+    namespace = {"mnp": mnp}
+    values = [np.asarray(x, dtype=np.float64) if array else x for x in inputs]
+    names = [f"x{i + 1}" for i in range(n)]
+    lines = []
+    for _ in range(draw(st.integers(min_ops, max_ops))):
+        # operands: counted back from the newest node, so shrinking makes chains
+        op = draw(st.sampled_from(candidates))
+        args = [len(values) - 1 - draw(st.integers(0, len(values) - 1)) for _ in range(op.arity)]
+        if op.arrays_only and np.ndim(values[args[0]]) == 0:
+            continue
+        if op.name in ("roll",) and np.shape(values[args[0]])[-1] < 2:
+            continue
+        # keep magnitudes moderate: squash large operands through tanh first
+        for j, a in enumerate(args):
+            if _magnitude(values[a]) > BIG:
+                lines.append(("tanh", (a,), {}))
+                values.append(np.tanh(values[a]))
+                names.append(f"v{len(values) - n}")
+                args[j] = len(values) - 1
+        params = op.params(draw, [np.shape(values[a]) for a in args]) if op.params else {}
+        expr = op.render(*[names[a] for a in args], **params)
+        namespace.update(zip(names, values))
+        values.append(eval(expr, namespace))
+        names.append(f"v{len(values) - n}")
+        lines.append((op.name, tuple(args), params))
+    return Program(n, lines, inputs)
