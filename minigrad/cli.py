@@ -19,13 +19,10 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
-
 from . import examples
 from .graph import trace
 from .parse import ExpressionError, parse_expression
-from .testing import central_difference_grad
-from .transforms import grad, jacfwd
+from .testing import check_agreement
 
 BUNDLED = {"lognormal": examples.lognormal, "chain_rule": examples.chain_rule}
 DEFAULT_POINTS = {"lognormal": {"y": 1.5, "mu": 0.0, "sigma": 2.0},
@@ -71,38 +68,17 @@ def parse_point(f: Callable, spec: str, at: list[str] | None) -> list[float]:
     return [given[n] for n in names]
 
 
-def jax_gradient(f: Callable, point: list[float]):
-    """The same function through ``jax.grad`` in float64, or None without JAX."""
-    try:
-        import jax
-    except ImportError:
-        return None
-    with jax.enable_x64(True):
-        g = jax.grad(f, argnums=tuple(range(len(point))))(*point)
-        return np.array([float(x) for x in g]), jax.devices()[0].platform
+def agreement(f: Callable, point: list[float]):
+    """The agreement report of every engine at ``point`` (``check_agreement``), and its ``ok``."""
+    report = check_agreement(f, *point)
+    return report, report.ok
 
 
-def agreement(f: Callable, point: list[float]) -> tuple[list[tuple[str, np.ndarray]], bool]:
-    """Gradients from every engine at ``point``, and whether they all agree."""
-    argnums = tuple(range(len(point)))
-    results = [("minigrad reverse", np.array(grad(f, argnums)(*point), dtype=float)),
-               ("minigrad forward", np.array(jacfwd(f, argnums)(*point), dtype=float))]
-    from_jax = jax_gradient(f, point)
-    if from_jax is not None:
-        results.append((f"jax.grad ({from_jax[1]})", from_jax[0]))
-    results.append(("finite differences", central_difference_grad(f, point)))
-    reference = results[0][1]
-    ok = all(np.allclose(g, reference, rtol=1e-6, atol=1e-8) for _, g in results)
-    return results, ok
-
-
-def print_agreement(names: list[str], results, ok: bool) -> None:
-    width = max(len(n) for n, _ in results)
-    print("gradient (" + ", ".join(f"d/d{n}" for n in names) + "):")
-    reference = results[0][1]
-    for label, g in results:
-        err = np.max(np.abs(g - reference))
-        print(f"  {label:<{width}}  [{', '.join(f'{x:.10g}' for x in g)}]  max |diff| {err:.1e}")
+def print_agreement(names: list[str], report, ok: bool) -> None:
+    grad = report.results.get(("gradient", "minigrad reverse"))
+    values = "" if grad is None else " [" + ", ".join(f"{x:.10g}" for x in grad) + "]"
+    print("gradient (" + ", ".join(f"d/d{n}" for n in names) + "):" + values)
+    print(report)
     print("agreement: " + ("yes" if ok else "NO"))
 
 

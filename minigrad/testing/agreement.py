@@ -1,0 +1,475 @@
+"""The agreement checker: minigrad's two modes, JAX and finite differences, side by side.
+
+``check_agreement(f, *args)`` evaluates, at one point, the value, the gradient (scalar
+outputs), a JVP along a random tangent ``v`` and a VJP with a random cotangent ``u``, by
+
+* minigrad forward mode (``jvp``; ``jacfwd`` where a forward-mode gradient or VJP is needed),
+* minigrad reverse mode (``grad``, ``vjp``; ``jacrev`` for a reverse-mode JVP),
+* JAX in float64 (``jaxbridge.precision()``; skipped, with a note, without JAX),
+* central finite differences on plain NumPy (directional along ``v`` for the JVP),
+
+and checks minigrad's own adjoint identity ``<u, J v> = <J^T u, v>``.  Every compared
+pair is one ``Comparison`` of the ``AgreementReport``.
+
+When minigrad and JAX disagree the report finds where: the graph is explicit, so it is
+replayed with ``jax.numpy`` (each primitive's ``jax_impl``) as a function from the inputs
+to *every* variable; one ``jax.jvp`` of that function gives JAX's tangent of each
+variable, which is compared with minigrad's forward sweep in trace order.  The first
+variable whose tangent diverges is named (``v5 = v4 / v3``) with its jaxpr equation
+(``jaxbridge.align``) and the trace table rows around it.  If every tangent agrees but a
+VJP does not, the replay perturbs every variable by a zero ``delta`` and one ``jax.vjp``
+gives JAX's adjoint of each variable; the last variable in trace order whose adjoint
+diverges is named, with its consumers (one of whose VJP rules must be wrong).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from ..graph import Const, Mask, Variable, concrete, trace
+from ..modes import forward_sweep, reverse_sweep
+from .finite_differences import central_difference_grad
+
+__all__ = ["Comparison", "Divergence", "AgreementReport", "check_agreement", "assert_agree"]
+
+CONTEXT_ROWS = 3  # trace-table rows shown before and after a divergent variable
+
+
+@dataclass
+class Comparison:
+    """One compared pair: ``quantity`` computed by ``left`` and by ``right``."""
+
+    quantity: str  # "value", "gradient", "jvp", "vjp", "adjoint identity"
+    left: str
+    right: str
+    max_abs: float
+    max_rel: float
+    rtol: float
+    atol: float
+    ok: bool
+
+    @property
+    def tolerance(self) -> str:
+        return f"rtol {self.rtol:.0e}, atol {self.atol:.0e}"
+
+
+@dataclass
+class Divergence:
+    """Where minigrad and JAX first part ways in the trace."""
+
+    kind: str  # "tangent" or "adjoint"
+    var: str  # "v5"
+    expression: str  # "v4 / v3"
+    minigrad: object
+    jax: object
+    equation: str | None = None  # the aligned jaxpr equation
+    suspects: list[str] = field(default_factory=list)  # adjoint case: the consumers
+    context: str = ""  # trace table rows around the variable
+    primitive: str = ""  # the primitive that computes the variable
+
+    @property
+    def line(self) -> str:
+        return f"{self.var} = {self.expression}"
+
+    def __str__(self) -> str:
+        what = "tangent" if self.kind == "tangent" else "adjoint"
+        lines = [f"first divergence ({what}s, in trace order"
+                 + (")" if self.kind == "tangent" else ", last from the output backwards)")
+                 + f": {self.line}",
+                 f"  minigrad {what}: {_fmt(self.minigrad)}",
+                 f"  jax {what}:      {_fmt(self.jax)}"]
+        if self.equation:
+            lines.append(f"  jaxpr equation: {self.equation}")
+        if self.kind == "tangent":
+            lines.append(f"  the tangents of its operands agree: the jvp rule of "
+                         f"'{self.primitive}' is the suspect")
+        elif self.suspects:
+            lines.append("  later adjoints agree: a vjp rule of its consumers is the suspect: "
+                         + ", ".join(self.suspects))
+        if self.context:
+            lines.append("")
+            lines.append(self.context)
+        return "\n".join(lines)
+
+
+@dataclass
+class AgreementReport:
+    """Every compared pair, overall ``ok``, notes, and the first divergence (if any)."""
+
+    function: str
+    comparisons: list[Comparison]
+    notes: list[str] = field(default_factory=list)
+    divergence: Divergence | None = None
+    results: dict = field(default_factory=dict)  # (quantity, engine) -> flat array
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.comparisons)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    @property
+    def failures(self) -> list[Comparison]:
+        return [c for c in self.comparisons if not c.ok]
+
+    def __str__(self) -> str:
+        head = ["quantity", "engines", "max abs err", "max rel err", "tolerance", "ok"]
+        grid = [head] + [[c.quantity, f"{c.left} vs {c.right}", f"{c.max_abs:.2e}",
+                          f"{c.max_rel:.2e}", c.tolerance, "yes" if c.ok else "NO"]
+                         for c in self.comparisons]
+        widths = [max(len(r[j]) for r in grid) for j in range(len(head))]
+
+        def line(cells):
+            return " │ ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+
+        out = [f"agreement of {self.function}: " + ("all engines agree" if self.ok
+                                                    else f"{len(self.failures)} pair(s) disagree")]
+        grad = self.results.get(("gradient", "minigrad reverse"))
+        if grad is not None:
+            out.append("gradient (minigrad reverse): [" + ", ".join(f"{x:.10g}" for x in grad) + "]")
+        out += [line(grid[0]), "─┼─".join("─" * w for w in widths)] + [line(r) for r in grid[1:]]
+        out += [f"note: {n}" for n in self.notes]
+        if self.divergence is not None:
+            out += ["", str(self.divergence)]
+        return "\n".join(out)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def _fmt(x) -> str:
+    a = np.asarray(x, dtype=float)
+    if a.ndim == 0:
+        return f"{float(a):.12g}"
+    return np.array2string(a, precision=10, threshold=20)
+
+
+def _as_float(a):
+    if np.ndim(a) == 0:
+        return float(a)
+    return np.asarray(a, dtype=float)
+
+
+def _flat(parts) -> np.ndarray:
+    if isinstance(parts, (tuple, list)):
+        if not parts:
+            return np.zeros(0)
+        return np.concatenate([np.ravel(np.asarray(p, dtype=float)) for p in parts])
+    return np.ravel(np.asarray(parts, dtype=float))
+
+
+def _errors(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> tuple[float, float, bool]:
+    if a.shape != b.shape:
+        return float("inf"), float("inf"), False
+    if a.size == 0:
+        return 0.0, 0.0, True
+    same_nan = np.isnan(a) & np.isnan(b)
+    same_inf = np.isinf(a) & (a == b)
+    special = same_nan | same_inf
+    diff = np.where(special, 0.0, np.abs(a - b))
+    scale = np.maximum(np.abs(a), np.abs(b))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.where(diff == 0, 0.0, diff / np.where(scale == 0, 1.0, scale))
+    ok = bool(np.all(special | (diff <= atol + rtol * np.where(special, 0.0, scale))))
+    diff = np.nan_to_num(diff, nan=np.inf)
+    rel = np.nan_to_num(rel, nan=np.inf)
+    return float(np.max(diff)), float(np.max(rel)), ok
+
+
+def _close(a, b, rtol, atol) -> bool:
+    return _errors(np.ravel(np.asarray(a, dtype=float)), np.ravel(np.asarray(b, dtype=float)),
+                   rtol, atol)[2]
+
+
+def _fd_step(x: np.ndarray) -> float:
+    return float(np.cbrt(np.finfo(float).eps) * max(1.0, float(np.max(np.abs(x), initial=0.0))))
+
+
+def _fd_gradient(f: Callable, args: tuple, u) -> np.ndarray:
+    """d <u, f(x)> / d x for every element of every argument, by central differences."""
+    if all(np.ndim(a) == 0 for a in args) and np.ndim(u) == 0:
+        return float(u) * central_difference_grad(f, args)
+    out = []
+    for i, a in enumerate(args):
+        a = np.asarray(a, dtype=float)
+        for k in range(a.size):
+            h = np.cbrt(np.finfo(float).eps) * max(1.0, abs(float(a.flat[k])))
+            plus, minus = a.copy(), a.copy()
+            plus.flat[k] += h
+            minus.flat[k] -= h
+            lo = list(args)
+            hi = list(args)
+            hi[i] = plus if a.ndim else float(plus)
+            lo[i] = minus if a.ndim else float(minus)
+            fp = np.sum(np.asarray(u) * np.asarray(f(*hi), dtype=float))
+            fm = np.sum(np.asarray(u) * np.asarray(f(*lo), dtype=float))
+            out.append((fp - fm) / (2 * h))
+    return np.array(out)
+
+
+def _fd_directional(f: Callable, args: tuple, tangents: tuple) -> np.ndarray:
+    """(f(x + h v) - f(x - h v)) / 2h: the derivative along ``v``, by central differences."""
+    x = _flat(args)
+    v = _flat(tangents)
+    vnorm = float(np.max(np.abs(v), initial=0.0))
+    if vnorm == 0:
+        return np.zeros_like(_flat(f(*args)))
+    h = _fd_step(x) / vnorm
+    hi = tuple(_as_float(np.asarray(a, dtype=float) + h * np.asarray(t)) for a, t in zip(args, tangents))
+    lo = tuple(_as_float(np.asarray(a, dtype=float) - h * np.asarray(t)) for a, t in zip(args, tangents))
+    return (_flat(f(*hi)) - _flat(f(*lo))) / (2 * h)
+
+
+def _random_like(rng, shape):
+    x = rng.standard_normal(shape)
+    return float(x) if shape == () else x
+
+
+def _contract_out(u, block, out_ndim):
+    return np.tensordot(np.asarray(u, dtype=float), np.asarray(block, dtype=float), axes=out_ndim)
+
+
+def _contract_in(block, v, in_ndim):
+    return np.tensordot(np.asarray(block, dtype=float), np.asarray(v, dtype=float), axes=in_ndim)
+
+
+# ----------------------------------------------------------------------- the JAX replay
+
+def _replay_operand(graph, x, env):
+    if graph.owns(x):
+        return env[x.index]
+    if type(x) is Const:
+        return float(x)
+    if isinstance(x, Mask):
+        return x.value
+    return concrete(x)
+
+
+def _replay(graph, inputs, deltas=None) -> list:
+    """Every variable of ``graph``, recomputed by JAX from ``inputs`` (one per graph input);
+    ``deltas[k]``, if given, is added to variable ``k`` (for adjoints)."""
+    env: list = [None] * len(graph.variables)
+    it = iter(inputs)
+    for v in graph.variables:
+        if v.prim is None:
+            val = next(it)
+        else:
+            args = [_replay_operand(graph, x, env) for x in v.inputs]
+            val = v.prim.jax_impl(*args, **(v.params or {}))
+        if deltas is not None:
+            val = val + deltas[v.index]
+        env[v.index] = val
+    return env
+
+
+def _zero(value):
+    return np.zeros(np.shape(concrete(value)))
+
+
+def _locate(f, args, graph, tangents, cotangent, rtol, atol, names_exprs) -> Divergence | None:
+    import jax
+    import jax.numpy as jnp
+
+    from jaxbridge import precision
+
+    names, exprs = names_exprs
+    out = graph.outputs
+    ours_t = forward_sweep(graph, {v.index: t for v, t in zip(graph.inputs, tangents)})
+    with precision():
+        prim = [jnp.asarray(concrete(v.value), dtype=jnp.float64) for v in graph.inputs]
+        tan = [jnp.asarray(t, dtype=jnp.float64) for t in tangents]
+        _, jax_t = jax.jvp(lambda *xs: tuple(_replay(graph, xs)), tuple(prim), tuple(tan))
+        jax_t = [np.asarray(t) for t in jax_t]
+    for v in graph.variables:
+        if v.prim is None:
+            continue
+        mine = ours_t[v.index]
+        mine = _zero(v.value) if mine is None else concrete(mine)
+        if not _close(mine, jax_t[v.index], rtol, atol):
+            return Divergence("tangent", names[v.index], exprs[v.index], mine, jax_t[v.index],
+                              primitive=v.prim.name)
+    if not graph.owns(out):
+        return None
+    ours_a = reverse_sweep(graph, {out.index: cotangent})
+    with precision():
+        deltas = tuple(jnp.zeros(np.shape(concrete(v.value)), dtype=jnp.float64)
+                       for v in graph.variables)
+        _, pullback = jax.vjp(lambda *d: _replay(graph, prim, d)[out.index], *deltas)
+        jax_a = [np.asarray(a) for a in pullback(jnp.asarray(cotangent, dtype=jnp.float64))]
+    for v in reversed(graph.variables):
+        mine = ours_a[v.index]
+        mine = _zero(v.value) if mine is None else concrete(mine)
+        if not _close(mine, jax_a[v.index], rtol, atol):
+            consumers = [f"{names[w.index]} = {exprs[w.index]}" for w in graph.variables
+                         if w.prim is not None and any(x is v for x in w.inputs)]
+            return Divergence("adjoint", names[v.index], exprs[v.index], mine, jax_a[v.index],
+                              suspects=consumers)
+    return None
+
+
+def _context(graph, tangents, index: int, mode: str) -> str:
+    from ..explain.table import Table, build_table
+
+    try:
+        if mode == "forward":
+            table = build_table(graph, "forward", wrt=list(tangents))
+        else:
+            table = build_table(graph, "reverse")
+    except (ValueError, TypeError):
+        table = build_table(graph, None)
+    lo, hi = max(0, index - CONTEXT_ROWS), min(len(table.rows), index + CONTEXT_ROWS + 1)
+    title = ("trace table (tangents along the random direction)" if table.mode == "forward"
+             else "trace table (adjoints, seed 1 on the output)" if table.mode == "reverse"
+             else "trace table")
+    return f"{title}, rows {lo + 1}..{hi}:\n" + str(Table(table.rows[lo:hi], table.mode))
+
+
+# ----------------------------------------------------------------------------- checker
+
+def check_agreement(f: Callable, *args, rtol: float = 1e-7, atol: float = 1e-9, seed: int = 0,
+                    fd_rtol: float = 1e-6, fd_atol: float = 1e-8) -> AgreementReport:
+    """Compare minigrad forward and reverse mode, JAX (float64) and finite differences at
+    ``args`` (floats or float arrays, one per positional parameter of ``f``).
+
+    Exact engines are compared with ``rtol``/``atol``; finite differences, good to about
+    1e-10 relative, with the looser ``fd_rtol``/``fd_atol`` (at least ``rtol``/``atol``).
+    ``seed`` fixes the random tangent and cotangent.
+    """
+    from ..explain.table import Symbols
+    from .. import symbolic as S
+    from ..transforms import grad, jacfwd, jacrev, jvp, vjp
+
+    args = tuple(_as_float(a) for a in args)
+    argnums = tuple(range(len(args)))
+    name = getattr(f, "__name__", "f")
+    rng = np.random.default_rng(seed)
+    fd_rtol, fd_atol = max(fd_rtol, rtol), max(fd_atol, atol)
+    notes: list[str] = []
+    results: dict = {}
+    comparisons: list[Comparison] = []
+
+    def compare(quantity, left, right, r, a):
+        x, y = results[(quantity, left)], results[(quantity, right)]
+        max_abs, max_rel, ok = _errors(x, y, r, a)
+        comparisons.append(Comparison(quantity, left, right, max_abs, max_rel, r, a, ok))
+
+    graph = trace(f, *args)
+    out_value = concrete(graph.outputs) if graph.owns(graph.outputs) else graph.outputs
+    if isinstance(out_value, (tuple, list, dict)):
+        raise TypeError(f"check_agreement: {name} must return one scalar or array, not a "
+                        f"{type(out_value).__name__}")
+    out_shape = np.shape(out_value)
+    scalar_out = out_shape == ()
+    tangents = tuple(_random_like(rng, np.shape(a)) for a in args)
+    cotangent = _random_like(rng, out_shape)
+
+    # -- minigrad
+    value_fwd, jv = jvp(f, args, tangents)
+    value_rev, pullback = vjp(f, *args)
+    vj = pullback(cotangent)
+    J_fwd = jacfwd(f, argnums)(*args)  # blocks of shape out_shape + in_shape
+    J_rev = jacrev(f, argnums)(*args)
+    results[("value", "minigrad forward")] = _flat(value_fwd)
+    results[("value", "minigrad reverse")] = _flat(value_rev)
+    results[("value", "numpy")] = _flat(f(*args))
+    results[("jvp", "minigrad forward")] = _flat(jv)
+    results[("jvp", "minigrad reverse")] = _flat(
+        sum(_contract_in(b, t, np.ndim(t)) for b, t in zip(J_rev, tangents)))
+    results[("vjp", "minigrad reverse")] = _flat(vj)
+    results[("vjp", "minigrad forward")] = _flat([_contract_out(cotangent, b, len(out_shape))
+                                                  for b in J_fwd])
+    if scalar_out:
+        results[("gradient", "minigrad reverse")] = _flat(grad(f, argnums)(*args))
+        results[("gradient", "minigrad forward")] = _flat(list(J_fwd))
+    else:
+        notes.append(f"the output has shape {out_shape}: no gradient; the vjp (random "
+                     f"cotangent u) stands for it")
+
+    # -- JAX
+    try:
+        import jax
+        import jax.numpy as jnp
+
+        from jaxbridge import precision
+    except ImportError:
+        jax = None
+        notes.append("jax is not importable: the JAX comparisons were skipped")
+    if jax is not None:
+        with precision():
+            jargs = tuple(jnp.asarray(a, dtype=jnp.float64) for a in args)
+            jtan = tuple(jnp.asarray(t, dtype=jnp.float64) for t in tangents)
+            jvalue, jjv = jax.jvp(f, jargs, jtan)
+            _, jpull = jax.vjp(f, *jargs)
+            jvj = jpull(jnp.asarray(cotangent, dtype=jnp.float64))
+            results[("value", "jax")] = _flat(np.asarray(jvalue))
+            results[("jvp", "jax")] = _flat(np.asarray(jjv))
+            results[("vjp", "jax")] = _flat([np.asarray(x) for x in jvj])
+            if scalar_out:
+                results[("gradient", "jax")] = _flat(
+                    [np.asarray(x) for x in jax.grad(f, argnums)(*jargs)])
+
+    # -- finite differences (on plain NumPy)
+    results[("jvp", "finite differences")] = _fd_directional(f, args, tangents)
+    results[("vjp", "finite differences")] = _fd_gradient(f, args, cotangent)
+    if scalar_out:
+        results[("gradient", "finite differences")] = _fd_gradient(f, args, 1.0)
+
+    # -- the pairs
+    engines = ["jax"] if jax is not None else []
+    compare("value", "minigrad forward", "minigrad reverse", rtol, atol)
+    compare("value", "minigrad reverse", "numpy", rtol, atol)
+    for e in engines:
+        compare("value", "minigrad reverse", e, rtol, atol)
+    quantities = (["gradient"] if scalar_out else []) + ["jvp", "vjp"]
+    for q in quantities:
+        first = "minigrad forward" if q == "jvp" else "minigrad reverse"
+        second = "minigrad reverse" if q == "jvp" else "minigrad forward"
+        compare(q, first, second, rtol, atol)
+        for e in engines:
+            compare(q, first, e, rtol, atol)
+        compare(q, first, "finite differences", fd_rtol, fd_atol)
+    u_jv = float(np.sum(np.ravel(np.asarray(cotangent)) * results[("jvp", "minigrad forward")]))
+    jtu_v = float(np.sum(results[("vjp", "minigrad reverse")] * _flat(tangents)))
+    results[("adjoint identity", "<u, J v> (forward)")] = np.array([u_jv])
+    results[("adjoint identity", "<J^T u, v> (reverse)")] = np.array([jtu_v])
+    compare("adjoint identity", "<u, J v> (forward)", "<J^T u, v> (reverse)", rtol, atol)
+
+    report = AgreementReport(name, comparisons, notes, None, results)
+
+    # -- where minigrad and JAX part ways
+    jax_failed = any(not c.ok and ("jax" in (c.left, c.right)) for c in comparisons)
+    if jax is not None and (jax_failed or not report.ok):
+        syms = Symbols(graph)
+        names = syms.names
+        exprs = [S.render(syms.expression(v), "text") for v in graph.variables]
+        try:
+            div = _locate(f, args, graph, tangents, cotangent, rtol, atol, (names, exprs))
+        except Exception as e:  # the replay is a diagnosis: never hide the report behind it
+            div = None
+            notes.append(f"could not replay the graph with JAX to locate the divergence: {e}")
+        if div is not None:
+            index = names.index(div.var)
+            try:
+                from jaxbridge import align
+
+                div.equation = align(f, *args).pairs.get(div.var)
+            except Exception:  # alignment is best effort
+                div.equation = None
+            div.context = _context(graph, tangents, index,
+                                   "forward" if div.kind == "tangent" else "reverse")
+            report.divergence = div
+    return report
+
+
+def assert_agree(f: Callable, *args, **kw) -> AgreementReport:
+    """``check_agreement`` for tests: raises ``AssertionError`` with the report when not ok."""
+    report = check_agreement(f, *args, **kw)
+    if not report.ok:
+        raise AssertionError("minigrad, JAX and finite differences disagree\n" + str(report))
+    return report

@@ -1,0 +1,95 @@
+"""The agreement checker: engines agree on good functions, and a wrong rule is named."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import numpy as np
+import pytest
+
+import minigrad.numpy as mnp
+from minigrad import examples, primitives
+from minigrad.testing import AgreementReport, assert_agree, check_agreement
+
+PAIRS = {"value", "gradient", "jvp", "vjp", "adjoint identity"}
+
+
+def small_array_function(x, W):
+    return mnp.tanh(W @ x) * mnp.sum(x ** 2) / (1.0 + mnp.exp(-x[0]))
+
+
+def _scaled(rules, factor=1.01):
+    return tuple(None if r is None else (lambda r: lambda *a, **k: r(*a, **k) * factor)(r)
+                 for r in rules)
+
+
+@pytest.fixture
+def wrong_truediv():
+    prim = primitives.truediv
+    with mock.patch.object(prim, "jvp", _scaled(prim.jvp)), \
+            mock.patch.object(prim, "vjp", _scaled(prim.vjp)):
+        yield
+
+
+def _engines(report: AgreementReport) -> set:
+    return {(c.quantity, c.left, c.right) for c in report.comparisons}
+
+
+def test_lognormal_agrees_and_lists_every_pair():
+    report = check_agreement(examples.lognormal, 1.5, 0.0, 2.0)
+    assert report.ok, str(report)
+    assert {c.quantity for c in report.comparisons} == PAIRS
+    pairs = _engines(report)
+    for q in ("gradient", "jvp", "vjp"):
+        for e in ("jax", "finite differences"):
+            assert any(p[0] == q and e in p[1:] for p in pairs), (q, e)
+        assert any(p[0] == q and {"minigrad forward", "minigrad reverse"} == set(p[1:]) for p in pairs)
+    for c in report.comparisons:
+        assert c.ok and c.max_abs <= c.atol + c.rtol * 10 and c.max_rel >= 0
+    text = str(report)
+    assert "all engines agree" in text and "-0.21875" in text
+    assert text.count("│ yes") == len(report.comparisons)
+    assert report.divergence is None
+    np.testing.assert_allclose(report.results[("gradient", "minigrad reverse")],
+                               [-0.375, 0.375, -0.21875])
+
+
+def test_small_array_function_agrees():
+    x = np.array([0.3, -0.2, 0.5])
+    W = np.arange(6.0).reshape(2, 3) / 5
+    report = assert_agree(small_array_function, x, W, seed=3)
+    quantities = {c.quantity for c in report.comparisons}
+    assert quantities == PAIRS - {"gradient"}  # array output: the vjp stands for the gradient
+    assert any("shape (2,)" in n for n in report.notes)
+    assert report.results[("vjp", "jax")].shape == (9,)
+
+
+def test_wrong_division_rule_is_caught_and_named(wrong_truediv):
+    report = check_agreement(examples.lognormal, 1.5, 0.0, 2.0)
+    assert not report.ok
+    bad = {(c.quantity, c.right) for c in report.failures}
+    assert ("jvp", "jax") in bad and ("vjp", "jax") in bad and ("gradient", "finite differences") in bad
+    div = report.divergence
+    assert div is not None and div.kind == "tangent"
+    assert div.var == "v5" and div.line == "v5 = v4 / v3"
+    assert div.equation is not None and "div" in div.equation
+    text = str(report)
+    assert "first divergence" in text and "v5 = v4 / v3" in text and "'truediv'" in text
+    assert "v8  │ log v3" in text  # trace table rows around v5 (v2..v8)
+    assert "v2  │ mu" in text and "v10" not in text.split("first divergence")[1]
+
+
+def test_wrong_vjp_alone_names_its_consumer():
+    prim = primitives.truediv
+    with mock.patch.object(prim, "vjp", _scaled(prim.vjp)):
+        report = check_agreement(examples.lognormal, 1.5, 0.0, 2.0)
+    assert not report.ok
+    assert report.divergence.kind == "adjoint"
+    assert "v5 = v4 / v3" in report.divergence.suspects
+
+
+def test_assert_agree_raises_with_the_report(wrong_truediv):
+    with pytest.raises(AssertionError) as info:
+        assert_agree(examples.lognormal, 1.5, 0.0, 2.0)
+    message = str(info.value)
+    assert "first divergence" in message and "v5 = v4 / v3" in message and "│ NO" in message
