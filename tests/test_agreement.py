@@ -93,3 +93,20 @@ def test_assert_agree_raises_with_the_report(wrong_truediv):
         assert_agree(examples.lognormal, 1.5, 0.0, 2.0)
     message = str(info.value)
     assert "first divergence" in message and "v5 = v4 / v3" in message and "│ NO" in message
+
+
+def test_complex_step_joins_the_comparison_where_the_function_allows():
+    from minigrad.examples import lognormal
+    from minigrad.testing import check_agreement
+
+    report = check_agreement(lognormal, 1.5, 0.3, 2.0, complex_step=True, rtol=1e-12, atol=1e-14)
+    steps = [c for c in report.comparisons if c.right == "complex step"]
+    assert report.ok and len(steps) == 1 and steps[0].ok
+
+    def real_only(x):
+        if isinstance(x, complex):
+            raise TypeError("real numbers only")
+        return x * x
+
+    report = check_agreement(real_only, 1.5, complex_step=True)
+    assert report.ok and any("complex step skipped" in n for n in report.notes)
