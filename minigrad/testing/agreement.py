@@ -409,12 +409,13 @@ def check_agreement(f: Callable, *args, rtol: float = 1e-7, atol: float = 1e-9, 
         import jax
         import jax.numpy as jnp
 
-        from jaxbridge import precision
+        from jaxbridge import device, precision
     except ImportError:
         jax = None
         notes.append("jax is not importable: the JAX comparisons were skipped")
     if jax is not None:
         with precision():
+            notes.append(f"jax ran on {device()}")
             jargs = tuple(jnp.asarray(a, dtype=jnp.float64) for a in args)
             jtan = tuple(jnp.asarray(t, dtype=jnp.float64) for t in tangents)
             jvalue, jjv = jax.jvp(f, jargs, jtan)
