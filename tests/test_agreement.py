@@ -110,3 +110,20 @@ def test_complex_step_joins_the_comparison_where_the_function_allows():
 
     report = check_agreement(real_only, 1.5, complex_step=True)
     assert report.ok and any("complex step skipped" in n for n in report.notes)
+
+
+def test_parameter_dictionaries_and_several_outputs():
+    import minigrad.numpy as mnp
+    from minigrad.examples import hill_data, init_mlp, mlp_loss
+    from minigrad.testing import check_agreement
+
+    X, y = hill_data(seed=0, n=12)
+    report = check_agreement(mlp_loss, init_mlp(hidden=3, seed=1), X, y)
+    assert report.ok, str(report)
+    assert any(c.quantity == "gradient" for c in report.comparisons)  # still a scalar loss
+
+    def two_outputs(p):
+        return {"a": mnp.sin(p["w"]) * p["b"], "b": mnp.sum(p["w"] ** 2)}
+
+    report = check_agreement(two_outputs, {"w": np.array([0.3, -1.2]), "b": 0.7})
+    assert report.ok, str(report)

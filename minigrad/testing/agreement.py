@@ -24,12 +24,15 @@ diverges is named, with its consumers (one of whose VJP rules must be wrong).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
+from .. import numpy as mnp
 from ..graph import Const, Mask, Variable, concrete, trace
+from ..pytree import flatten, unflatten
 from ..modes import forward_sweep, reverse_sweep
 from .finite_differences import central_difference_grad
 
@@ -342,11 +345,31 @@ def _complex_step_directional(f: Callable, args: tuple, tangents: tuple, h: floa
     return np.ravel(np.imag(np.asarray(out, dtype=complex))) / h
 
 
+def _on_leaves(f: Callable, args: tuple) -> tuple[Callable, tuple]:
+    """``f`` as a function of the leaves of its (pytree) arguments, returning one array.
+
+    A parameter dictionary becomes one argument per leaf, and a tuple or dict of outputs
+    one flat vector (a single output is kept as it is, so scalars keep their gradient row).
+    """
+    leaves, tree = flatten(list(args))
+
+    def f_leaves(*xs):
+        outs = flatten(f(*unflatten(tree, xs)))[0]
+        if len(outs) == 1:
+            return outs[0]
+        return mnp.concatenate([mnp.reshape(o, (-1,)) for o in outs])
+
+    if len(leaves) == len(args):  # one leaf per argument: keep f's parameter names
+        f_leaves = functools.wraps(f)(f_leaves)
+    f_leaves.__name__ = getattr(f, "__name__", "f")
+    return f_leaves, tuple(leaves)
+
+
 def check_agreement(f: Callable, *args, rtol: float = 1e-7, atol: float = 1e-9, seed: int = 0,
                     fd_rtol: float = 1e-6, fd_atol: float = 1e-8,
                     complex_step: bool = False) -> AgreementReport:
     """Compare minigrad forward and reverse mode, JAX (float64) and finite differences at
-    ``args`` (floats or float arrays, one per positional parameter of ``f``).
+    ``args`` (floats, float arrays, or pytrees of them such as a parameter dictionary).
 
     Exact engines are compared with ``rtol``/``atol``; finite differences, good to about
     1e-10 relative, with the looser ``fd_rtol``/``fd_atol`` (at least ``rtol``/``atol``).
@@ -358,9 +381,10 @@ def check_agreement(f: Callable, *args, rtol: float = 1e-7, atol: float = 1e-9, 
     from .. import symbolic as S
     from ..transforms import grad, jacfwd, jacrev, jvp, vjp
 
+    name = getattr(f, "__name__", "f")
+    f, args = _on_leaves(f, args)
     args = tuple(_as_float(a) for a in args)
     argnums = tuple(range(len(args)))
-    name = getattr(f, "__name__", "f")
     rng = np.random.default_rng(seed)
     fd_rtol, fd_atol = max(fd_rtol, rtol), max(fd_atol, atol)
     notes: list[str] = []
