@@ -153,3 +153,20 @@ def test_variable_looks_like_an_array():
     x = np.arange(6.0).reshape(2, 3)
     expected = (x.T @ x).sum() + x.sum() + x.mean(axis=0).max() + x.reshape(6)[0]
     assert mg.trace(f, x).outputs.value == pytest.approx(expected)
+
+
+def test_the_garbage_collector_is_paused_only_while_recording():
+    import gc
+
+    seen = []
+    mg.grad(lambda x: (seen.append(gc.isenabled()), x * x)[1])(1.0)
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(ZeroDivisionError):
+        mg.grad(lambda x: x * (1 // 0))(1.0)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        mg.grad(lambda x: x * x)(1.0)
+        assert not gc.isenabled()  # a user's choice is left as it was
+    finally:
+        gc.enable()
