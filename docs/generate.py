@@ -1,7 +1,7 @@
-"""Regenerate the outputs shown in docs/explainer.md by running its code.
+"""Regenerate the outputs shown in the docs pages by running their code.
 
-    python docs/generate.py          # rewrite the page in place
-    python docs/generate.py --check  # exit 1 if the page is out of date
+    python docs/generate.py          # rewrite every page in docs/ in place
+    python docs/generate.py --check  # exit 1 if a page is out of date
 
 Two kinds of blocks are regenerated:
 
@@ -24,8 +24,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-PAGE = Path(__file__).resolve().parent / "explainer.md"
-ROOT = PAGE.parent.parent
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+
+
+def pages() -> list[Path]:
+    """Every Markdown page of the docs."""
+    return sorted(DOCS.rglob("*.md"))
 
 _PYTHON_WITH_OUTPUT = re.compile(
     r"(```python\n(?P<code>.*?)```\n\n<!-- output -->\n```(?P<lang>\w*)\n)(?P<out>.*?)(```\n<!-- /output -->)",
@@ -47,7 +52,7 @@ def _in_temp_dir():
 def run_python(code: str) -> str:
     buffer = io.StringIO()
     with _in_temp_dir(), contextlib.redirect_stdout(buffer):
-        exec(compile(code, "<explainer>", "exec"), {"__name__": "__docs__"})
+        exec(compile(code, "<docs>", "exec"), {"__name__": "__docs__"})
     out = buffer.getvalue()
     return out if out.endswith("\n") or not out else out + "\n"
 
@@ -75,16 +80,20 @@ def render(text: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = PAGE.read_text(encoding="utf-8")
-    new = render(text)
-    if "--check" in argv:
-        if new != text:
-            print(f"{PAGE} is out of date: run python docs/generate.py", file=sys.stderr)
-            return 1
-        return 0
-    PAGE.write_text(new, encoding="utf-8")
-    print(f"wrote {PAGE}")
-    return 0
+    stale = []
+    for page in pages():
+        text = page.read_text(encoding="utf-8")
+        new = render(text)
+        if new == text:
+            continue
+        if "--check" in argv:
+            stale.append(page)
+        else:
+            page.write_text(new, encoding="utf-8")
+            print(f"wrote {page}")
+    for page in stale:
+        print(f"{page} is out of date: run python docs/generate.py", file=sys.stderr)
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":
