@@ -1,5 +1,8 @@
 """``python -m bench [--quick] [--repeats N] [--no-jax]``: run the cheap-gradient benchmark.
 
+``python -m bench --peers [--quick] [--output FILE]``: minigrad against micrograd, autograd,
+PyTorch and JAX (each optional), as a Markdown table (bench/peers.py).
+
 Exits with status 1 if any gradient or JVP disagrees with its reference.
 """
 
@@ -19,8 +22,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=None, help="timing rounds (median taken)")
     parser.add_argument("--no-jax", action="store_true",
                         help="check against central differences only, not jax.grad")
+    parser.add_argument("--peers", action="store_true",
+                        help="time minigrad against micrograd, autograd, PyTorch and JAX (if installed)")
+    parser.add_argument("--output", default=None,
+                        help="with --peers: also write the Markdown report to this file")
     args = parser.parse_args(argv)
-    text, ok = run(quick=args.quick, repeats=args.repeats, use_jax=not args.no_jax)
+    if args.peers:
+        from . import peers
+        text, ok = peers.run(quick=args.quick, repeats=args.repeats)
+        if args.output:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+    else:
+        text, ok = run(quick=args.quick, repeats=args.repeats, use_jax=not args.no_jax)
     print(text)
     if not ok:
         print("\nFAILED: a gradient disagrees with its reference (see the checks above).", file=sys.stderr)

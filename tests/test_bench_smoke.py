@@ -49,3 +49,22 @@ def test_bench_exits_nonzero_when_a_check_fails():
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "FAILED" in proc.stdout
     assert "disagrees with its reference" in proc.stderr
+
+
+def test_bench_peers_quick_skips_missing_peers():
+    # hide every peer: the run must still check minigrad, time it, and note each skip
+    code = (
+        "import runpy, sys\n"
+        "for name in ('micrograd', 'autograd', 'torch', 'jax'):\n"
+        "    sys.modules[name] = None\n"
+        "sys.argv[0] = 'bench'\n"
+        "runpy.run_module('bench', run_name='__main__', alter_sys=True)\n"
+    )
+    proc = run_bench("--peers", "--quick", code=code)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert "| minigrad (record + reverse sweep) |" in out, out
+    assert "| hand-written NumPy gradient |" in out, out
+    assert "check minigrad gradient vs hand-derived derivative: ok" in out
+    assert "micrograd (Value): skipped" in out and "PyTorch: skipped" in out
+    assert "FAILED" not in out
