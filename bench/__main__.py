@@ -3,6 +3,10 @@
 ``python -m bench --peers [--quick] [--output FILE]``: minigrad against micrograd, autograd,
 PyTorch and JAX (each optional), as a Markdown table (bench/peers.py).
 
+``python -m bench --bridge [--quick]``: jaxbridge on JAX's default device (the GPU where
+there is one): its overhead over JAX itself, the tutorials' gradients, and the batched
+agreement check in points per second (bench/bridge.py).
+
 Exits with status 1 if any gradient or JVP disagrees with its reference.
 """
 
@@ -24,10 +28,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="check against central differences only, not jax.grad")
     parser.add_argument("--peers", action="store_true",
                         help="time minigrad against micrograd, autograd, PyTorch and JAX (if installed)")
+    parser.add_argument("--bridge", action="store_true",
+                        help="time jaxbridge against JAX itself on the default device")
     parser.add_argument("--output", default=None,
                         help="with --peers: also write the Markdown report to this file")
     args = parser.parse_args(argv)
-    if args.peers:
+    if args.bridge:
+        from . import bridge
+        text, ok = bridge.run(quick=args.quick, repeats=args.repeats)
+    elif args.peers:
         from . import peers
         text, ok = peers.run(quick=args.quick, repeats=args.repeats)
         if args.output:

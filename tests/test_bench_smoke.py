@@ -68,3 +68,11 @@ def test_bench_peers_quick_skips_missing_peers():
     assert "check minigrad gradient vs hand-derived derivative: ok" in out
     assert "micrograd (Value): skipped" in out and "PyTorch: skipped" in out
     assert "FAILED" not in out
+
+
+def test_bench_bridge_quick_checks_and_reports():
+    proc = run_bench("--bridge", "--quick")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert "bridge overhead:" in out and "same gradient as JAX itself and as minigrad: ok" in out
+    assert "(agree)" in out and "points/s" in out
