@@ -24,6 +24,8 @@ from typing import Callable, NamedTuple
 import jax
 import jax.numpy as jnp
 
+from minigrad.explain.table import text_grid
+
 from .device import precision
 
 try:
@@ -291,11 +293,7 @@ class Alignment:
         return out
 
     def __str__(self) -> str:
-        cells = [("minigrad", "jaxpr")] + self._cells()
-        width = max(len(a) for a, _ in cells)
-        rule = "─" * width + "─┼─" + "─" * max(len(b) for _, b in cells)
-        lines = [f"{a.ljust(width)} │ {b}".rstrip() for a, b in cells]
-        return "\n".join([lines[0], rule] + lines[1:])
+        return text_grid(["minigrad", "jaxpr"], [list(c) for c in self._cells()])
 
     def __repr__(self) -> str:
         return str(self)

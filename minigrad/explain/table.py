@@ -163,6 +163,17 @@ def chain(parts: list[str]) -> str:
 
 # ----------------------------------------------------------------------------- symbols
 
+def text_grid(header: list[str], rows: list[list[str]]) -> str:
+    """Columns aligned with box-drawing rules: the plain-text form of every table we print."""
+    grid = [header] + rows
+    widths = [max(len(line[j]) for line in grid) for j in range(len(header))]
+
+    def line(cells):
+        return " │ ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+
+    return "\n".join([line(header), "─┼─".join("─" * w for w in widths)] + [line(r) for r in rows])
+
+
 class Symbols:
     """How a graph's variables and constants appear in expressions, in one naming style."""
 
@@ -427,14 +438,7 @@ class Table:
 
     # -- exports
     def __str__(self) -> str:
-        grid = [self.columns()] + [self.cells(r, "text") for r in self.rows]
-        widths = [max(len(line[j]) for line in grid) for j in range(len(grid[0]))]
-
-        def line(cells):
-            return " │ ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
-
-        rule = "─┼─".join("─" * w for w in widths)
-        text = "\n".join([line(grid[0]), rule] + [line(c) for c in grid[1:]])
+        text = text_grid(self.columns(), [self.cells(r, "text") for r in self.rows])
         if self.steps:
             text += "\n\n" + self._steps_title() + "\n" + "\n".join(
                 "  " + s for s in self.step_lines("text"))

@@ -120,21 +120,18 @@ class AgreementReport:
         return [c for c in self.comparisons if not c.ok]
 
     def __str__(self) -> str:
+        from ..explain.table import text_grid
+
         head = ["quantity", "engines", "max abs err", "max rel err", "tolerance", "ok"]
-        grid = [head] + [[c.quantity, f"{c.left} vs {c.right}", f"{c.max_abs:.2e}",
-                          f"{c.max_rel:.2e}", c.tolerance, "yes" if c.ok else "NO"]
-                         for c in self.comparisons]
-        widths = [max(len(r[j]) for r in grid) for j in range(len(head))]
-
-        def line(cells):
-            return " │ ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
-
+        rows = [[c.quantity, f"{c.left} vs {c.right}", f"{c.max_abs:.2e}",
+                 f"{c.max_rel:.2e}", c.tolerance, "yes" if c.ok else "NO"]
+                for c in self.comparisons]
         out = [f"agreement of {self.function}: " + ("all engines agree" if self.ok
                                                     else f"{len(self.failures)} pair(s) disagree")]
         grad = self.results.get(("gradient", "minigrad reverse"))
         if grad is not None:
             out.append("gradient (minigrad reverse): [" + ", ".join(f"{x:.10g}" for x in grad) + "]")
-        out += [line(grid[0]), "─┼─".join("─" * w for w in widths)] + [line(r) for r in grid[1:]]
+        out.append(text_grid(head, rows))
         out += [f"note: {n}" for n in self.notes]
         if self.divergence is not None:
             out += ["", str(self.divergence)]
