@@ -13,7 +13,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from .graph import Graph, Variable, concrete
+from .graph import Graph, Variable
 from .primitives import broadcast_to, reduce_sum, reshape
 
 

@@ -31,7 +31,7 @@ from typing import Callable
 import numpy as np
 
 from .. import numpy as mnp
-from ..graph import Const, Mask, Variable, concrete, trace
+from ..graph import Const, Mask, concrete, trace
 from ..pytree import flatten, unflatten
 from ..modes import forward_sweep, reverse_sweep
 from .finite_differences import central_difference_grad
