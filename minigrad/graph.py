@@ -44,15 +44,19 @@ class Variable:
 
     Inputs of a graph have ``prim is None``.  ``index`` is the position in the graph's
     list (``v{index+1}`` in tables); ``name`` is set for inputs (the parameter's name).
+    ``args`` are the arguments as the primitive saw them (this graph's variables replaced
+    by their values): what the rules are applied to, kept from recording so that no
+    sweep has to rebuild them.
     """
 
-    __slots__ = ("trace", "index", "prim", "inputs", "params", "value", "name")
+    __slots__ = ("trace", "index", "prim", "inputs", "args", "params", "value", "name")
 
-    def __init__(self, trace, index, prim, inputs, params, value, name=None):
+    def __init__(self, trace, index, prim, inputs, args, params, value, name=None):
         self.trace = trace
         self.index = index
         self.prim = prim
         self.inputs = inputs
+        self.args = args
         self.params = params
         self.value = value
         self.name = name
@@ -225,37 +229,52 @@ def label(v: Variable) -> str:
 def bind(prim, *args, **params):
     """Apply ``prim``: record it in the innermost open trace among ``args``, else evaluate."""
     top = None
+    plain = True  # all Python floats and ints (scalar code): no dispatch needed, the fast path
     for a in args:
-        if isinstance(a, Variable) and (top is None or a.trace.depth > top.depth):
-            top = a.trace
+        if type(a) is Variable:
+            if top is None or a.trace.depth > top.depth:
+                top = a.trace
+        elif type(a) is not float and type(a) is not int:
+            plain = False
     if top is None:
-        return prim.evaluate(args, params)
+        return prim.impl(*args, **params) if plain else prim.evaluate(args, params)
     if not top.open:
-        escaped = next(a for a in args if isinstance(a, Variable) and a.trace is top)
+        escaped = next(a for a in args if type(a) is Variable and a.trace is top)
         raise EscapedVariableError(
             f"{prim.name} was applied to variable {label(escaped)}, which belongs to a "
             f"trace that has already finished. Fix: return values out of the traced "
             f"function instead of keeping its variables (for example in a global)."
         )
-    values = []
-    nested = False  # does a value belong to an enclosing trace? then it records there too
+    values = []  # the arguments as the primitive sees them: this trace's variables unwrapped
+    plain = True
     for a in args:
-        if isinstance(a, Variable):
-            if a.trace is top:
-                a = a.value
-            nested = nested or isinstance(a, Variable)
+        if type(a) is Variable and a.trace is top:
+            a = a.value
+        if type(a) is not float and type(a) is not int:
+            plain = False
         values.append(a)
     try:
-        out = bind(prim, *values, **params) if nested else prim.evaluate(values, params)
+        if plain:
+            out = prim.impl(*values, **params)
+        elif top.depth and any(type(a) is Variable for a in values):
+            out = bind(prim, *values, **params)  # an enclosing trace records it too
+        else:
+            out = prim.evaluate(values, params)
     except MinigradError:
         raise
     except (ValueError, TypeError, IndexError) as e:
         raise _operation_error(prim, args, params, e) from e
-    graph = _OPEN[top.depth]
-    var = Variable(top, len(graph.variables), prim, args, params, out)
-    graph.variables.append(var)
+    variables = _OPEN[top.depth].variables
+    # Variable's fields set here rather than through __init__: a Python-level call is a
+    # tenth of the cost of recording a scalar operation.
+    var = _new_variable(Variable)
+    var.trace, var.index, var.prim, var.inputs, var.args = top, len(variables), prim, args, values
+    var.params, var.value, var.name = params, out, None
+    variables.append(var)
     return var
 
+
+_new_variable = object.__new__
 
 def _operation_error(prim, args, params, err: Exception) -> MinigradError:
     def describe(a):
@@ -269,6 +288,40 @@ def _operation_error(prim, args, params, err: Exception) -> MinigradError:
         f"fit (NumPy broadcasting aligns trailing axes; reshape, transpose or index one "
         f"operand, e.g. x[:, None])."
     )
+
+
+# Recording allocates nodes that form no cycles, yet CPython's cyclic collector would
+# still scan everything alive (JAX alone holds hundreds of thousands of objects), and
+# every new node again, as a graph grows: about half the recording time.  So it is paused
+# while a trace records and while a transformation sweeps it, and restored as it was.
+_gc_holds = 0
+_gc_was_enabled = False
+
+
+def pause_gc() -> None:
+    """Pause the cyclic garbage collector; calls nest, ``resume_gc`` undoes one."""
+    global _gc_holds, _gc_was_enabled
+    if _gc_holds == 0:
+        _gc_was_enabled = gc.isenabled()
+        gc.disable()
+    _gc_holds += 1
+
+
+def resume_gc() -> None:
+    global _gc_holds
+    _gc_holds -= 1
+    if _gc_holds == 0 and _gc_was_enabled:
+        gc.enable()
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """``pause_gc`` for a block (or, as a decorator, for a function call)."""
+    pause_gc()
+    try:
+        yield
+    finally:
+        resume_gc()
 
 
 class Graph:
@@ -285,7 +338,6 @@ class Graph:
         self.outputs: Any = None
         self.scopes: dict[int, str] = {}  # variable index -> scope path ("layer1/attn")
         self._trace: _Trace | None = None
-        self._gc_was_enabled = False
 
     def __len__(self) -> int:
         return len(self.variables)
@@ -294,13 +346,7 @@ class Graph:
         return f"<Graph {self.name}: {len(self.inputs)} inputs, {len(self.variables)} variables>"
 
     def __enter__(self) -> "Graph":
-        # Recording allocates nodes that form no cycles, yet CPython's cyclic collector
-        # would still scan everything alive (JAX alone holds hundreds of thousands of
-        # objects) again and again as the graph grows: about half the recording time.
-        # It is paused while the outermost trace records, and restored as it was.
-        if not _OPEN:
-            self._gc_was_enabled = gc.isenabled()
-            gc.disable()
+        pause_gc()
         self._trace = _Trace(len(_OPEN))
         _OPEN.append(self)
         return self
@@ -309,12 +355,11 @@ class Graph:
         self._trace.open = False
         popped = _OPEN.pop()
         assert popped is self, "traces must close in the order they opened"
-        if not _OPEN and self._gc_was_enabled:
-            gc.enable()
+        resume_gc()
 
     def add_input(self, value, name: str | None = None) -> Variable:
         """Wrap ``value`` as a new input variable of this (open) graph."""
-        var = Variable(self._trace, len(self.variables), None, (), None, value, name)
+        var = Variable(self._trace, len(self.variables), None, (), (), None, value, name)
         self.variables.append(var)
         self.inputs.append(var)
         return var

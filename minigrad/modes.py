@@ -14,7 +14,7 @@ from typing import Callable, Mapping
 import numpy as np
 
 from .graph import Graph, Variable
-from .primitives import broadcast_to, reduce_sum, reshape
+from .primitives import Scaled, broadcast_to, reduce_sum, reshape, scale
 
 
 def _shape(x) -> tuple:
@@ -37,11 +37,6 @@ def unbroadcast(g, shape: tuple):
     return reshape(g, shape=shape)
 
 
-def _local_args(v: Variable, trace) -> list:
-    """The primitive's arguments as its rules see them: values of this graph's variables."""
-    return [x.value if isinstance(x, Variable) and x.trace is trace else x for x in v.inputs]
-
-
 def forward_sweep(graph: Graph, seeds: Mapping[int, object],
                   on_contribution: Callable | None = None) -> list:
     """Tangent of every variable (``None`` for zero), given tangents of some variables.
@@ -59,7 +54,6 @@ def forward_sweep(graph: Graph, seeds: Mapping[int, object],
         if prim is None:
             continue
         total = None
-        args = None
         for i, x in enumerate(v.inputs):
             if type(x) is not Variable or x.trace is not trace:
                 continue
@@ -67,16 +61,18 @@ def forward_sweep(graph: Graph, seeds: Mapping[int, object],
             rule = prim.jvp[i]
             if t is None or rule is None:
                 continue
-            if args is None:
-                args = _local_args(v, trace)
-            contribution = rule(t, v.value, *args, **v.params)
+            if type(rule) is Scaled:  # elementwise: apply its product without re-packing
+                contribution = scale(t, rule.d, v.value, v.args, v.params)
+            else:
+                contribution = rule(t, v.value, *v.args, **v.params)
             total = contribution if total is None else total + contribution
             if on_contribution is not None:
                 on_contribution(v, i, contribution)
         if total is not None:
-            shape = _shape(v.value)
-            if _shape(total) != shape:
-                total = broadcast_to(total, shape=shape)
+            if type(total) is not float or type(v.value) is not float:
+                shape = _shape(v.value)
+                if _shape(total) != shape:
+                    total = broadcast_to(total, shape=shape)
             tangents[v.index] = total
     return tangents
 
@@ -98,17 +94,23 @@ def reverse_sweep(graph: Graph, seeds: Mapping[int, object],
     for k in range(max(seeds, default=-1), -1, -1):
         v = variables[k]
         g = adjoints[k]
-        if g is None or v.prim is None:
+        prim = v.prim
+        if g is None or prim is None:
             continue
-        vjp = v.prim.vjp
-        args = _local_args(v, trace)
+        vjp = prim.vjp
         for i, x in enumerate(v.inputs):
-            if type(x) is not Variable or x.trace is not trace or vjp[i] is None:
+            rule = vjp[i]
+            if type(x) is not Variable or x.trace is not trace or rule is None:
                 continue
-            contribution = vjp[i](g, v.value, *args, **v.params)
-            shape = _shape(x.value)
-            if _shape(contribution) != shape:
-                contribution = unbroadcast(contribution, shape)
+            if type(rule) is Scaled:  # elementwise: apply its product without re-packing
+                contribution = scale(g, rule.d, v.value, v.args, v.params)
+            else:
+                contribution = rule(g, v.value, *v.args, **v.params)
+            value = x.value
+            if type(contribution) is not float or type(value) is not float:
+                shape = _shape(value)
+                if _shape(contribution) != shape:
+                    contribution = unbroadcast(contribution, shape)
             previous = adjoints[x.index]
             adjoints[x.index] = contribution if previous is None else previous + contribution
             if on_contribution is not None:

@@ -119,21 +119,39 @@ def define(name, impl, *, jax, expr, partials, jvp=None, vjp=None, deriv=None) -
     Structural operations (sum, matmul, indexing...) give ``jvp`` and ``vjp`` directly.
     """
     if deriv is not None:
-        jvp = tuple(None if d is None else _scale_rule(d) for d in deriv)
+        for d in deriv:
+            if not (d is None or callable(d) or (type(d) is int and d in (1, -1))):
+                raise ValueError(f"define({name!r}): a local derivative is None, 1, -1 or a "
+                                 f"function of (out, *args, **params), not {d!r}")
+        jvp = tuple(None if d is None else Scaled(d) for d in deriv)
         vjp = jvp  # elementwise: both are the same product with the local derivative
     prim = Primitive(name, impl, jvp, vjp, partials, expr, jax)
     TABLE[name] = prim
     return prim
 
 
-def _scale_rule(d) -> Rule:
-    if isinstance(d, (int, float)):
-        if d == 1:
-            return lambda t, out, *args, **params: t
-        if d == -1:
-            return lambda t, out, *args, **params: neg(t)
-        return lambda t, out, *args, **params: d * t
-    return lambda t, out, *args, **params: t * d(out, *args, **params)
+class Scaled:
+    """The rule of an elementwise primitive: ``t`` times the local derivative ``d``.
+
+    ``d`` is 1, -1, or ``d(out, *args, **params)``.  The sweeps recognise this rule and
+    call ``scale`` with the arguments recorded on the variable: it is the engine's
+    innermost step, and going through ``__call__`` would pack them a second time.
+    """
+
+    __slots__ = ("d",)
+
+    def __init__(self, d):
+        self.d = d
+
+    def __call__(self, t, out, *args, **params):
+        return scale(t, self.d, out, args, params)
+
+
+def scale(t, d, out, args, params):
+    """``t`` times the local derivative ``d`` (see ``Scaled``)."""
+    if type(d) is int:
+        return t if d == 1 else neg(t)
+    return t * d(out, *args, **params)
 
 
 class PerInput:

@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .errors import TransformError
-from .graph import Graph, concrete, parameter_names, record
+from .graph import Graph, concrete, gc_paused, parameter_names, record
 from .modes import forward_sweep, reverse_sweep
 from .pytree import flatten, leaf_paths, tree_map, unflatten
 from .primitives import reshape, stack
@@ -118,6 +118,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
     """Like ``jax.value_and_grad``: ``(value, gradient)`` of a scalar function by reverse mode."""
 
     @functools.wraps(f)
+    @gc_paused()
     def value_and_grad_f(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), "grad")
         graph, out, wrapped = _record(_bind_kwargs(f, kwargs), args, nums, "grad")
@@ -175,6 +176,7 @@ def _check_primals(primals, fname: str) -> tuple:
     return tuple(primals)
 
 
+@gc_paused()
 def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
     """Like ``jax.jvp``: ``(f(*primals), J @ tangents)`` by one forward sweep."""
     primals = _check_primals(primals, "jvp")
@@ -207,12 +209,14 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
     return _strip(graph, out), tree_map(tangent_of, out)
 
 
+@gc_paused()
 def vjp(f: Callable, *primals, has_aux: bool = False):
     """Like ``jax.vjp``: ``(f(*primals), vjp_fn)``; ``vjp_fn(ct)`` runs one reverse sweep."""
     graph, out, wrapped = _record(f, primals, tuple(range(len(primals))), "vjp")
     out, aux = _split_aux(out, has_aux, "vjp")
     out_leaves, out_tree = flatten(out)
 
+    @gc_paused()
     def vjp_fn(cotangent):
         ct_leaves, ct_tree = flatten(cotangent)
         if ct_tree != out_tree:
@@ -255,6 +259,7 @@ def _assemble(columns: list, out_shape: tuple, in_shape: tuple, axis_first: bool
 
 def _jacobian(f, argnums, has_aux, fname: str, forward: bool):
     @functools.wraps(f)
+    @gc_paused()
     def jac_f(*args):
         nums = _argnums_tuple(argnums, len(args), fname)
         graph, out, wrapped = _record(f, args, nums, fname)

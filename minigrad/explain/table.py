@@ -31,7 +31,7 @@ import numpy as np
 
 from .. import symbolic as S
 from ..graph import Const, Graph, Variable, concrete
-from ..modes import _local_args, forward_sweep, reverse_sweep
+from ..modes import forward_sweep, reverse_sweep
 
 NAMING = {
     "v": lambda i, n_in: f"v{i + 1}",  # v1..vn, inputs first
@@ -325,7 +325,7 @@ def _partial_value(v: Variable, i: int, rule, graph: Graph):
     if np.ndim(concrete(v.value)) or np.ndim(concrete(v.inputs[i])):
         return None
     try:
-        value = concrete(rule(1.0, v.value, *_local_args(v, graph._trace), **v.params))
+        value = concrete(rule(1.0, v.value, *v.args, **v.params))
     except Exception:  # a rule that needs more than a unit seed: leave the number out
         return None
     return value if np.ndim(value) == 0 else None
