@@ -26,7 +26,9 @@ partials are written as the table writes them (LaTeX numbers in math mode).
 Writers: the Graphviz drawing of a frame (``to_dot``, from ``explain.dot`` with its
 highlight options), numbered SVG (and PDF, for Beamer) files, a Beamer source with one
 ``\\only<k>`` overlay per step, and a self-contained HTML page (SVGs inlined, previous /
-next buttons and arrow keys, the table in sync).  ``write`` produces all of them.
+next buttons and arrow keys, the table in sync).  ``write`` produces all of them for one
+sweep; ``write_deck`` makes one deck of both sweeps of a graph (a title, the forward steps,
+the reverse steps) from the same writers: ``minigrad slides``.
 """
 
 from __future__ import annotations
