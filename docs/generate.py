@@ -48,7 +48,7 @@ def pages() -> list[Path]:
 # then optionally its figure.
 _PYTHON = re.compile(
     r"^```python\n(?P<code>(?:(?!^```).)*)^```\n"
-    r"(?:\n(?P<output_head><!-- output -->\n```\w*\n)(?P<out>(?:(?!^```).)*)(?P<output_tail>```\n<!-- /output -->\n))?"
+    r"(?:\n<!-- output -->\n```\w*\n(?P<out>(?:(?!^```).)*)```\n<!-- /output -->\n)?"
     r"(?:\n<!-- figure(?:: (?P<kind>[\w-]+))? -->\n!\[[^\]\n]*\]\(figures/(?P<figure>[\w.-]+\.svg)\)\n)?",
     re.S | re.M)
 _CONSOLE = re.compile(r"```console\n(?P<body>.*?)```", re.S)
@@ -127,17 +127,19 @@ def run_console(body: str) -> str:
     return "".join(shown)
 
 
+def _checked(m: re.Match) -> bool:
+    """Whether the figure of a matched block is compared byte for byte by --check."""
+    kind = m.group("kind")
+    if kind not in (None, MACHINE_DEPENDENT):
+        raise ValueError(f"<!-- figure: {kind} -->: the only figure kind is "
+                         f"{MACHINE_DEPENDENT!r} (or none, for a checked figure)")
+    return kind is None
+
+
 def figures(text: str) -> list[Figure]:
     """The figures a page shows, each with the code block that draws it."""
-    found = []
-    for m in _PYTHON.finditer(text):
-        if m.group("figure"):
-            kind = m.group("kind")
-            if kind not in (None, MACHINE_DEPENDENT):
-                raise ValueError(f"<!-- figure: {kind} -->: the only figure kind is "
-                                 f"{MACHINE_DEPENDENT!r} (or none, for a checked figure)")
-            found.append(Figure(FIGURES / m.group("figure"), m.group("code"), kind is None))
-    return found
+    return [Figure(FIGURES / m.group("figure"), m.group("code"), _checked(m))
+            for m in _PYTHON.finditer(text) if m.group("figure")]
 
 
 def render(text: str, drawn: dict[Path, bytes] | None = None, all_figures: bool = True) -> str:
@@ -148,7 +150,7 @@ def render(text: str, drawn: dict[Path, bytes] | None = None, all_figures: bool 
     """
     def block(m: re.Match) -> str:
         name = m.group("figure")
-        draw = drawn is not None and name and (all_figures or m.group("kind") is None)
+        draw = drawn is not None and name and (_checked(m) or all_figures)
         if m.group("out") is None and not draw:
             return m.group(0)
         out, svg = run_python(m.group("code"), name if draw else None)

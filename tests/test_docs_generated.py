@@ -77,5 +77,6 @@ def test_a_figure_block_that_writes_no_file_is_a_clear_error():
 
 def test_an_unknown_figure_kind_is_refused():
     page = "```python\nx = 1\n```\n\n<!-- figure: timed -->\n![a plot](figures/f.svg)\n"
-    with pytest.raises(ValueError, match="the only figure kind is 'machine-dependent'"):
-        generate.figures(page)
+    for find in (generate.figures, lambda text: generate.render(text, {})):
+        with pytest.raises(ValueError, match="the only figure kind is 'machine-dependent'"):
+            find(page)
