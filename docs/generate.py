@@ -1,13 +1,20 @@
-"""Regenerate the outputs shown in the docs pages by running their code.
+"""Regenerate the outputs and figures shown in the docs pages by running their code.
 
-    python docs/generate.py          # rewrite every page in docs/ in place
-    python docs/generate.py --check  # exit 1 if a page is out of date
+    python docs/generate.py          # rewrite every page in docs/ and its figures in place
+    python docs/generate.py --check  # exit 1 if a page or a figure is out of date
 
-Two kinds of blocks are regenerated:
+What is regenerated:
 
 * a ```python block followed by ``<!-- output -->``, a fenced block and ``<!-- /output -->``:
   the code runs (alone, in a fresh namespace, in a temporary directory, as tests/test_docs.py
   runs it) and what it prints replaces the fenced block's content;
+* a ```python block (after its output, if it has one) followed by ``<!-- figure -->`` and a
+  Markdown image link ``![...](figures/NAME.svg)``: the code writes ``NAME.svg`` into its
+  temporary directory and that file becomes ``docs/figures/NAME.svg``.  Matplotlib runs with
+  the Agg backend, a fixed ``svg.hashsalt`` and ``SOURCE_DATE_EPOCH``, so the same data
+  gives the same bytes and ``--check`` compares them.  A figure marked
+  ``<!-- figure: machine-dependent -->`` (timings, Graphviz layouts) is rewritten by the
+  command but ``--check`` only requires that it exists: its bytes differ between machines;
 * a ```console block whose lines starting with ``$ minigrad`` are commands: each runs
   (``python -m minigrad.cli``, in a temporary directory) and its output follows it.
 """
@@ -22,20 +29,38 @@ import shlex
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
+FIGURES = DOCS / "figures"
+MACHINE_DEPENDENT = "machine-dependent"
 
 
 def pages() -> list[Path]:
     """Every Markdown page of the docs."""
     return sorted(DOCS.rglob("*.md"))
 
-_PYTHON_WITH_OUTPUT = re.compile(
-    r"(```python\n(?P<code>.*?)```\n\n<!-- output -->\n```(?P<lang>\w*)\n)(?P<out>.*?)(```\n<!-- /output -->)",
-    re.S)
+
+# A ```python block (its code may not contain a line starting with ```, so that a block
+# without generated output is never merged with the next one), then optionally its output,
+# then optionally its figure.
+_PYTHON = re.compile(
+    r"^```python\n(?P<code>(?:(?!^```).)*)^```\n"
+    r"(?:\n<!-- output -->\n```\w*\n(?P<out>(?:(?!^```).)*)```\n<!-- /output -->\n)?"
+    r"(?:\n<!-- figure(?:: (?P<kind>[\w-]+))? -->\n!\[[^\]\n]*\]\(figures/(?P<figure>[\w.-]+\.svg)\)\n)?",
+    re.S | re.M)
 _CONSOLE = re.compile(r"```console\n(?P<body>.*?)```", re.S)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure of a page: its file, the code that writes it, and whether --check compares it."""
+
+    path: Path
+    code: str
+    checked: bool
 
 
 @contextlib.contextmanager
@@ -49,12 +74,42 @@ def _in_temp_dir():
             os.chdir(old)
 
 
-def run_python(code: str) -> str:
+@contextlib.contextmanager
+def _reproducible_matplotlib():
+    """Agg, a fixed SVG id salt and a fixed date: the same figure gives the same bytes."""
+    old_epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = "0"
+    try:
+        import matplotlib
+    except ImportError:  # the block's own import fails with the clearer message
+        rc = contextlib.nullcontext()
+    else:
+        matplotlib.use("Agg")
+        rc = matplotlib.rc_context({"svg.hashsalt": "minigrad-docs", "svg.fonttype": "path"})
+    try:
+        with rc:
+            yield
+    finally:
+        if "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].close("all")
+        if old_epoch is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = old_epoch
+
+
+def run_python(code: str, figure: str | None = None) -> tuple[str, bytes | None]:
+    """What ``code`` prints, and the bytes of the file ``figure`` it writes (if named)."""
     buffer = io.StringIO()
-    with _in_temp_dir(), contextlib.redirect_stdout(buffer):
+    settings = _reproducible_matplotlib() if figure else contextlib.nullcontext()
+    with _in_temp_dir() as tmp, settings, contextlib.redirect_stdout(buffer):
         exec(compile(code, "<docs>", "exec"), {"__name__": "__docs__"})
+        drawn = (tmp / figure).read_bytes() if figure and (tmp / figure).is_file() else None
+    if figure and drawn is None:
+        raise RuntimeError(f"a docs code block shown with figures/{figure} did not write "
+                           f"{figure}: save the figure under that name in the current directory")
     out = buffer.getvalue()
-    return out if out.endswith("\n") or not out else out + "\n"
+    return (out if out.endswith("\n") or not out else out + "\n"), drawn
 
 
 def run_console(body: str) -> str:
@@ -72,29 +127,70 @@ def run_console(body: str) -> str:
     return "".join(shown)
 
 
-def render(text: str) -> str:
-    """The page with every generated output brought up to date."""
-    text = _PYTHON_WITH_OUTPUT.sub(
-        lambda m: m.group(1) + run_python(m.group("code")) + m.group(5), text)
+def _checked(m: re.Match) -> bool:
+    """Whether the figure of a matched block is compared byte for byte by --check."""
+    kind = m.group("kind")
+    if kind not in (None, MACHINE_DEPENDENT):
+        raise ValueError(f"<!-- figure: {kind} -->: the only figure kind is "
+                         f"{MACHINE_DEPENDENT!r} (or none, for a checked figure)")
+    return kind is None
+
+
+def figures(text: str) -> list[Figure]:
+    """The figures a page shows, each with the code block that draws it."""
+    return [Figure(FIGURES / m.group("figure"), m.group("code"), _checked(m))
+            for m in _PYTHON.finditer(text) if m.group("figure")]
+
+
+def render(text: str, drawn: dict[Path, bytes] | None = None, all_figures: bool = True) -> str:
+    """The page with every generated output brought up to date.
+
+    Figures go into ``drawn`` (path: bytes) when it is given: every figure, or with
+    ``all_figures=False`` only the checked ones (the machine-dependent ones are not run).
+    """
+    def block(m: re.Match) -> str:
+        name = m.group("figure")
+        draw = drawn is not None and name and (_checked(m) or all_figures)
+        if m.group("out") is None and not draw:
+            return m.group(0)
+        out, svg = run_python(m.group("code"), name if draw else None)
+        if draw:
+            drawn[FIGURES / name] = svg
+        if m.group("out") is None:
+            return m.group(0)
+        start, end = m.span("out")
+        return m.string[m.start():start] + out + m.string[end:m.end()]
+
+    text = _PYTHON.sub(block, text)
     return _CONSOLE.sub(lambda m: "```console\n" + run_console(m.group("body")) + "```", text)
 
 
 def main(argv: list[str]) -> int:
-    stale = []
+    check = "--check" in argv
+    stale: list[Path] = []
     for page in pages():
         text = page.read_text(encoding="utf-8")
-        new = render(text)
-        if new == text:
+        drawn: dict[Path, bytes] = {}
+        new = render(text, drawn, all_figures=not check)
+        if check:
+            stale += [page] if new != text else []
+            stale += [path for path, svg in drawn.items()
+                      if not path.is_file() or path.read_bytes() != svg]
+            stale += [f.path for f in figures(text) if not f.checked and not f.path.is_file()]
             continue
-        if "--check" in argv:
-            stale.append(page)
-        else:
+        if new != text:
             page.write_text(new, encoding="utf-8")
             print(f"wrote {page}")
-    for page in stale:
-        print(f"{page} is out of date: run python docs/generate.py", file=sys.stderr)
+        for path, svg in drawn.items():
+            if not path.is_file() or path.read_bytes() != svg:
+                path.parent.mkdir(exist_ok=True)
+                path.write_bytes(svg)
+                print(f"wrote {path}")
+    for path in stale:
+        print(f"{path} is out of date: run python docs/generate.py", file=sys.stderr)
     return 1 if stale else 0
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))  # the code blocks document this checkout, as the commands do
     sys.exit(main(sys.argv[1:]))

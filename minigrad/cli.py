@@ -6,6 +6,7 @@
     minigrad graph lognormal --mode reverse -o ln.mmd     (or ln.tex: TikZ, no Graphviz needed)
     minigrad check lognormal --at y=1.5 mu=0 sigma=2
     minigrad frames lognormal --at y=1.5 mu=0 sigma=2 --mode reverse -o slides/
+    minigrad slides lognormal --at y=1.5 mu=0 sigma=2 --wrt y -o deck/
 
 A function is a bundled example by name, or an expression string (parsed safely,
 never evaluated as Python).  Errors are one clear sentence and a non-zero exit.
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import examples
+from .explain.frames import write_deck
 from .graph import trace
 from .parse import ExpressionError, parse_expression
 from .testing import check_agreement
@@ -100,14 +102,20 @@ def cmd_graph(args) -> int:
     return 0
 
 
+def output_directory(output: str | None, what: str) -> Path:
+    """The ``-o DIR`` to write ``what`` to, checked before any work: given, and creatable."""
+    if not output:
+        raise UsageError(f"give the directory to write the {what} to: -o DIR")
+    out = Path(output)
+    if not out.is_dir() and not out.parent.is_dir():
+        raise UsageError(f"cannot create {out}: its parent directory {out.parent} does not exist")
+    return out
+
+
 def cmd_frames(args) -> int:
     if args.mode not in ("forward", "reverse"):
         raise UsageError(f"--mode must be 'forward' or 'reverse', not {args.mode!r}")
-    if not args.output:
-        raise UsageError("give the directory to write the frames to: -o DIR")
-    out = Path(args.output)
-    if not out.is_dir() and not out.parent.is_dir():
-        raise UsageError(f"cannot create {out}: its parent directory {out.parent} does not exist")
+    out = output_directory(args.output, "frames")
     f = resolve_function(args.function)
     point = parse_point(f, args.function, args.at)
     frames = trace(f, *point).frames(mode=args.mode, wrt=args.wrt, naming=args.naming,
@@ -116,6 +124,20 @@ def cmd_frames(args) -> int:
     drawings = [p.name for p in written if p.name.startswith("frame-") and p.suffix != ".pdf"]
     print(f"wrote {len(frames)} {args.mode}-sweep frames to {out}: {drawings[0]} ... "
           f"{drawings[-1]}, frames.tex (Beamer), frames.html")
+    return 0
+
+
+def cmd_slides(args) -> int:
+    out = output_directory(args.output, "slides")
+    f = resolve_function(args.function)
+    point = parse_point(f, args.function, args.at)
+    written = write_deck(trace(f, *point), out, wrt=args.wrt, naming=args.naming,
+                         theme=args.theme)
+    drawings = {mode: [p.name for p in written if p.name.startswith(mode + "-")
+                       and p.suffix != ".pdf"] for mode in ("forward", "reverse")}
+    listing = ", ".join(f"{names[0]} ... {names[-1]}" for names in drawings.values())
+    print(f"wrote {len(drawings['forward'])} forward-sweep and {len(drawings['reverse'])} "
+          f"reverse-sweep slides to {out}: {listing}, deck.tex (Beamer), deck.html")
     return 0
 
 
@@ -188,6 +210,17 @@ def build_parser() -> argparse.ArgumentParser:
                          "if missing)")
     fr.add_argument("--theme", choices=["light", "dark"], default="light")
     fr.set_defaults(run=cmd_frames)
+
+    sl = with_function(sub.add_parser(
+        "slides", help="a deck of both sweeps, forward then reverse: Beamer and HTML"))
+    sl.add_argument("--wrt", default=None,
+                    help="the input seeded in the forward sweep (default: the first)")
+    sl.add_argument("--naming", choices=["v", "baydin", "w"], default="v")
+    sl.add_argument("-o", "--output", metavar="DIR", default=None,
+                    help="directory for deck.tex, deck.html and the drawings (created if "
+                         "missing)")
+    sl.add_argument("--theme", choices=["light", "dark"], default="light")
+    sl.set_defaults(run=cmd_slides)
 
     c = with_function(sub.add_parser("check", help="compare minigrad, jax and finite differences"))
     c.set_defaults(run=cmd_check)

@@ -1,6 +1,13 @@
-"""Shared test settings: hypothesis profiles (``ci`` is derandomized and thorough)."""
+"""Shared test settings: hypothesis profiles (``ci`` is derandomized and thorough), and the
+``pdflatex`` fixture that compiles generated LaTeX where TeX is installed."""
 
 import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
 
 from hypothesis import HealthCheck, settings
 
@@ -10,3 +17,23 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=60, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+@pytest.fixture
+def pdflatex():
+    """Compile a ``.tex`` file in its directory with a real TeX install: returns the PDF's
+    page count (from pdflatex's own report) and asserts the run succeeded.  Skips cleanly
+    where ``pdflatex`` is not on PATH (CI may have no TeX)."""
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+
+    def compile_tex(tex: Path) -> int:
+        r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
+                           cwd=tex.parent, capture_output=True, text=True, timeout=180)
+        assert r.returncode == 0, r.stdout[-3000:]
+        assert tex.with_suffix(".pdf").stat().st_size > 0
+        pages = re.search(r"Output written on .*\((\d+) pages?", r.stdout)
+        assert pages, r.stdout[-3000:]
+        return int(pages.group(1))
+
+    return compile_tex

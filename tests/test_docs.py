@@ -1,6 +1,7 @@
 """Every Python code block in README.md and docs/ runs."""
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,5 +21,9 @@ def test_there_are_code_blocks_to_run():
 
 @pytest.mark.parametrize("code", BLOCKS)
 def test_code_block_runs(code, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # blocks may write files (graphs)
-    exec(compile(code, "<docs>", "exec"), {"__name__": "__docs__"})
+    monkeypatch.chdir(tmp_path)  # blocks may write files (graphs, figures)
+    try:
+        exec(compile(code, "<docs>", "exec"), {"__name__": "__docs__"})
+    finally:  # the figures a block drew are saved; close them so they don't pile up
+        if "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].close("all")

@@ -1,14 +1,19 @@
-"""Every docs page shows what its code prints: docs/generate.py would not change it."""
+"""Every docs page shows what its code prints and draws: docs/generate.py would not change it."""
 
 import importlib.util
+import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("docs_generate", ROOT / "docs" / "generate.py")
-generate = importlib.util.module_from_spec(_spec)
+generate = sys.modules[_spec.name] = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(generate)
+
+FIGURES = [pytest.param(f, id=f.path.name) for page in generate.pages()
+           for f in generate.figures(page.read_text(encoding="utf-8"))]
 
 
 def test_the_explainer_page_has_generated_outputs():
@@ -17,6 +22,61 @@ def test_the_explainer_page_has_generated_outputs():
 
 
 @pytest.mark.parametrize("page", generate.pages(), ids=lambda p: p.name)
-def test_page_is_up_to_date(page):
+def test_page_and_its_checked_figures_are_up_to_date(page):
     text = page.read_text(encoding="utf-8")
-    assert generate.render(text) == text, "run: python docs/generate.py"
+    drawn = {}
+    assert generate.render(text, drawn, all_figures=False) == text, "run: python docs/generate.py"
+    for path, svg in drawn.items():
+        assert path.read_bytes() == svg, f"{path.name} is stale: run python docs/generate.py"
+
+
+def test_the_chapters_on_cost_testing_and_slides_have_their_figures():
+    names = {f.path.name: f.checked for page in generate.pages()
+             for f in generate.figures(page.read_text(encoding="utf-8"))}
+    assert names["cost-of-modes-counts.svg"] and names["fd-error.svg"]  # compared byte for byte
+    assert not names["cost-of-modes-time.svg"]  # timings: only regenerated
+    assert not names["lognormal-reverse-step-6.svg"]  # a Graphviz layout: only regenerated
+    for page, name in [("04-cost-of-modes.md", "cost-of-modes-counts.svg"),
+                       ("04-cost-of-modes.md", "cost-of-modes-time.svg"),
+                       ("07-testing.md", "fd-error.svg"),
+                       ("08-slides.md", "lognormal-reverse-step-6.svg")]:
+        assert f"](figures/{name})" in (ROOT / "docs" / page).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("figure", FIGURES)
+def test_figure_is_committed_and_is_an_svg(figure):
+    assert figure.path.is_file(), f"missing {figure.path}: run python docs/generate.py"
+    assert ET.parse(figure.path).getroot().tag == "{http://www.w3.org/2000/svg}svg"
+
+
+@pytest.mark.parametrize("figure", [p for p in FIGURES if not p.values[0].checked])
+def test_machine_dependent_figure_is_regenerated_by_its_code(figure):
+    _, svg = generate.run_python(figure.code, figure.path.name)
+    assert ET.fromstring(svg).tag == "{http://www.w3.org/2000/svg}svg"
+
+
+def test_reproducible_figures_do_not_depend_on_the_run():
+    code = ("import matplotlib.pyplot as plt\n"
+            "fig, ax = plt.subplots()\nax.plot([1, 2, 3], [2, 0, 1])\nfig.savefig('f.svg')\n")
+    first, second = (generate.run_python(code, "f.svg")[1] for _ in range(2))
+    assert first == second and b"<svg" in first
+
+
+def test_a_block_without_output_is_not_merged_with_the_next_ones():
+    page = ("```python\nprint('machine-dependent')\n```\n\ntext\n\n"
+            "```python\nprint(6 * 7)\n```\n\n<!-- output -->\n```text\nold\n```\n<!-- /output -->\n")
+    assert generate.render(page) == page.replace("old\n", "42\n")
+
+
+def test_a_figure_block_that_writes_no_file_is_a_clear_error():
+    page = "```python\nx = 1\n```\n\n<!-- figure -->\n![a plot](figures/nothing.svg)\n"
+    assert [f.path.name for f in generate.figures(page)] == ["nothing.svg"]
+    with pytest.raises(RuntimeError, match="did not write nothing.svg"):
+        generate.render(page, {})
+
+
+def test_an_unknown_figure_kind_is_refused():
+    page = "```python\nx = 1\n```\n\n<!-- figure: timed -->\n![a plot](figures/f.svg)\n"
+    for find in (generate.figures, lambda text: generate.render(text, {})):
+        with pytest.raises(ValueError, match="the only figure kind is 'machine-dependent'"):
+            find(page)

@@ -21,7 +21,7 @@ import minigrad.numpy as mnp
 from minigrad.examples import chain_rule, lognormal
 from minigrad.explain import frames as frames_module
 from minigrad.explain.dot import INSTALL_HINT
-from minigrad.explain.frames import Frames, step_lines
+from minigrad.explain.frames import Frames, step_lines, write_deck
 
 Y, MU, SIGMA = 1.5, 0.0, 2.0
 # The closed-form gradient of log N(y | mu, sigma) at (1.5, 0, 2).
@@ -200,9 +200,10 @@ def test_drawing_layout_is_the_same_in_every_frame(graph):
     assert len({len(x) for x in labels}) == 1
 
 
-def test_html_is_self_contained_and_navigable(written):
-    frames, out = written
-    page = (out / "frames.html").read_text(encoding="utf-8")
+def self_contained_page(page: str) -> list[tuple[str, dict]]:
+    """The start tags of a page that must work offline, after checking that it loads
+    nothing (no web address, no src, link, import or url()) and navigates by keys and
+    buttons, one section shown at first, with unique ids."""
     assert "http://" not in page and "https://" not in page
     assert not re.search(r"<(link|img|iframe)\b|\bsrc=|@import|url\(", page)
 
@@ -217,17 +218,24 @@ def test_html_is_self_contained_and_navigable(written):
     parser = Tags()
     parser.feed(page)
     sections = [a for t, a in parser.tags if t == "section"]
-    assert len(sections) == len(frames) == 7
     assert "hidden" not in sections[0] and all("hidden" in a for a in sections[1:])
-    assert [a["data-active"] for a in sections] == [f.active for f in frames]
-    buttons = {a.get("id") for t, a in parser.tags if t == "button"}
-    assert {"prev", "next"} <= buttons
+    assert {"prev", "next"} <= {a.get("id") for t, a in parser.tags if t == "button"}
     assert "ArrowRight" in page and "ArrowLeft" in page
-    assert sum(1 for t, a in parser.tags if t == "tr" and "active" in a.get("class", "")) == 7
+    ids = [a["id"] for t, a in parser.tags if "id" in a]
+    assert len(ids) == len(set(ids))
+    return parser.tags
+
+
+def test_html_is_self_contained_and_navigable(written):
+    frames, out = written
+    page = (out / "frames.html").read_text(encoding="utf-8")
+    tags = self_contained_page(page)
+    sections = [a for t, a in tags if t == "section"]
+    assert len(sections) == len(frames) == 7
+    assert [a["data-active"] for a in sections] == [f.active for f in frames]
+    assert sum(1 for t, a in tags if t == "tr" and "active" in a.get("class", "")) == 7
     if HAVE_DOT:
         assert page.count("<svg") == 7
-        ids = re.findall(r' id="([^"]*)"', page)
-        assert len(ids) == len(set(ids))
 
 
 def test_beamer_has_one_overlay_per_frame_with_a_booktabs_table(written):
@@ -241,6 +249,14 @@ def test_beamer_has_one_overlay_per_frame_with_a_booktabs_table(written):
     assert r"\frac{\partial v_{5}}{\partial v_{3}} = -v_{4} \, v_{3}^{-2}" in tex  # as to_latex
     assert tex.count("{") == tex.count("}")
     assert tex.count(r"\begin{") == tex.count(r"\end{")
+
+
+def test_frames_beamer_compiles_to_one_page_per_step(written, tmp_path, pdflatex):
+    frames, out = written
+    for path in out.iterdir():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    assert pdflatex(tmp_path / "frames.tex") == 7
+    assert "Overfull \\vbox" not in (tmp_path / "frames.log").read_text(errors="replace")
 
 
 def test_without_dot_the_sources_are_written_with_the_install_hint(graph, tmp_path,
@@ -299,3 +315,105 @@ def test_chain_rule_frames_match_the_gradient():
     frames = Frames(mg.trace(chain_rule, 2.0, 5.0), mode="reverse")
     assert len(frames) == 3
     np.testing.assert_allclose(frames[-1].state[:2], [5.0 + np.cos(2.0), 2.0], rtol=1e-14)
+
+
+# ----------------------------------------------------------------------------- the deck
+
+FORWARD = [f"v{k}" for k in range(4, 11)]  # the log-normal's forward steps, in order
+REVERSE = FORWARD[::-1]
+
+
+@pytest.fixture(scope="module")
+def deck(graph, tmp_path_factory):
+    """The log-normal's deck of both sweeps (forward seeded on y), written once."""
+    out = tmp_path_factory.mktemp("deck") / "deck"
+    return write_deck(graph, out, wrt="y"), out
+
+
+def test_deck_files_are_both_sweeps_drawings_a_beamer_file_and_a_page(deck):
+    written, out = deck
+    suffix = "svg" if HAVE_DOT else "dot"
+    drawings = [f"{mode}-{k:03d}.{suffix}" for mode in ("forward", "reverse") for k in range(1, 8)]
+    assert [p.name for p in written if p.suffix == "." + suffix] == drawings
+    assert [p.name for p in written[-2:]] == ["deck.tex", "deck.html"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in written)
+
+
+def test_deck_beamer_has_a_title_then_the_forward_then_the_reverse_steps(deck):
+    _, out = deck
+    tex = (out / "deck.tex").read_text(encoding="utf-8")
+    frames = re.findall(r"\\begin\{frame\}(\{[^\n]*\})?", tex)
+    assert frames == ["", "{Forward sweep of lognormal, seeded on y}", "{Reverse sweep of lognormal}"]
+    assert r"\titlepage" in tex and r"\subtitle{at y = 1.5, mu = 0, sigma = 2}" in tex
+    assert re.findall(r"\\only<(\d+)>", tex) == [str(k) for k in range(1, 8)] * 2
+    assert re.findall(r"includegraphics\[[^]]*\]\{(\w+)-(\d+)\.pdf\}", tex) == [
+        (mode, f"{k:03d}") for mode in ("forward", "reverse") for k in range(1, 8)]
+    captions = re.findall(r"Step (\d)/7: (tangent|adjoint) of \$v_\{(\d+)\}\$", tex)
+    assert captions == ([(str(k), "tangent", v[1:]) for k, v in enumerate(FORWARD, 1)]
+                        + [(str(k), "adjoint", v[1:]) for k, v in enumerate(REVERSE, 1)])
+    assert tex.count(r"\toprule") == tex.count(r"\rowcolor{mgactive}") == 14
+    assert tex.count(r"\begin{") == tex.count(r"\end{")
+
+
+def test_deck_html_steps_through_both_sweeps_offline(deck):
+    _, out = deck
+    page = (out / "deck.html").read_text(encoding="utf-8")
+    tags = self_contained_page(page)
+    sections = [a for t, a in tags if t == "section"]
+    assert len(sections) == 15 and sections[0]["id"] == "title"
+    assert [(a["data-sweep"], a["data-active"]) for a in sections[1:]] == (
+        [("forward", v) for v in FORWARD] + [("reverse", v) for v in REVERSE])
+    assert "Forward sweep of lognormal, seeded on y: 7 steps" in page
+    if HAVE_DOT:
+        assert page.count("<svg") == 14
+
+
+def test_deck_beamer_compiles_to_a_title_and_one_page_per_step(deck, tmp_path, pdflatex):
+    _, out = deck
+    for path in out.iterdir():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    assert pdflatex(tmp_path / "deck.tex") == 1 + 7 + 7
+    assert "Overfull \\vbox" not in (tmp_path / "deck.log").read_text(errors="replace")
+
+
+def test_deck_seeds_the_first_input_unless_told(tmp_path):
+    g = mg.trace(chain_rule, 2.0, 5.0)
+    written = write_deck(g, tmp_path / "d")
+    tex = (tmp_path / "d" / "deck.tex").read_text(encoding="utf-8")
+    assert r"{Forward sweep of chain\_rule, seeded on x1}" in tex
+    assert len(re.findall(r"\\only<", tex)) == 3 + 3
+    with pytest.raises(ValueError, match="wrt='z' is not an input"):
+        write_deck(g, tmp_path / "e", wrt="z")
+    assert not (tmp_path / "e").exists() and written
+
+
+def test_deck_without_dot_writes_sources_and_says_so_once(graph, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(frames_module.shutil, "which", lambda name: None)
+    written = write_deck(graph, tmp_path, wrt="sigma")
+    assert len([p for p in written if p.suffix == ".dot"]) == 14
+    assert capsys.readouterr().out.strip() == INSTALL_HINT
+    assert "<svg" not in (tmp_path / "deck.html").read_text(encoding="utf-8")
+
+
+def test_cli_slides_writes_the_deck(tmp_path):
+    out = tmp_path / "deck"
+    r = run("slides", "lognormal", "--at", "y=1.5", "mu=0", "sigma=2", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "wrote 7 forward-sweep and 7 reverse-sweep slides" in r.stdout
+    assert "deck.tex (Beamer), deck.html" in r.stdout
+    tex = (out / "deck.tex").read_text(encoding="utf-8")
+    assert "seeded on y}" in tex and len(re.findall(r"\\only<", tex)) == 14
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--at", "y=1"], "give the directory to write the slides to: -o DIR"),
+    (["-o", "no/such/dir"], "its parent directory no/such does not exist"),
+    (["--wrt", "z", "-o", "out"], "wrt='z' is not an input; the inputs are ['y', 'mu', 'sigma']"),
+    (["--at", "y=1", "-o", "out"], "missing value for mu, sigma: add --at mu=... sigma=..."),
+])
+def test_cli_slides_bad_input_is_one_clear_line(args, message, tmp_path):
+    r = run("slides", "lognormal", *args, cwd=tmp_path)
+    assert r.returncode == 2
+    assert message in r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
