@@ -36,13 +36,21 @@ def optional(name: str) -> ModuleType | None:
         return None
 
 
+# what a reader of the report must know about how a peer was run
+PEER_NOTES = {"micrograd": "micrograd: its Value has no tanh, sin or log; they were added in its own "
+                           "style (bench/peers/engines.py), and the recursion limit is raised only "
+                           "around its backward() (a recursive topological sort)"}
+
+
 def add_peers(engines: dict[str, Engine], notes: list[str], table: PeerTable, *args: Any) -> None:
     """Build each peer of ``table`` whose package imports; note the ones that do not."""
     for label, module, build in table:
         if optional(module) is None:
             notes.append(f"{label}: skipped ({module} not installed)")
-        else:
-            engines[label] = build(*args)
+            continue
+        engines[label] = build(*args)
+        if module in PEER_NOTES and PEER_NOTES[module] not in notes:
+            notes.append(PEER_NOTES[module])
 
 
 @contextlib.contextmanager

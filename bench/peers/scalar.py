@@ -27,12 +27,14 @@ def chain_problem(blocks: int) -> E.ScalarProblem:
                            NODES_PER_BLOCK * blocks)
 
 
-def _jax_or_note(p: E.ScalarProblem, notes: list[str]) -> list:
+def _jax_peers(p: E.ScalarProblem, notes: list[str], entry: tuple) -> list[tuple]:
+    """``[entry]`` (JAX without jit) up to JAX_MAX_NODES, else nothing and a note saying why."""
+    notes.append("JAX with jit: not timed on the unrolled chain (compiling thousands of unrolled "
+                 "scalar operations takes longer than the whole run)")
     if p.nodes <= JAX_MAX_NODES:
-        return [E.JAX]
+        return [entry]
     notes.append(f"JAX without jit: skipped above {JAX_MAX_NODES:,} nodes (about 1 ms per scalar "
-                 f"operation: minutes per call); JAX with jit is not timed on unrolled scalar "
-                 f"chains (compiling 10^4 unrolled operations takes longer than the run)")
+                 "operation: minutes per call)")
     return []
 
 
@@ -45,11 +47,8 @@ def chain_grad_section(blocks: int, heavy_repeats: int) -> Section:
     p = chain_problem(blocks)
     notes: list[str] = []
     engines = {"minigrad (record + reverse sweep)": E.minigrad_grad(p)}
-    E.add_peers(engines, notes, [E.MICROGRAD, E.AUTOGRAD, E.TORCH, *_jax_or_note(p, notes)], p)
+    E.add_peers(engines, notes, [E.MICROGRAD, E.AUTOGRAD, E.TORCH, *_jax_peers(p, notes, E.JAX)], p)
     engines["pure Python floats, math.tanh (floor)"] = E.float_eval(p)
-    if "micrograd (Value)" in engines:
-        notes.append("micrograd: its Value has no tanh, one was added in its own style; the "
-                     "recursion limit is raised only around its backward() (recursive topological sort)")
     goals = [Goal("scalar graph 10^4 nodes, minigrad / micrograd", "minigrad (record + reverse sweep)",
                   "micrograd (Value)", 0.7)] if p.nodes == 10_000 else []
     return Section(
@@ -68,7 +67,7 @@ def chain_jvp_section(blocks: int, heavy_repeats: int) -> Section:
     reverse = "minigrad reverse sweep (gradient . tangent)"
     engines = {reverse: E.minigrad_reverse_directional(p),
                "minigrad jvp (record + forward sweep)": E.minigrad_jvp(p)}
-    jax = [("JAX jvp, no jit", "jax", E.jax_jvp)] if _jax_or_note(p, notes) else []
+    jax = _jax_peers(p, notes, ("JAX jvp, no jit", "jax", E.jax_jvp))
     E.add_peers(engines, notes, [("torch.func.jvp", "torch", E.torch_jvp), *jax], p)
     dx, dw = residual_chain_derivative(X0, W0, blocks)[1]
     goals = [Goal("forward-mode jvp 10^4 nodes / minigrad's reverse sweep",
