@@ -44,8 +44,11 @@ def main(argv: list[str] | None = None) -> int:
         text, ok = bridge.run(quick=args.quick, repeats=args.repeats)
     elif args.peers:
         from . import peers
-        text, ok = peers.run(quick=args.quick, repeats=args.repeats, profile=args.profile,
-                             only=args.only.split(",") if args.only else None)
+        only = args.only.split(",") if args.only else None
+        unknown = sorted(set(only or ()) - set(peers.WORKLOADS))
+        if unknown:
+            parser.error(f"--only: unknown workload(s) {unknown}; choose from {', '.join(peers.WORKLOADS)}")
+        text, ok = peers.run(quick=args.quick, repeats=args.repeats, profile=args.profile, only=only)
         if args.output:
             with open(args.output, "w", encoding="utf-8") as fh:
                 fh.write(text)

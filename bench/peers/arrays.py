@@ -11,8 +11,9 @@ over a stack).  The peers and the NumPy floor run one generic definition of each
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -16,9 +16,10 @@ import importlib
 import math
 import sys
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import minigrad as mg
 import minigrad.numpy as mnp
@@ -189,6 +190,13 @@ def minigrad_reverse_directional(p: ScalarProblem) -> Engine:
     """The same directional derivative from minigrad's reverse sweep: gradient . tangent."""
     grad = minigrad_grad(p)
     return lambda: sum(g * t for g, t in zip(grad(), p.tangent))
+
+
+def autograd_jvp(p: ScalarProblem) -> Engine:
+    """HIPS autograd's forward mode (``make_jvp``: JVP rules, not the reverse-of-reverse trick)."""
+    ag = importlib.import_module("autograd")
+    jvp_at = ag.make_jvp(p.on(importlib.import_module("autograd.numpy")), argnum=p.argnums)
+    return lambda: jvp_at(*p.point)(p.tangent)[1]
 
 
 def torch_jvp(p: ScalarProblem) -> Engine:

@@ -8,7 +8,8 @@ arrays, so what differs between rows is only the machinery.
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

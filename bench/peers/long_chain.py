@@ -47,9 +47,8 @@ def peak_bytes(engine: E.Engine) -> int:
 
 def long_chain_section(n: int) -> Section:
     p = E.ScalarProblem(lambda ns, x: sin_chain(ns, x, n), (X0,), (1.0,), nodes=n)
-    notes = [f"minigrad runs at the default recursion limit ({sys.getrecursionlimit()}); "
-             "every engine runs once "
-             "(single timed call, no repeat), the floor likewise",
+    notes = [(f"minigrad runs at the default recursion limit ({sys.getrecursionlimit()}); every "
+              "engine runs once (single timed call, no repeat), the floor likewise"),
              "JAX without jit: skipped (about 1 ms per scalar operation)"]
     engines = {MINIGRAD: E.minigrad_grad(p)}
     E.add_peers(engines, notes, [E.MICROGRAD, E.TORCH, E.AUTOGRAD], p)

@@ -32,8 +32,8 @@ def profile_lines(engine: Engine, title: str, calls: int = 3, top: int = 12) -> 
     total = sum(tt for _, _, tt, _, _ in stats.values()) or 1.0
     rows = sorted(stats.items(), key=lambda kv: kv[1][2], reverse=True)[:top]
     lines = [f"## Where minigrad's time goes: {title}", "",
-             f"cProfile over {calls} calls, top {top} functions by own time "
-             "(profiler overhead inflates small functions; shares are indicative).", "",
+             (f"cProfile over {calls} calls, top {top} functions by own time "
+              "(profiler overhead inflates small functions; shares are indicative)."), "",
              "| function | calls per gradient | own time share | cumulative share |", "|---|---:|---:|---:|"]
     for (file, line, func), (_, ncalls, tt, ct, _) in rows:
         lines.append(f"| `{_where(file, line, func)}` | {ncalls // calls:,} | "

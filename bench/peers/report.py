@@ -46,18 +46,18 @@ def header(command: str, min_time: float, load_before: tuple[float, ...]) -> lis
         "",
         f"- machine: {cpu_model()}, {os.cpu_count()} CPUs, {platform.platform()}"
         + (f"; torch threads {torch.get_num_threads()}" if torch else ""),
-        f"- load average (1 min) at start / end: {load_before[0]:.2f} / {load_after[0]:.2f}"
-        " (above 0 means other work shared the machine)",
+        (f"- load average (1 min) at start / end: {load_before[0]:.2f} / {load_after[0]:.2f}"
+         " (the benchmark itself adds about 1; more means other work shared the machine)"),
         f"- versions: {versions()}",
-        "- method: float64 everywhere (JAX with `jax_enable_x64`); every engine's result checked "
-        f"against a hand-derived one (normwise relative error <= {RTOL:g}) before timing, its "
-        "distance to minigrad's shown too; the checking call is the warm-up; then the median of "
-        "interleaved rounds (bench/timing.py: every engine once per round, after a garbage "
-        f"collection), each sample at least {min_time * 1e3:g} ms; ratio = engine time / "
-        "minigrad's time from the same rounds; JIT compile times are reported apart.",
-        "- all engines run in one process, so JAX and PyTorch are imported while minigrad is timed; "
-        "the objects alive after importing them are moved out of the collector's sight "
-        "(`gc.freeze()`), so that no engine's garbage collections walk the peers' modules.",
+        ("- method: float64 everywhere (JAX with `jax_enable_x64`); every engine's result checked "
+         f"against a hand-derived one (normwise relative error <= {RTOL:g}) before timing, its "
+         "distance to minigrad's shown too; the checking call is the warm-up; then the median of "
+         "interleaved rounds (bench/timing.py: every engine once per round, after a garbage "
+         f"collection), each sample at least {min_time * 1e3:g} ms; ratio = engine time / "
+         "minigrad's time from the same rounds; JIT compile times are reported apart."),
+        ("- all engines run in one process, so JAX and PyTorch are imported while minigrad is timed; "
+         "the objects alive after importing them are moved out of the collector's sight "
+         "(`gc.freeze()`), so that no engine's garbage collections walk the peers' modules."),
     ]
 
 

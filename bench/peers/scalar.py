@@ -61,14 +61,14 @@ def chain_grad_section(blocks: int, heavy_repeats: int) -> Section:
 def chain_jvp_section(blocks: int, heavy_repeats: int) -> Section:
     """Forward mode on the same graph against minigrad's own reverse sweep (goal: <= 1.0x)."""
     p = chain_problem(blocks)
-    notes = ["every row computes the directional derivative along (dx, dw) = "
-             f"{TANGENT}; the reverse row forms gradient . tangent; micrograd has no forward "
-             "mode, autograd's make_jvp is reverse-over-reverse, so neither is listed"]
+    notes = [(f"every row computes the directional derivative along (dx, dw) = {TANGENT}; the "
+              "reverse row forms gradient . tangent; micrograd has no forward mode")]
     reverse = "minigrad reverse sweep (gradient . tangent)"
     engines = {reverse: E.minigrad_reverse_directional(p),
                "minigrad jvp (record + forward sweep)": E.minigrad_jvp(p)}
     jax = _jax_peers(p, notes, ("JAX jvp, no jit", "jax", E.jax_jvp))
-    E.add_peers(engines, notes, [("torch.func.jvp", "torch", E.torch_jvp), *jax], p)
+    E.add_peers(engines, notes, [("autograd make_jvp (forward mode)", "autograd", E.autograd_jvp),
+                                 ("torch.func.jvp", "torch", E.torch_jvp), *jax], p)
     dx, dw = residual_chain_derivative(X0, W0, blocks)[1]
     goals = [Goal("forward-mode jvp 10^4 nodes / minigrad's reverse sweep",
                   "minigrad jvp (record + forward sweep)", reverse, 1.0)] if p.nodes == 10_000 else []

@@ -107,7 +107,7 @@ def run_section(s: Section, repeats: int, min_time: float) -> Outcome:
     for name, fn in s.engines.items():
         try:
             first[name], result = _timed_call(fn)
-        except Exception as exc:  # a crash is a finding: report it rather than abort the run
+        except Exception as exc:  # noqa: BLE001 -- a crash is a finding: report it, do not abort the run
             message = f"raised {type(exc).__name__}: {str(exc)[:120]}"
             if name in s.may_fail:
                 s.notes.append(f"{name}: not timed, {message}")
