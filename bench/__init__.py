@@ -1,7 +1,7 @@
-"""Benchmarks of minigrad: ``python -m bench`` (``--quick`` for the CI smoke test).
+"""Benchmarks of minigrad, each checking its derivatives before it times them.
 
-The first benchmark measures the "cheap gradient" ratio: the time of minigrad's gradient
-(record the graph, then one reverse sweep) over the time of plain evaluation of the same
-function, next to the forward-mode JVP, on a 10,000-node scalar expression graph and on
-the logistic-regression objective with 10,000 x 100 data.
+``python -m bench``: the "cheap gradient" ratio, minigrad's gradient and JVP over plain
+evaluation (cheap_gradient.py).  ``python -m bench --peers``: minigrad against micrograd,
+autograd, PyTorch and JAX on every workload of issue 5 (peers/).  ``python -m bench
+--bridge``: jaxbridge against JAX itself (bridge.py).  ``--quick`` is the CI smoke test.
 """

@@ -1,7 +1,8 @@
 """``python -m bench [--quick] [--repeats N] [--no-jax]``: run the cheap-gradient benchmark.
 
-``python -m bench --peers [--quick] [--output FILE]``: minigrad against micrograd, autograd,
-PyTorch and JAX (each optional), as a Markdown table (bench/peers.py).
+``python -m bench --peers [--quick] [--profile] [--only W,...] [--output FILE]``: minigrad
+against micrograd, autograd, PyTorch and JAX (each optional), one Markdown table per
+workload (bench/peers/).
 
 ``python -m bench --bridge [--quick]``: jaxbridge on JAX's default device (the GPU where
 there is one): its overhead over JAX itself, the tutorials' gradients, and the batched
@@ -32,13 +33,22 @@ def main(argv: list[str] | None = None) -> int:
                         help="time jaxbridge against JAX itself on the default device")
     parser.add_argument("--output", default=None,
                         help="with --peers: also write the Markdown report to this file")
+    parser.add_argument("--profile", action="store_true",
+                        help="with --peers: add cProfile's top entries for minigrad on the 10^4-node graph")
+    parser.add_argument("--only", default=None,
+                        help="with --peers: a comma-separated subset of the workloads "
+                             "(scalar, jvp, chain, lognormal, logistic, mlp, hessian, hvp)")
     args = parser.parse_args(argv)
     if args.bridge:
         from . import bridge
         text, ok = bridge.run(quick=args.quick, repeats=args.repeats)
     elif args.peers:
         from . import peers
-        text, ok = peers.run(quick=args.quick, repeats=args.repeats)
+        only = args.only.split(",") if args.only else None
+        unknown = sorted(set(only or ()) - set(peers.WORKLOADS))
+        if unknown:
+            parser.error(f"--only: unknown workload(s) {unknown}; choose from {', '.join(peers.WORKLOADS)}")
+        text, ok = peers.run(quick=args.quick, repeats=args.repeats, profile=args.profile, only=only)
         if args.output:
             with open(args.output, "w", encoding="utf-8") as fh:
                 fh.write(text)

@@ -14,26 +14,20 @@ from minigrad import examples
 NODES_PER_BLOCK = 4  # multiply, tanh, cube, add
 
 
-def residual_chain(x, w, blocks=2500):
+def residual_chain(x, w, blocks=2500, ns=mnp):
     """A scalar residual chain: h <- h + tanh(h w)^3, ``blocks`` times, from h = x.
 
     Each block records four operations (multiply, tanh, cube, add); ``h`` fans out to the
     multiply and the residual add, and ``w`` to every block, so the reverse sweep must
     accumulate adjoints from many uses.  2500 blocks make a graph of 10,000 operations.
+    ``ns`` supplies ``tanh``: ``mnp`` by default, ``math`` for the pure-Python floor, or a
+    peer's namespace (bench/peers), so every engine runs this one definition.
     """
     h = x
     for _ in range(blocks):
         u = h * w
-        t = mnp.tanh(u)
+        t = ns.tanh(u)
         h = h + t ** 3
-    return h
-
-
-def residual_chain_math(x, w, blocks=2500):
-    """The same chain in pure Python with ``math.tanh``: the floor no tracer can beat."""
-    h = x
-    for _ in range(blocks):
-        h = h + math.tanh(h * w) ** 3
     return h
 
 
@@ -74,7 +68,7 @@ def scalar_chain(blocks: int, x: float = 1.0, w: float = 0.05) -> Workload:
         name="scalar residual chain (Python floats)",
         size=f"{NODES_PER_BLOCK * blocks:,} nodes",
         f=f, params=(x, w), tangent=(1.0, 0.0),
-        baseline=lambda p: residual_chain_math(p[0], p[1], blocks),
+        baseline=lambda p: residual_chain(p[0], p[1], blocks, ns=math),
         baseline_name="pure Python (math.tanh)",
         reference=lambda p: residual_chain_derivative(p[0], p[1], blocks),
         jax_check=blocks <= 250,  # eager JAX takes seconds on thousands of scalar ops

@@ -1,4 +1,5 @@
-"""``python -m bench --quick`` as CI runs it: it must finish, check its gradients, and report.
+"""``python -m bench --quick`` (and ``--peers --quick``, ``--bridge --quick``) as CI runs them:
+they must finish, check their derivatives, and report.
 
 No timing is asserted: only that the benchmark runs, prints its ratio lines, and that
 its gradient checks pass (and would fail the run if they did not).
@@ -51,6 +52,26 @@ def test_bench_exits_nonzero_when_a_check_fails():
     assert "disagrees with its reference" in proc.stderr
 
 
+PEER_SECTIONS = ("Scalar residual chain", "forward-mode JVP", "Chain of 3,000 scalar operations",
+                 "Log-normal density", "Logistic regression", "Two-layer network (tutorial), H = 2",
+                 "Two-layer network (tutorial), H = 16", "Hessian of 0.5 x^T A x + b^T x, n = 10",
+                 "Hessian-vector product")
+
+
+def test_bench_peers_quick_checks_every_workload():
+    # whichever peers are installed (CI: JAX only) run, are checked, and are timed
+    proc = run_bench("--peers", "--quick", "--profile")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    for title in PEER_SECTIONS:
+        assert title in out, title
+    assert out.count("| minigrad (record + reverse sweep) |") == 6, out
+    assert "| minigrad jvp (record + forward sweep) |" in out
+    assert "bytes per node" in out and "Where minigrad's time goes" in out
+    assert "machine:" in out and "versions:" in out and "method:" in out
+    assert "FAILED" not in out and "not timed: a check failed" not in out
+
+
 def test_bench_peers_quick_skips_missing_peers():
     # hide every peer: the run must still check minigrad, time it, and note each skip
     code = (
@@ -65,9 +86,31 @@ def test_bench_peers_quick_skips_missing_peers():
     out = proc.stdout
     assert "| minigrad (record + reverse sweep) |" in out, out
     assert "| hand-written NumPy gradient |" in out, out
-    assert "check minigrad gradient vs hand-derived derivative: ok" in out
-    assert "micrograd (Value): skipped" in out and "PyTorch: skipped" in out
+    assert "check minigrad (record + reverse sweep): ok" in out
+    for peer in ("micrograd (Value): skipped", "PyTorch eager: skipped", "JAX grad, no jit: skipped",
+                 "torch.func.jvp: skipped", "autograd (HIPS): skipped"):
+        assert peer in out, peer
     assert "FAILED" not in out
+
+
+def test_bench_peers_fails_when_a_derivative_disagrees():
+    # a minigrad jvp off by 0.1 %: the JVP and Hessian-vector sections must fail, untimed
+    code = (
+        "import runpy, sys\n"
+        "import minigrad\n"
+        "exact = minigrad.jvp\n"
+        "def wrong(f, primals, tangents):\n"
+        "    out, tangent = exact(f, primals, tangents)\n"
+        "    return out, tangent * 1.001\n"
+        "minigrad.jvp = wrong\n"
+        "sys.argv[0] = 'bench'\n"
+        "runpy.run_module('bench', run_name='__main__', alter_sys=True)\n"
+    )
+    proc = run_bench("--peers", "--quick", "--only", "jvp,hvp", code=code)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.stdout.count("not timed: a check failed") == 2, proc.stdout
+    assert "check minigrad jvp (record + forward sweep): FAILED" in proc.stdout
+    assert "disagrees with its reference" in proc.stderr
 
 
 def test_bench_bridge_quick_checks_and_reports():
