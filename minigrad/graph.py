@@ -268,13 +268,20 @@ def bind(prim, *args, **params):
     # Variable's fields set here rather than through __init__: a Python-level call is a
     # tenth of the cost of recording a scalar operation.
     var = _new_variable(Variable)
-    var.trace, var.index, var.prim, var.inputs, var.args = top, len(variables), prim, args, values
-    var.params, var.value, var.name = params, out, None
+    var.trace = top
+    var.index = len(variables)
+    var.prim = prim
+    var.inputs = args
+    var.args = tuple(values)
+    var.params = params or _NO_PARAMS
+    var.value = out
+    var.name = None
     variables.append(var)
     return var
 
 
 _new_variable = object.__new__
+_NO_PARAMS: dict = {}  # shared by every variable without parameters (never mutated): memory
 
 def _operation_error(prim, args, params, err: Exception) -> MinigradError:
     def describe(a):
