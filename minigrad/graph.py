@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import inspect
+import operator
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -229,13 +230,21 @@ def label(v: Variable) -> str:
 def bind(prim, *args, **params):
     """Apply ``prim``: record it in the innermost open trace among ``args``, else evaluate."""
     top = None
+    values = []  # the arguments as the primitive sees them: the trace's variables unwrapped
     plain = True  # all Python floats and ints (scalar code): no dispatch needed, the fast path
     for a in args:
         if type(a) is Variable:
-            if top is None or a.trace.depth > top.depth:
+            if top is None:
                 top = a.trace
-        elif type(a) is not float and type(a) is not int:
+            elif a.trace is not top:  # variables of nested traces: record in the innermost
+                top = max((x.trace for x in args if type(x) is Variable), key=_depth)
+                values = [x.value if type(x) is Variable and x.trace is top else x for x in args]
+                plain = False
+                break
+            a = a.value
+        if type(a) is not float and type(a) is not int:
             plain = False
+        values.append(a)
     if top is None:
         return prim.impl(*args, **params) if plain else prim.evaluate(args, params)
     if not top.open:
@@ -245,14 +254,6 @@ def bind(prim, *args, **params):
             f"trace that has already finished. Fix: return values out of the traced "
             f"function instead of keeping its variables (for example in a global)."
         )
-    values = []  # the arguments as the primitive sees them: this trace's variables unwrapped
-    plain = True
-    for a in args:
-        if type(a) is Variable and a.trace is top:
-            a = a.value
-        if type(a) is not float and type(a) is not int:
-            plain = False
-        values.append(a)
     try:
         if plain:
             out = prim.impl(*values, **params)
@@ -281,6 +282,7 @@ def bind(prim, *args, **params):
 
 
 _new_variable = object.__new__
+_depth = operator.attrgetter("depth")
 _NO_PARAMS: dict = {}  # shared by every variable without parameters (never mutated): memory
 
 def _operation_error(prim, args, params, err: Exception) -> MinigradError:
