@@ -28,7 +28,7 @@ add, subtract, multiply, divide, true_divide = P.add, P.sub, P.mul, P.truediv, P
 negative, power, square, sqrt, reciprocal = P.neg, P.power, P.square, P.sqrt, P.reciprocal
 exp, expm1, log, log1p = P.exp, P.expm1, P.log, P.log1p
 sin, cos, tan, arctan, sinh, cosh, tanh = P.sin, P.cos, P.tan, P.arctan, P.sinh, P.cosh, P.tanh
-sigmoid, abs, absolute = P.sigmoid, P.absolute, P.absolute
+sigmoid, abs, absolute, logaddexp = P.sigmoid, P.absolute, P.absolute, P.logaddexp
 maximum, minimum, matmul = P.maximum, P.minimum, P.matmul
 
 

@@ -312,6 +312,14 @@ def _sigmoid(x):
 
 sigmoid = _unary("sigmoid", _sigmoid, "jax.nn.sigmoid",
                  lambda o, x: o * (1 - o), lambda o, x: o * (1 - o))
+logaddexp = define(
+    "logaddexp", np.logaddexp, jax="jax.numpy.logaddexp",
+    # d/da log(e^a + e^b) = e^a / (e^a + e^b) = exp(a - out), which never overflows.
+    # softplus(z) = logaddexp(0, z) is one node, not a stack and a reduction.
+    deriv=(lambda o, a, b: exp(a - o), lambda o, a, b: exp(b - o)),
+    partials=(lambda o, a, b: S.call("exp", a - o), lambda o, a, b: S.call("exp", b - o)),
+    expr=lambda a, b: S.call("logaddexp", a, b),
+)
 absolute = _unary("abs", np.abs, "jax.numpy.abs",
                   lambda o, x: where(unmask(x >= 0), 1.0, -1.0),
                   lambda o, x: S.call("sign", x),

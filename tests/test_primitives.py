@@ -509,6 +509,7 @@ SPECS: dict[str, st.SearchStrategy] = {
         "arctan", "sinh", "cosh", "tanh", "sigmoid"]},
     "maximum": binary_case("maximum", mnp.maximum, a_el=BELOW_HALF, b_el=ABOVE_HALF),
     "minimum": binary_case("minimum", mnp.minimum, a_el=ABOVE_HALF, b_el=BELOW_HALF),
+    "logaddexp": binary_case("logaddexp", mnp.logaddexp),
     "where": where_case(),
     "clip": clip_case(),
     "sum": reduction_case("sum", mnp.sum, "sum"),
@@ -909,6 +910,7 @@ BINARY_JAX = {  # name: (minigrad, JAX, domain of a, domain of b)
     "pow": (mnp.power, "jax.numpy.power", POSITIVE, floats(-2.0, 2.0)),
     "maximum": (mnp.maximum, "jax.numpy.maximum", BELOW_HALF, ABOVE_HALF),
     "minimum": (mnp.minimum, "jax.numpy.minimum", BELOW_HALF, ABOVE_HALF),
+    "logaddexp": (mnp.logaddexp, "jax.numpy.logaddexp", REAL, REAL),
 }
 
 
