@@ -201,25 +201,25 @@ def build_parser() -> argparse.ArgumentParser:
     gr.add_argument("--theme", choices=["light", "dark"], default="light")
     gr.set_defaults(run=cmd_graph)
 
-    fr = with_function(sub.add_parser("frames", help="one slide per step of a sweep: SVG, Beamer, HTML"))
+    def with_sweep_options(p, wrt_help: str, writes: str):
+        p.add_argument("--wrt", default=None, help=wrt_help)
+        p.add_argument("--naming", choices=["v", "baydin", "w"], default="v")
+        p.add_argument("-o", "--output", metavar="DIR", default=None,
+                       help=f"directory for {writes} (created if missing)")
+        p.add_argument("--theme", choices=["light", "dark"], default="light")
+        return p
+
+    fr = with_sweep_options(
+        with_function(sub.add_parser("frames", help="one slide per step of a sweep: SVG, Beamer, HTML")),
+        "the input seeded in forward mode", "frame-001.svg..., frames.tex and frames.html")
     fr.add_argument("--mode", default="reverse", help="the sweep: forward or reverse (default)")
-    fr.add_argument("--wrt", default=None, help="the input seeded in forward mode")
-    fr.add_argument("--naming", choices=["v", "baydin", "w"], default="v")
-    fr.add_argument("-o", "--output", metavar="DIR", default=None,
-                    help="directory for frame-001.svg..., frames.tex and frames.html (created "
-                         "if missing)")
-    fr.add_argument("--theme", choices=["light", "dark"], default="light")
     fr.set_defaults(run=cmd_frames)
 
-    sl = with_function(sub.add_parser(
-        "slides", help="a deck of both sweeps, forward then reverse: Beamer and HTML"))
-    sl.add_argument("--wrt", default=None,
-                    help="the input seeded in the forward sweep (default: the first)")
-    sl.add_argument("--naming", choices=["v", "baydin", "w"], default="v")
-    sl.add_argument("-o", "--output", metavar="DIR", default=None,
-                    help="directory for deck.tex, deck.html and the drawings (created if "
-                         "missing)")
-    sl.add_argument("--theme", choices=["light", "dark"], default="light")
+    sl = with_sweep_options(
+        with_function(sub.add_parser(
+            "slides", help="a deck of both sweeps, forward then reverse: Beamer and HTML")),
+        "the input seeded in the forward sweep (default: the first)",
+        "deck.tex, deck.html and the drawings")
     sl.set_defaults(run=cmd_slides)
 
     c = with_function(sub.add_parser("check", help="compare minigrad, jax and finite differences"))

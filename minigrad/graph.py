@@ -15,6 +15,7 @@ simply evaluated, on NumPy, on JAX, or folded as a symbolic constant.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import inspect
 import operator
@@ -323,14 +324,17 @@ def resume_gc() -> None:
         gc.enable()
 
 
-@contextlib.contextmanager
-def gc_paused():
-    """``pause_gc`` for a block (or, as a decorator, for a function call)."""
-    pause_gc()
-    try:
-        yield
-    finally:
-        resume_gc()
+def gc_paused(fn: Callable) -> Callable:
+    """Decorate ``fn`` to run with the cyclic collector paused (``pause_gc``)."""
+    @functools.wraps(fn)
+    def paused(*args, **kwargs):
+        pause_gc()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            resume_gc()
+
+    return paused
 
 
 class Graph:
@@ -490,16 +494,22 @@ def record(f: Callable, args: Sequence, argnums: Sequence[int], names: Sequence[
 
 def parameter_names(f: Callable, count: int) -> list[str]:
     """Names for ``count`` positional arguments of ``f``: its parameters', else x1, x2, ..."""
+    params = _positional_parameters(f)
+    if len(params) < count:
+        params = params + tuple(f"x{i + 1}" for i in range(len(params), count))
+    return list(params[:count])
+
+
+@functools.lru_cache(maxsize=1024)
+def _positional_parameters(f: Callable) -> tuple[str, ...]:
+    # inspect.signature costs more than differentiating a small function: once per function.
     try:
-        params = [
+        return tuple(
             p.name for p in inspect.signature(f).parameters.values()
             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ]
+        )
     except (TypeError, ValueError):
-        params = []
-    if len(params) < count:
-        params = params + [f"x{i + 1}" for i in range(len(params), count)]
-    return params[:count]
+        return ()
 
 
 def trace(f: Callable, *args, names: Sequence[str] | None = None) -> Graph:

@@ -37,7 +37,10 @@ def _argnums_tuple(argnums, nargs: int, fname: str) -> tuple[int, ...]:
 
 def _check_inexact(tree, name: str, fname: str) -> None:
     """Differentiable inputs must be floating point, as in JAX."""
-    for leaf, path in zip(flatten(tree)[0], leaf_paths(tree)):
+    leaves = flatten(tree)[0]
+    if all(type(leaf) is float for leaf in leaves):
+        return  # the common case, decided without NumPy
+    for leaf, path in zip(leaves, leaf_paths(tree)):
         value = concrete(leaf)
         try:
             dtype = np.result_type(value)
@@ -118,7 +121,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
     """Like ``jax.value_and_grad``: ``(value, gradient)`` of a scalar function by reverse mode."""
 
     @functools.wraps(f)
-    @gc_paused()
+    @gc_paused
     def value_and_grad_f(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), "grad")
         graph, out, wrapped = _record(_bind_kwargs(f, kwargs), args, nums, "grad")
@@ -176,7 +179,7 @@ def _check_primals(primals, fname: str) -> tuple:
     return tuple(primals)
 
 
-@gc_paused()
+@gc_paused
 def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
     """Like ``jax.jvp``: ``(f(*primals), J @ tangents)`` by one forward sweep."""
     primals = _check_primals(primals, "jvp")
@@ -209,14 +212,14 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
     return _strip(graph, out), tree_map(tangent_of, out)
 
 
-@gc_paused()
+@gc_paused
 def vjp(f: Callable, *primals, has_aux: bool = False):
     """Like ``jax.vjp``: ``(f(*primals), vjp_fn)``; ``vjp_fn(ct)`` runs one reverse sweep."""
     graph, out, wrapped = _record(f, primals, tuple(range(len(primals))), "vjp")
     out, aux = _split_aux(out, has_aux, "vjp")
     out_leaves, out_tree = flatten(out)
 
-    @gc_paused()
+    @gc_paused
     def vjp_fn(cotangent):
         ct_leaves, ct_tree = flatten(cotangent)
         if ct_tree != out_tree:
@@ -259,7 +262,7 @@ def _assemble(columns: list, out_shape: tuple, in_shape: tuple, axis_first: bool
 
 def _jacobian(f, argnums, has_aux, fname: str, forward: bool):
     @functools.wraps(f)
-    @gc_paused()
+    @gc_paused
     def jac_f(*args):
         nums = _argnums_tuple(argnums, len(args), fname)
         graph, out, wrapped = _record(f, args, nums, fname)
