@@ -53,12 +53,12 @@ def forward_sweep(graph: Graph, seeds: Mapping[int, object],
         prim = v.prim
         if prim is None:
             continue
-        total = None
+        jvp, total = prim.jvp, None
         for i, x in enumerate(v.inputs):
             if type(x) is not Variable or x.trace is not trace:
                 continue
             t = tangents[x.index]
-            rule = prim.jvp[i]
+            rule = jvp[i]
             if t is None or rule is None:
                 continue
             if type(rule) is Scaled:  # elementwise: apply its product without re-packing

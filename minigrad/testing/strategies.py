@@ -170,6 +170,7 @@ OPS: tuple[Op, ...] = (
     Op("cosh", 1, lambda a: f"mnp.cosh(mnp.tanh({a}))"),
     Op("tanh", 1, lambda a: f"mnp.tanh({a})"),
     Op("sigmoid", 1, lambda a: f"mnp.sigmoid({a})"),
+    Op("logaddexp", 2, lambda a, b: f"mnp.logaddexp({a}, {b})"),
     # kinked functions, offset away from their kinks
     Op("abs", 1, lambda a, s: f"mnp.abs({s}({a} * {a} + 0.5))", params=_sign_param),
     Op("maximum", 2, lambda a, b, swap: f"mnp.maximum({_pair(f'{a} * {a} + 1.5', f'mnp.sin({b})', swap)})",

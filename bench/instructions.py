@@ -1,0 +1,69 @@
+"""Instructions per node, counted by valgrind: a measure the machine's noise cannot move.
+
+    python -m bench.instructions [grad jvp micrograd]
+
+Wall-clock ratios on a shared machine drift by tens of percent between runs; the number of
+instructions the CPU executes for one gradient does not.  For each workload this runs
+Python under ``valgrind --tool=callgrind`` twice, doing the workload once and three times
+after the same imports and warm-up, and divides the difference by the work done twice
+over, so imports and start-up cancel.  The workload is the scalar residual chain of
+``workloads.residual_chain`` (10^4 nodes).  Slow (about a minute a workload); valgrind must
+be installed (``apt-get install valgrind``).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+
+from .workloads import NODES_PER_BLOCK
+
+BLOCKS = 2500  # 10^4 nodes
+WORKLOADS = {  # name: engine builder on the peers benchmark's residual-chain problem
+    "grad": "minigrad_grad", "jvp": "minigrad_jvp", "micrograd": "micrograd_grad",
+}
+
+
+def _workload(name: str):
+    from .peers import engines
+    from .peers.scalar import chain_problem
+
+    if name not in WORKLOADS:
+        raise SystemExit(f"unknown workload {name!r}; choose from {', '.join(WORKLOADS)}")
+    return getattr(engines, WORKLOADS[name])(chain_problem(BLOCKS))
+
+
+def _child(name: str, repeats: int) -> None:
+    fn = _workload(name)
+    fn()  # warm-up: caches, lazily imported modules
+    for _ in range(repeats):
+        fn()
+
+
+def count(name: str, repeats: int) -> int:
+    """Instructions executed by a Python process that runs the workload ``1 + repeats`` times."""
+    run = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+         sys.executable, "-m", "bench.instructions", "--child", name, str(repeats)],
+        capture_output=True, text=True, check=True)
+    return int(re.search(r"Collected : (\d+)", run.stderr).group(1))
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--child"]:
+        _child(argv[1], int(argv[2]))
+        return 0
+    if shutil.which("valgrind") is None:
+        print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
+        return 2
+    for name in argv or WORKLOADS:
+        nodes = NODES_PER_BLOCK * BLOCKS
+        per_node = (count(name, 3) - count(name, 1)) / 2 / nodes
+        print(f"{name:10s} {per_node:8.0f} instructions per node (residual chain, {nodes:,} nodes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
