@@ -86,7 +86,8 @@ def _strip(graph: Graph, tree):
     return tree_map(lambda x: _value_of(graph, x), tree)
 
 
-def _zeros_like(x):
+def zeros_like(x):
+    """The zero tangent or cotangent of ``x``: 0.0 for a float, else a float array of its shape."""
     value = concrete(x)
     if type(value) is float:
         return 0.0
@@ -104,7 +105,7 @@ def _gather(graph: Graph, adjoints: list, wrapped):
     """Adjoints of the input variables, in the inputs' pytree structure (zeros where unused)."""
     def pick(v):
         a = adjoints[v.index]
-        return _zeros_like(v.value) if a is None else a
+        return zeros_like(v.value) if a is None else a
 
     return tree_map(pick, wrapped)
 
@@ -207,7 +208,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
 
     def tangent_of(o):
         t = tangents_all[o.index] if graph.owns(o) else None
-        return _zeros_like(_value_of(graph, o)) if t is None else t
+        return zeros_like(_value_of(graph, o)) if t is None else t
 
     return _strip(graph, out), tree_map(tangent_of, out)
 
@@ -279,7 +280,7 @@ def _jacobian(f, argnums, has_aux, fname: str, forward: bool):
                     tangents = forward_sweep(graph, {v.index: _basis(v.value, k)})
                     for m, o in enumerate(outs):
                         t = tangents[o.index] if graph.owns(o) else None
-                        cols[m].append(_zeros_like(o) if t is None else t)
+                        cols[m].append(zeros_like(o) if t is None else t)
                 for m in range(len(outs)):
                     blocks[m][j] = _assemble(cols[m], out_shapes[m], in_shapes[j], axis_first=False)
         else:
@@ -290,7 +291,7 @@ def _jacobian(f, argnums, has_aux, fname: str, forward: bool):
                     adjoints = reverse_sweep(graph, seeds)
                     for j, v in enumerate(inputs):
                         a = adjoints[v.index]
-                        rows[j].append(_zeros_like(v.value) if a is None else a)
+                        rows[j].append(zeros_like(v.value) if a is None else a)
                 for j in range(len(inputs)):
                     blocks[m][j] = _assemble(rows[j], out_shapes[m], in_shapes[j], axis_first=True)
         per_output = [unflatten(in_tree, row) for row in blocks]

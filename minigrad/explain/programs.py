@@ -36,6 +36,7 @@ import numpy as np
 from ..graph import Graph, Variable, bind, concrete
 from ..modes import forward_sweep, reverse_sweep
 from ..pytree import tree_map
+from ..transforms import zeros_like
 from .table import _forward_seeds, _output
 
 
@@ -145,11 +146,6 @@ def _replay(graph: Graph, prog: Program, replay: Graph, tag: _Tagger) -> list:
     return rep
 
 
-def _zeros(x):
-    value = concrete(x)
-    return 0.0 if np.ndim(value) == 0 else np.zeros(np.shape(value), np.result_type(value, np.float32))
-
-
 def backward_graph(graph: Graph, seed=None) -> Program:
     """The gradient program of ``graph``: primal replay, then the reverse sweep's rules.
 
@@ -168,7 +164,7 @@ def backward_graph(graph: Graph, seed=None) -> Program:
         seed = 1.0
     prog = _sweep_program(graph, "backward", {out.index: seed})
     grads = [prog.derivative_of.get(v.index, None) for v in graph.inputs]
-    grads = [_zeros(v.value) if g is None else g for v, g in zip(graph.inputs, grads)]
+    grads = [zeros_like(v.value) if g is None else g for v, g in zip(graph.inputs, grads)]
     prog.outputs = grads[0] if len(grads) == 1 else tuple(grads)
     return prog
 
@@ -184,7 +180,7 @@ def forward_graph(graph: Graph, wrt=None) -> Program:
 
     def tangent_of(o):
         t = prog.derivative_of.get(o.index) if graph.owns(o) else None
-        return _zeros(o) if t is None else t
+        return zeros_like(o) if t is None else t
 
     prog.outputs = tree_map(tangent_of, graph.outputs)
     return prog
