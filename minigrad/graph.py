@@ -29,13 +29,18 @@ from .pytree import flatten, leaf_paths, unflatten
 
 
 class _Trace:
-    """Identity of one recording: its depth in the stack of open traces, and if it is open."""
+    """Identity of one recording: its depth in the stack of open traces, and if it is open.
 
-    __slots__ = ("depth", "open")
+    While open it also holds the graph's list of variables, where ``bind`` appends; closing
+    drops that reference, so no cycle (list -> variable -> trace -> list) outlives it.
+    """
 
-    def __init__(self, depth: int):
+    __slots__ = ("depth", "open", "variables")
+
+    def __init__(self, depth: int, variables: list):
         self.depth = depth
         self.open = True
+        self.variables = variables
 
 
 _OPEN: list["Graph"] = []  # the open graphs, outermost first; index == depth
@@ -247,7 +252,9 @@ def bind(prim, *args, **params):
             plain = False
         values.append(a)
     if top is None:
-        return prim.impl(*args, **params) if plain else prim.evaluate(args, params)
+        if plain:
+            return prim.impl(*args, **params) if params else prim.impl(*args)
+        return prim.evaluate(args, params)
     if not top.open:
         escaped = next(a for a in args if type(a) is Variable and a.trace is top)
         raise EscapedVariableError(
@@ -256,8 +263,8 @@ def bind(prim, *args, **params):
             f"function instead of keeping its variables (for example in a global)."
         )
     try:
-        if plain:
-            out = prim.impl(*values, **params)
+        if plain:  # (calling with **params would copy even an empty dict)
+            out = prim.impl(*values, **params) if params else prim.impl(*values)
         elif top.depth and any(type(a) is Variable for a in values):
             out = bind(prim, *values, **params)  # an enclosing trace records it too
         else:
@@ -266,7 +273,7 @@ def bind(prim, *args, **params):
         raise
     except (ValueError, TypeError, IndexError) as e:
         raise _operation_error(prim, args, params, e) from e
-    variables = _OPEN[top.depth].variables
+    variables = top.variables
     # Variable's fields set here rather than through __init__: a Python-level call is a
     # tenth of the cost of recording a scalar operation.
     var = _new_variable(Variable)
@@ -360,12 +367,13 @@ class Graph:
 
     def __enter__(self) -> "Graph":
         pause_gc()
-        self._trace = _Trace(len(_OPEN))
+        self._trace = _Trace(len(_OPEN), self.variables)
         _OPEN.append(self)
         return self
 
     def __exit__(self, *exc) -> None:
         self._trace.open = False
+        self._trace.variables = None
         popped = _OPEN.pop()
         assert popped is self, "traces must close in the order they opened"
         resume_gc()

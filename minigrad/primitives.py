@@ -151,7 +151,7 @@ def scale(t, d, out, args, params):
     """``t`` times the local derivative ``d`` (see ``Scaled``)."""
     if type(d) is int:
         return t if d == 1 else neg(t)
-    return t * d(out, *args, **params)
+    return t * (d(out, *args, **params) if params else d(out, *args))  # ** would copy {}
 
 
 class PerInput:
