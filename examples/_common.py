@@ -97,6 +97,18 @@ class Engine:
         return "minigrad (float64, NumPy)"
 
 
+@contextlib.contextmanager
+def session(doc: str, steps: int, extra: Callable | None = None,
+            argv: list[str] | None = None) -> Iterator[tuple[argparse.Namespace, Engine]]:
+    """What every script's ``main`` opens with: its command line (described by the first line
+    of ``doc``), its engine, the engine's scope for the whole run, and a line naming it."""
+    args = parse_args(doc.splitlines()[0], steps=steps, extra=extra, argv=argv)
+    engine = Engine(args.engine)
+    with engine.scope():
+        print(f"engine: {engine.describe()}")
+        yield args, engine
+
+
 def to_numpy(tree):
     """JAX arrays (or anything array-like) in a dict/tuple/list pytree -> NumPy float64."""
     if isinstance(tree, dict):

@@ -13,8 +13,7 @@ computing ``grad`` changes with ``--engine``.
 from __future__ import annotations
 
 import numpy as np
-
-from _common import Engine, parse_args, plot_curves, progress, report, to_numpy
+from _common import plot_curves, progress, report, session, to_numpy
 
 from minigrad import examples as ex
 
@@ -54,10 +53,7 @@ def minibatch_sgd(engine, X, y, epochs, batch, seed=0, quiet=False):
 
 
 def main(argv=None):
-    args = parse_args(__doc__.splitlines()[0], steps=300, extra=_extra, argv=argv)
-    engine = Engine(args.engine)
-    with engine.scope():
-        print(f"engine: {engine.describe()}")
+    with session(__doc__, steps=300, extra=_extra, argv=argv) as (args, engine):
 
         # ---- part 1: gradient descent on the MSE, 100 points
         X, y, beta_true = ex.linear_data(0)

@@ -12,8 +12,7 @@ vectorised by ``vmap(grad(f))``.  ``--steps`` is the number of iterations n.
 from __future__ import annotations
 
 import numpy as np
-
-from _common import Engine, parse_args, plot_curves, report, to_numpy
+from _common import plot_curves, report, session, to_numpy
 
 from minigrad import examples as ex
 
@@ -40,10 +39,7 @@ def value_and_derivative(engine, a, x0, steps):
 
 
 def main(argv=None):
-    args = parse_args(__doc__.splitlines()[0], steps=30, extra=_extra, argv=argv)
-    engine = Engine(args.engine)
-    with engine.scope():
-        print(f"engine: {engine.describe()}")
+    with session(__doc__, steps=30, extra=_extra, argv=argv) as (args, engine):
         a_show = np.asarray(args.a, dtype=float)
         a_grid = np.linspace(1.5, 3.5, args.num)
         a = np.concatenate([a_show, a_grid])

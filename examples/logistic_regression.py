@@ -12,8 +12,7 @@ accuracy, and how close the estimate is to the coefficients that generated the d
 from __future__ import annotations
 
 import numpy as np
-
-from _common import Engine, parse_args, plot_curves, progress, report, to_numpy
+from _common import plot_curves, progress, report, session, to_numpy
 
 from minigrad import examples as ex
 
@@ -23,10 +22,7 @@ def _extra(parser):
 
 
 def main(argv=None):
-    args = parse_args(__doc__.splitlines()[0], steps=100, extra=_extra, argv=argv)
-    engine = Engine(args.engine)
-    with engine.scope():
-        print(f"engine: {engine.describe()}")
+    with session(__doc__, steps=100, extra=_extra, argv=argv) as (args, engine):
         X, y, true_params = ex.logistic_data(0)
         print(f"data: X {X.shape}, {int(y.sum())} of {len(y)} labels are 1")
         value_and_grad = engine.value_and_grad(ex.logistic_loglik)

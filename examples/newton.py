@@ -12,8 +12,7 @@ c = (3, 7) where f = 2.  ``--steps`` sets the number of Newton steps (default 1)
 from __future__ import annotations
 
 import numpy as np
-
-from _common import Engine, parse_args, report, to_numpy
+from _common import report, session, to_numpy
 
 from minigrad import examples as ex
 
@@ -39,11 +38,8 @@ def conjugate_gradients(matvec, b, tol=1e-14, max_iter=50):
 
 
 def main(argv=None):
-    args = parse_args(__doc__.splitlines()[0], steps=1, argv=argv)
-    engine = Engine(args.engine)
     f = ex.quadratic
-    with engine.scope():
-        print(f"engine: {engine.describe()}")
+    with session(__doc__, steps=1, argv=argv) as (args, engine):
         grad_f = engine.grad(f)
         hess_f = engine.jacfwd(engine.jacrev(f))
 

@@ -12,8 +12,7 @@ plain gradient descent, then with RMSprop written out step by step.
 from __future__ import annotations
 
 import numpy as np
-
-from _common import Engine, parse_args, plot_curves, progress, report, to_numpy
+from _common import plot_curves, progress, report, session, to_numpy
 
 from minigrad import examples as ex
 
@@ -53,10 +52,7 @@ def train_rmsprop(value_and_grad, p, X, y, steps, lr, quiet, decay=0.9, eps=1e-8
 
 
 def main(argv=None):
-    args = parse_args(__doc__.splitlines()[0], steps=300, extra=_extra, argv=argv)
-    engine = Engine(args.engine)
-    with engine.scope():
-        print(f"engine: {engine.describe()}")
+    with session(__doc__, steps=300, extra=_extra, argv=argv) as (args, engine):
         X, y = ex.hill_data(0)
         Xtr, ytr, Xte, yte = X[:args.train], y[:args.train], X[args.train:], y[args.train:]
         p0 = ex.init_mlp(args.hidden, seed=0, scale=2.0)
