@@ -30,8 +30,6 @@ def _workload(name: str):
     from .peers import engines
     from .peers.scalar import chain_problem
 
-    if name not in WORKLOADS:
-        raise SystemExit(f"unknown workload {name!r}; choose from {', '.join(WORKLOADS)}")
     return getattr(engines, WORKLOADS[name])(chain_problem(BLOCKS))
 
 
@@ -55,8 +53,14 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--child"]:
         _child(argv[1], int(argv[2]))
         return 0
+    unknown = [name for name in argv if name not in WORKLOADS]
+    if unknown:
+        print(f"bench.instructions: unknown workload {unknown[0]!r}; choose from "
+              f"{', '.join(WORKLOADS)}", file=sys.stderr)
+        return 2
     if shutil.which("valgrind") is None:
-        print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
+        print("bench.instructions: valgrind is not installed (apt-get install valgrind)",
+              file=sys.stderr)
         return 2
     for name in argv or WORKLOADS:
         nodes = NODES_PER_BLOCK * BLOCKS

@@ -15,10 +15,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_bench(*args: str, code: str | None = None) -> subprocess.CompletedProcess:
+def run_bench(*args: str, setup: str | None = None,
+              module: str = "bench") -> subprocess.CompletedProcess:
+    """``python -m <module> *args``; with ``setup``, that Python code runs first in the same
+    process (to sabotage a reference or hide a peer)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    cmd = [sys.executable, "-m", "bench", *args] if code is None else [sys.executable, "-c", code, *args]
+    if setup is None:
+        cmd = [sys.executable, "-m", module, *args]
+    else:
+        code = (f"import runpy, sys\n{setup}\nsys.argv[0] = {module!r}\n"
+                f"runpy.run_module({module!r}, run_name='__main__', alter_sys=True)\n")
+        cmd = [sys.executable, "-c", code, *args]
     return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
@@ -39,14 +47,9 @@ def test_bench_quick_runs_and_reports_ratios():
 
 def test_bench_exits_nonzero_when_a_check_fails():
     # sabotage the finite-difference reference: the run must report it and fail
-    code = (
-        "import runpy, sys\n"
-        "import bench.checks as checks\n"
-        "checks.central_difference = lambda *args, **kwargs: 12345.0\n"
-        "sys.argv[0] = 'bench'\n"
-        "runpy.run_module('bench', run_name='__main__', alter_sys=True)\n"
-    )
-    proc = run_bench("--quick", "--no-jax", code=code)
+    setup = ("import bench.checks as checks\n"
+             "checks.central_difference = lambda *args, **kwargs: 12345.0")
+    proc = run_bench("--quick", "--no-jax", setup=setup)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "FAILED" in proc.stdout
     assert "disagrees with its reference" in proc.stderr
@@ -74,14 +77,9 @@ def test_bench_peers_quick_checks_every_workload():
 
 def test_bench_peers_quick_skips_missing_peers():
     # hide every peer: the run must still check minigrad, time it, and note each skip
-    code = (
-        "import runpy, sys\n"
-        "for name in ('micrograd', 'autograd', 'torch', 'jax'):\n"
-        "    sys.modules[name] = None\n"
-        "sys.argv[0] = 'bench'\n"
-        "runpy.run_module('bench', run_name='__main__', alter_sys=True)\n"
-    )
-    proc = run_bench("--peers", "--quick", code=code)
+    setup = ("for name in ('micrograd', 'autograd', 'torch', 'jax'):\n"
+             "    sys.modules[name] = None")
+    proc = run_bench("--peers", "--quick", setup=setup)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
     assert "| minigrad (record + reverse sweep) |" in out, out
@@ -95,18 +93,13 @@ def test_bench_peers_quick_skips_missing_peers():
 
 def test_bench_peers_fails_when_a_derivative_disagrees():
     # a minigrad jvp off by 0.1 %: the JVP and Hessian-vector sections must fail, untimed
-    code = (
-        "import runpy, sys\n"
-        "import minigrad\n"
-        "exact = minigrad.jvp\n"
-        "def wrong(f, primals, tangents):\n"
-        "    out, tangent = exact(f, primals, tangents)\n"
-        "    return out, tangent * 1.001\n"
-        "minigrad.jvp = wrong\n"
-        "sys.argv[0] = 'bench'\n"
-        "runpy.run_module('bench', run_name='__main__', alter_sys=True)\n"
-    )
-    proc = run_bench("--peers", "--quick", "--only", "jvp,hvp", code=code)
+    setup = ("import minigrad\n"
+             "exact = minigrad.jvp\n"
+             "def wrong(f, primals, tangents):\n"
+             "    out, tangent = exact(f, primals, tangents)\n"
+             "    return out, tangent * 1.001\n"
+             "minigrad.jvp = wrong")
+    proc = run_bench("--peers", "--quick", "--only", "jvp,hvp", setup=setup)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert proc.stdout.count("not timed: a check failed") == 2, proc.stdout
     assert "check minigrad jvp (record + forward sweep): FAILED" in proc.stdout
@@ -119,3 +112,16 @@ def test_bench_bridge_quick_checks_and_reports():
     out = proc.stdout
     assert "bridge overhead:" in out and "same gradient as JAX itself and as minigrad: ok" in out
     assert "(agree)" in out and "points/s" in out
+
+
+def test_instructions_names_a_bad_workload_before_starting_valgrind():
+    proc = run_bench("nosuch", module="bench.instructions")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == ("bench.instructions: unknown workload 'nosuch'; "
+                                   "choose from grad, jvp, micrograd")
+
+
+def test_instructions_child_runs_the_workload_it_counts():
+    # the part valgrind wraps: one warm-up and one counted gradient of the 10^4-node chain
+    proc = run_bench("--child", "grad", "1", module="bench.instructions")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
