@@ -1,5 +1,6 @@
-"""Shared test settings: hypothesis profiles (``ci`` is derandomized and thorough), and the
-``pdflatex`` fixture that compiles generated LaTeX where TeX is installed."""
+"""Shared test settings: hypothesis profiles (``ci`` is derandomized and thorough), the
+``pdflatex`` fixture that compiles generated LaTeX where TeX is installed, and the scoped
+two-layer network that the graph writers' cluster tests trace."""
 
 import os
 import re
@@ -10,6 +11,9 @@ from pathlib import Path
 import pytest
 
 from hypothesis import HealthCheck, settings
+
+import minigrad as mg
+import minigrad.numpy as mnp
 
 settings.register_profile(
     "ci", derandomize=True, max_examples=150, deadline=None,
@@ -37,3 +41,16 @@ def pdflatex():
         return int(pages.group(1))
 
     return compile_tex
+
+
+@pytest.fixture
+def scoped_mlp():
+    """``mean((tanh(X W1 + b1) W2 + b2)^2)`` with each layer in an ``mg.scope``."""
+    def two_layer_mlp(W1, b1, W2, b2, X):
+        with mg.scope("layer1"):
+            h = mnp.tanh(X @ W1 + b1)
+        with mg.scope("layer2"):
+            out = h @ W2 + b2
+        return mnp.mean(out ** 2)
+
+    return two_layer_mlp

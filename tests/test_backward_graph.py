@@ -122,14 +122,8 @@ def test_forward_graph_matches_jvp(graph):
     assert output_values(graph.forward_graph(wrt=direction)) == pytest.approx(expected)
 
 
-def test_backward_graph_of_a_scoped_mlp_on_arrays():
-    def mlp(W1, b1, W2, b2, X):
-        with mg.scope("layer1"):
-            h = mnp.tanh(X @ W1 + b1)
-        with mg.scope("layer2"):
-            out = h @ W2 + b2
-        return mnp.mean(out ** 2)
-
+def test_backward_graph_of_a_scoped_mlp_on_arrays(scoped_mlp):
+    mlp = scoped_mlp
     rng = np.random.default_rng(1)
     args = (rng.standard_normal((3, 4)), rng.standard_normal(4), rng.standard_normal((4, 2)),
             rng.standard_normal(2), rng.standard_normal((5, 3)))

@@ -48,14 +48,6 @@ def chain():
     return mg.trace(chain_rule, 2.0, 5.0)
 
 
-def two_layer_mlp(W1, b1, W2, b2, X):
-    with mg.scope("layer1"):
-        h = mnp.tanh(X @ W1 + b1)
-    with mg.scope("layer2"):
-        out = h @ W2 + b2
-    return mnp.mean(out ** 2)
-
-
 def mlp_args(seed=0):
     rng = np.random.default_rng(seed)
     return (rng.standard_normal((3, 4)), np.zeros(4), rng.standard_normal((4, 2)),
@@ -110,8 +102,8 @@ def test_mermaid_escapes_quotes_and_brackets():
         assert '"' not in label and "<" not in label.replace("<br/>", "")
 
 
-def test_mermaid_scopes_are_subgraphs():
-    g = mg.trace(two_layer_mlp, *mlp_args())
+def test_mermaid_scopes_are_subgraphs(scoped_mlp):
+    g = mg.trace(scoped_mlp, *mlp_args())
     source = g.to_mermaid()
     _, nodes, edges, other = parse_mermaid(source)
     assert len(nodes) == len(g) and len(edges) == 11
@@ -158,11 +150,11 @@ def test_tikz_fragment_and_longest_path_layers():
 
 
 @pytest.mark.parametrize("which", ["chain", "scoped", "backward"])
-def test_tikz_compiles(tmp_path, chain, which, pdflatex):
+def test_tikz_compiles(tmp_path, chain, which, pdflatex, scoped_mlp):
     if which == "chain":
         source = chain.to_tikz(mode="forward", wrt="x1")
     elif which == "scoped":
-        source = mg.trace(two_layer_mlp, *mlp_args()).to_tikz(mode="reverse")
+        source = mg.trace(scoped_mlp, *mlp_args()).to_tikz(mode="reverse")
     else:
         source = mg.trace(lognormal, 1.5, 0.0, 2.0).backward_graph().to_tikz()
     (tmp_path / "g.tex").write_text(source)
@@ -193,8 +185,8 @@ def test_cli_graph_writes_mermaid_and_tikz(tmp_path):
 
 # ------------------------------------------------------------- large graphs: compact DOT
 
-def test_dot_labels_show_array_shapes_not_values():
-    g = mg.trace(two_layer_mlp, *mlp_args())
+def test_dot_labels_show_array_shapes_not_values(scoped_mlp):
+    g = mg.trace(scoped_mlp, *mlp_args())
     source = g.to_dot(mode="reverse").source
     assert "value f64[5,3]" in source  # X
     assert "v6 = v5 @ v1\nvalue f64[5,4]\nadjoint f64[5,4]" in source
@@ -230,8 +222,8 @@ def test_scopes_tag_variables_per_graph_and_nest():
     assert "v3 [" in inner and "v4 [" not in inner
 
 
-def test_two_layer_mlp_clusters_in_dot(tmp_path):
-    g = mg.trace(two_layer_mlp, *mlp_args())
+def test_two_layer_mlp_clusters_in_dot(tmp_path, scoped_mlp):
+    g = mg.trace(scoped_mlp, *mlp_args())
     assert set(g.scopes.values()) == {"layer1", "layer2"}
     source = g.to_dot().source
     layer1 = source.split("subgraph cluster_layer1 {")[1].split("}")[0]
