@@ -293,6 +293,7 @@ _new_variable = object.__new__
 _depth = operator.attrgetter("depth")
 _NO_PARAMS: dict = {}  # shared by every variable without parameters (never mutated): memory
 
+
 def _operation_error(prim, args, params, err: Exception) -> MinigradError:
     def describe(a):
         who = label(a) if isinstance(a, Variable) else "a constant"
@@ -325,6 +326,7 @@ def pause_gc() -> None:
 
 
 def resume_gc() -> None:
+    """Undo one ``pause_gc``; the last one restores the collector as it was."""
     global _gc_holds
     _gc_holds -= 1
     if _gc_holds == 0 and _gc_was_enabled:

@@ -545,6 +545,19 @@ def test_every_primitive_has_a_spec():
     assert not stale, f"specs for primitives no longer in TABLE: {stale}"
 
 
+def test_define_rejects_a_local_derivative_it_cannot_apply():
+    # only 1 and -1 are constant local derivatives (the sweeps pass the cotangent on, or
+    # negate it); anything else must be a function, and the table stays as it was
+    from minigrad.primitives import define
+
+    before = dict(TABLE)
+    with pytest.raises(ValueError, match=r"define\('twice'\): a local derivative is None, 1, "
+                                         r"-1 or a function of \(out, \*args, \*\*params\), not 2"):
+        define("twice", lambda x: 2 * x, jax="jax.numpy.add", expr=lambda a: a,
+               partials=(lambda o, a: 2,), deriv=(2,))
+    assert TABLE == before
+
+
 def _elementwise_unary_names() -> list[str]:
     """Primitives that take one array, no parameters, and keep its shape."""
     names = []
