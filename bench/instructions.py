@@ -13,6 +13,7 @@ be installed (``apt-get install valgrind``).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -40,12 +41,18 @@ def _child(name: str, repeats: int) -> None:
         fn()
 
 
+# Counts repeat to the instruction only when nothing else varies: OpenBLAS's idle threads
+# spin (valgrind runs threads one at a time, so their spinning lands in the count at random),
+# and str hashes are salted per process.
+_DETERMINISTIC = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
+
+
 def count(name: str, repeats: int) -> int:
     """Instructions executed by a Python process that runs the workload ``1 + repeats`` times."""
     run = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
          sys.executable, "-m", "bench.instructions", "--child", name, str(repeats)],
-        capture_output=True, text=True, check=True)
+        capture_output=True, text=True, check=True, env={**os.environ, **_DETERMINISTIC})
     return int(re.search(r"Collected : (\d+)", run.stderr).group(1))
 
 
@@ -62,7 +69,12 @@ def main(argv: list[str]) -> int:
         print("bench.instructions: valgrind is not installed (apt-get install valgrind)",
               file=sys.stderr)
         return 2
-    for name in argv or WORKLOADS:
+    # Byte-compile everything first: a .pyc written inside one count and not the other
+    # would be counted as work.
+    names = argv or list(WORKLOADS)
+    subprocess.run([sys.executable, "-c", "from bench.instructions import _workload; "
+                    f"[_workload(n) for n in {names!r}]"], check=True)
+    for name in names:
         nodes = NODES_PER_BLOCK * BLOCKS
         per_node = (count(name, 3) - count(name, 1)) / 2 / nodes
         print(f"{name:10s} {per_node:8.0f} instructions per node (residual chain, {nodes:,} nodes)")

@@ -14,7 +14,7 @@ from typing import Callable, Mapping
 import numpy as np
 
 from .graph import Graph, Variable
-from .primitives import Scaled, broadcast_to, reduce_sum, reshape, scale
+from .primitives import Scaled, broadcast_to, reduce_sum, reshape
 
 
 def _shape(x) -> tuple:
@@ -61,15 +61,20 @@ def forward_sweep(graph: Graph, seeds: Mapping[int, object],
             rule = jvp[i]
             if t is None or rule is None:
                 continue
-            if type(rule) is Scaled:  # elementwise: apply its product without re-packing
-                contribution = scale(t, rule.d, v.value, v.args, v.params)
+            if type(rule) is Scaled:  # elementwise: Scaled.__call__ inlined (one call less per edge)
+                d = rule.d
+                if type(d) is int:
+                    contribution = t if d == 1 else -t
+                else:
+                    contribution = t * (d(v.value, *v.args, **v.params) if v.params
+                                        else d(v.value, *v.args))
             else:
                 contribution = rule(t, v.value, *v.args, **v.params)
             total = contribution if total is None else total + contribution
             if on_contribution is not None:
                 on_contribution(v, i, contribution)
         if total is not None:
-            if type(total) is not float or type(v.value) is not float:
+            if type(v.value) is not float:  # a Python float's inputs are scalars: no broadcast
                 shape = _shape(v.value)
                 if _shape(total) != shape:
                     total = broadcast_to(total, shape=shape)
@@ -92,27 +97,35 @@ def reverse_sweep(graph: Graph, seeds: Mapping[int, object],
         adjoints[i] = g if adjoints[i] is None else adjoints[i] + g
     variables = graph.variables
     for k in range(max(seeds, default=-1), -1, -1):
-        v = variables[k]
         g = adjoints[k]
+        if g is None:
+            continue
+        v = variables[k]
         prim = v.prim
-        if g is None or prim is None:
+        if prim is None:
             continue
         vjp = prim.vjp
+        scalar = type(v.value) is float  # then its inputs are scalars: nothing to unbroadcast
         for i, x in enumerate(v.inputs):
             rule = vjp[i]
             if type(x) is not Variable or x.trace is not trace or rule is None:
                 continue
-            if type(rule) is Scaled:  # elementwise: apply its product without re-packing
-                contribution = scale(g, rule.d, v.value, v.args, v.params)
+            if type(rule) is Scaled:  # elementwise: Scaled.__call__ inlined (one call less per edge)
+                d = rule.d
+                if type(d) is int:
+                    contribution = g if d == 1 else -g
+                else:
+                    contribution = g * (d(v.value, *v.args, **v.params) if v.params
+                                        else d(v.value, *v.args))
             else:
                 contribution = rule(g, v.value, *v.args, **v.params)
-            value = x.value
-            if type(contribution) is not float or type(value) is not float:
-                shape = _shape(value)
+            if not scalar:
+                shape = _shape(x.value)
                 if _shape(contribution) != shape:
                     contribution = unbroadcast(contribution, shape)
-            previous = adjoints[x.index]
-            adjoints[x.index] = contribution if previous is None else previous + contribution
+            j = x.index
+            previous = adjoints[j]
+            adjoints[j] = contribution if previous is None else previous + contribution
             if on_contribution is not None:
                 on_contribution(v, i, contribution)
     return adjoints

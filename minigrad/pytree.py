@@ -43,37 +43,39 @@ def _children(tree):
 def flatten(tree) -> tuple[list, TreeDef]:
     """Leaves in order, and the structure to rebuild the tree from them."""
     leaves: list = []
+    return leaves, _flatten_into(tree, leaves)
 
-    def walk(node) -> TreeDef:
-        parts = _children(node)
-        if parts is None:
-            leaves.append(node)
-            return _LEAF
-        kind, meta, kids = parts
-        if kind == "none":
-            return _NONE
-        return TreeDef(kind, meta, tuple(walk(k) for k in kids))
 
-    return leaves, walk(tree)
+# The recursive helpers are module functions, not closures: a closure that calls itself
+# is a reference cycle, and one holding a traced output would keep its whole graph alive
+# until the cyclic collector ran.
+def _flatten_into(node, leaves: list) -> TreeDef:
+    parts = _children(node)
+    if parts is None:
+        leaves.append(node)
+        return _LEAF
+    kind, meta, kids = parts
+    if kind == "none":
+        return _NONE
+    return TreeDef(kind, meta, tuple([_flatten_into(k, leaves) for k in kids]))
 
 
 def unflatten(treedef: TreeDef, leaves) -> Any:
     """Rebuild a tree of ``treedef``'s structure from ``leaves`` (consumed in order)."""
-    it = iter(leaves)
+    return _build(treedef, iter(leaves))
 
-    def build(td: TreeDef):
-        if td.kind == "leaf":
-            return next(it)
-        if td.kind == "none":
-            return None
-        kids = [build(c) for c in td.children]
-        if td.kind is dict:
-            return dict(zip(td.meta, kids))
-        if issubclass(td.kind, tuple) and hasattr(td.kind, "_fields"):
-            return td.kind(*kids)
-        return td.kind(kids)
 
-    return build(treedef)
+def _build(td: TreeDef, it):
+    if td.kind == "leaf":
+        return next(it)
+    if td.kind == "none":
+        return None
+    kids = [_build(c, it) for c in td.children]
+    if td.kind is dict:
+        return dict(zip(td.meta, kids))
+    if issubclass(td.kind, tuple) and hasattr(td.kind, "_fields"):
+        return td.kind(*kids)
+    return td.kind(kids)
 
 
 def tree_map(fn: Callable, tree, *rest) -> Any:
@@ -86,16 +88,16 @@ def tree_map(fn: Callable, tree, *rest) -> Any:
 def leaf_paths(tree) -> list[str]:
     """How each leaf is reached, as Python would write it: ``""``, ``"[0]"``, ``"['W0']"``."""
     paths: list[str] = []
-
-    def walk(node, path: str):
-        parts = _children(node)
-        if parts is None:
-            paths.append(path)
-            return
-        kind, meta, kids = parts
-        keys = meta if kind is dict else range(len(kids))
-        for key, kid in zip(keys or (), kids):
-            walk(kid, f"{path}[{key!r}]")
-
-    walk(tree, "")
+    _paths_into(tree, "", paths)
     return paths
+
+
+def _paths_into(node, path: str, paths: list) -> None:
+    parts = _children(node)
+    if parts is None:
+        paths.append(path)
+        return
+    kind, meta, kids = parts
+    keys = meta if kind is dict else range(len(kids))
+    for key, kid in zip(keys or (), kids):
+        _paths_into(kid, f"{path}[{key!r}]", paths)
