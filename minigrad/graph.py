@@ -252,10 +252,9 @@ def bind(prim, *args, **params):
             plain = False
         values.append(a)
     if top is None:
-        if plain:
-            return prim.impl(*args, **params) if params else prim.impl(*args)
-        return prim.evaluate(args, params)
-    if not top.open:
+        if not plain:
+            return prim.evaluate(args, params)
+    elif not top.open:
         escaped = next(a for a in args if type(a) is Variable and a.trace is top)
         raise EscapedVariableError(
             f"{prim.name} was applied to variable {label(escaped)}, which belongs to a "
@@ -264,7 +263,10 @@ def bind(prim, *args, **params):
         )
     try:
         if plain:  # (calling with **params would copy even an empty dict)
-            out = prim.impl(*values, **params) if params else prim.impl(*values)
+            try:
+                out = prim.scalar(*values, **params) if params else prim.scalar(*values)
+            except (ValueError, OverflowError, ZeroDivisionError):  # NumPy's inf or nan instead
+                out = prim.impl(*values, **params)
         elif top.depth and any(type(a) is Variable for a in values):
             out = bind(prim, *values, **params)  # an enclosing trace records it too
         else:
@@ -273,6 +275,8 @@ def bind(prim, *args, **params):
         raise
     except (ValueError, TypeError, IndexError) as e:
         raise _operation_error(prim, args, params, e) from e
+    if top is None:
+        return out
     variables = top.variables
     # Variable's fields set here rather than through __init__: a Python-level call is a
     # tenth of the cost of recording a scalar operation.

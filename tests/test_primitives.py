@@ -19,6 +19,7 @@ and for ``mg.hessian``.  A meta-test keeps the specs and the table in sync.
 from __future__ import annotations
 
 import functools
+import itertools
 import operator
 import warnings
 from dataclasses import dataclass
@@ -887,6 +888,22 @@ def test_unary_special_points_follow_jax(jx, name):
             got = mg.vjp(f, np.array([x, 0.5]))[1](np.ones(2))[0]
             assert_close(got, [want1, np.asarray(d1(0.5))], **EXACT_TOL,
                          err_msg=f"{name} vjp at [{x}, 0.5]")
+
+
+@pytest.mark.parametrize("name", sorted(n for n, p in TABLE.items() if p.scalar is not p.impl))
+def test_python_floats_take_the_math_module_and_keep_numpys_values(name):
+    """On Python floats and ints ``bind`` calls the entry's ``scalar`` (math.log, math.pow...)
+    instead of NumPy.  Where math raises (log 0, overflow, 1/0, a negative base to a
+    fractional power) NumPy's inf or nan must stand; everywhere else the values agree."""
+    prim = TABLE[name]
+    points = SPECIAL_POINTS + [0.3, -2.5, 3, -2]
+    for args in itertools.product(points, repeat=len(prim.jvp)):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            want = prim.impl(*[np.float64(a) for a in args])
+            got = prim(*args)
+        assert type(got) in (float, int, np.float64), (name, args, got)
+        assert_close(got, want, rtol=4e-16, atol=0, err_msg=f"{name}{args}")
 
 
 # --------------------------------------------------------------- higher order against JAX
