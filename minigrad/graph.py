@@ -496,10 +496,14 @@ def record(f: Callable, args: Sequence, argnums: Sequence[int], names: Sequence[
     wrapped = []
     with graph:
         for i in argnums:
-            leaves, tree = flatten(args[i])
-            paths = leaf_paths(args[i])
-            inputs = [graph.add_input(leaf, names[i] + path) for leaf, path in zip(leaves, paths)]
-            call_args[i] = unflatten(tree, inputs)
+            if type(args[i]) is float:  # one input, no tree to walk: the commonest case
+                call_args[i] = graph.add_input(args[i], names[i])
+            else:
+                leaves, tree = flatten(args[i])
+                paths = leaf_paths(args[i])
+                inputs = [graph.add_input(leaf, names[i] + path)
+                          for leaf, path in zip(leaves, paths)]
+                call_args[i] = unflatten(tree, inputs)
             wrapped.append(call_args[i])
         out = f(*call_args)
     graph.outputs = out

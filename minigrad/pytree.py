@@ -42,6 +42,8 @@ def _children(tree):
 
 def flatten(tree) -> tuple[list, TreeDef]:
     """Leaves in order, and the structure to rebuild the tree from them."""
+    if type(tree) is float:  # the commonest argument, decided without the walk
+        return [tree], _LEAF
     leaves: list = []
     return leaves, _flatten_into(tree, leaves)
 
@@ -62,6 +64,8 @@ def _flatten_into(node, leaves: list) -> TreeDef:
 
 def unflatten(treedef: TreeDef, leaves) -> Any:
     """Rebuild a tree of ``treedef``'s structure from ``leaves`` (consumed in order)."""
+    if treedef is _LEAF:
+        return next(iter(leaves))
     return _build(treedef, iter(leaves))
 
 
@@ -87,6 +91,8 @@ def tree_map(fn: Callable, tree, *rest) -> Any:
 
 def leaf_paths(tree) -> list[str]:
     """How each leaf is reached, as Python would write it: ``""``, ``"[0]"``, ``"['W0']"``."""
+    if type(tree) is float:
+        return [""]
     paths: list[str] = []
     _paths_into(tree, "", paths)
     return paths

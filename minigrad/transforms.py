@@ -15,13 +15,15 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .errors import TransformError
-from .graph import Graph, concrete, gc_paused, parameter_names, record
+from .graph import Graph, Variable, concrete, gc_paused, parameter_names, record
 from .modes import forward_sweep, reverse_sweep
 from .pytree import flatten, leaf_paths, tree_map, unflatten
 from .primitives import reshape, stack
 
 
 def _argnums_tuple(argnums, nargs: int, fname: str) -> tuple[int, ...]:
+    if type(argnums) is int and 0 <= argnums < nargs:  # the commonest case, checked cheaply
+        return (argnums,)
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     if not nums or not all(isinstance(i, int) for i in nums):
         raise TransformError(f"{fname}: argnums must be an int or a non-empty tuple of ints, got {argnums!r}")
@@ -37,6 +39,8 @@ def _argnums_tuple(argnums, nargs: int, fname: str) -> tuple[int, ...]:
 
 def _check_inexact(tree, name: str, fname: str) -> None:
     """Differentiable inputs must be floating point, as in JAX."""
+    if type(tree) is float:
+        return
     leaves = flatten(tree)[0]
     if all(type(leaf) is float for leaf in leaves):
         return  # the common case, decided without NumPy
@@ -107,7 +111,7 @@ def _gather(graph: Graph, adjoints: list, wrapped):
         a = adjoints[v.index]
         return zeros_like(v.value) if a is None else a
 
-    return tree_map(pick, wrapped)
+    return [pick(w) if type(w) is Variable else tree_map(pick, w) for w in wrapped]
 
 
 def _seed_outputs(graph: Graph, outs: list, cotangents: list) -> dict:
@@ -127,7 +131,8 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
         nums = _argnums_tuple(argnums, len(args), "grad")
         graph, out, wrapped = _record(_bind_kwargs(f, kwargs), args, nums, "grad")
         out, aux = _split_aux(out, has_aux, "grad")
-        shape = np.shape(concrete(out)) if _is_array_like(concrete(out)) else None
+        value = concrete(out)
+        shape = () if type(value) is float else np.shape(value) if _is_array_like(value) else None
         if shape != ():
             what = f"shape {shape}" if shape is not None else f"a {type(concrete(out)).__name__}"
             raise TransformError(
