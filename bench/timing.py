@@ -23,17 +23,24 @@ def calls_per_sample(fn: Callable[[], object], min_time: float) -> int:
 
 def measure(fns: dict[str, Callable[[], object]], repeats: int, warmup: int = 1,
             min_time: float = 0.0) -> dict[str, float]:
-    """Median seconds per call of each function, over ``repeats`` interleaved rounds.
+    """Median seconds per call of each function, over ``repeats`` interleaved rounds."""
+    return {name: statistics.median(s) for name, s in samples(fns, repeats, warmup, min_time).items()}
+
+
+def samples(fns: dict[str, Callable[[], object]], repeats: int, warmup: int = 1,
+            min_time: float = 0.0) -> dict[str, list[float]]:
+    """Seconds per call of each function in each of ``repeats`` interleaved rounds.
 
     Each function first runs ``warmup`` times (imports, caches, allocator), then gets a
     call count so that one sample lasts ``min_time``; every round times each function
-    once, in turn, after a garbage collection.
+    once, in turn, after a garbage collection.  Entry ``k`` of every list comes from the
+    same round, so ratios of two functions can be taken round by round.
     """
     for fn in fns.values():
         for _ in range(warmup):
             fn()
     numbers = {name: calls_per_sample(fn, min_time) for name, fn in fns.items()}
-    samples: dict[str, list[float]] = {name: [] for name in fns}
+    times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
             number = numbers[name]
@@ -41,8 +48,8 @@ def measure(fns: dict[str, Callable[[], object]], repeats: int, warmup: int = 1,
             start = time.perf_counter()
             for _ in range(number):
                 fn()
-            samples[name].append((time.perf_counter() - start) / number)
-    return {name: statistics.median(s) for name, s in samples.items()}
+            times[name].append((time.perf_counter() - start) / number)
+    return times
 
 
 def fmt_seconds(t: float) -> str:

@@ -125,3 +125,28 @@ def test_instructions_child_runs_the_workload_it_counts():
     # the part valgrind wraps: one warm-up and one counted gradient of the 10^4-node chain
     proc = run_bench("--child", "grad", "1", module="bench.instructions")
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_ratio_goal_is_met_only_when_every_round_meets_it():
+    # The verdict must not rest on the median alone: one round over the limit makes it
+    # "median only".  (bench/ is not a package on the test path; import it from the root.)
+    sys.path.insert(0, str(ROOT))
+    try:
+        from bench.peers.report import goal_lines
+        from bench.peers.section import Goal, Outcome, Section
+    finally:
+        sys.path.remove(str(ROOT))
+
+    def outcome(mine: list[float], theirs: list[float]) -> Outcome:
+        goal = Goal("mine / theirs", "mine", "theirs", 0.7)
+        section = Section("t", {}, None, "mine", goals=[goal])
+        rounds = {"mine": mine, "theirs": theirs}
+        return Outcome(section, {k: sorted(v)[len(v) // 2] for k, v in rounds.items()}, [],
+                       len(mine), rounds)
+
+    every = goal_lines([outcome([1.0, 1.0, 1.0], [2.0, 2.5, 1.5])])[-1]
+    assert every.endswith("| 0.50x | 0.40-0.67x | 0.7 | yes |"), every
+    median_only = goal_lines([outcome([1.0, 1.0, 1.0], [2.0, 2.5, 1.2])])[-1]
+    assert median_only.endswith("| 0.50x | 0.40-0.83x | 0.7 | median only |"), median_only
+    missed = goal_lines([outcome([1.0, 1.0, 1.0], [1.2, 1.3, 2.0])])[-1]
+    assert missed.endswith("| no |"), missed

@@ -9,6 +9,7 @@ disagreement (or an engine that raises) fails the section, which is then not tim
 from __future__ import annotations
 
 import gc
+import statistics
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .. import checks
-from ..timing import measure
+from ..timing import samples
 from .engines import Engine
 
 RTOL = 1e-8
@@ -51,9 +52,10 @@ class Section:
 @dataclass
 class Outcome:
     section: Section
-    times: dict[str, float]
+    times: dict[str, float]  # median seconds per call
     checks: list[tuple[str, bool, str]]
     repeats: int
+    rounds: dict[str, list[float]] = field(default_factory=dict)  # seconds per call, round by round
 
     @property
     def ok(self) -> bool:
@@ -126,9 +128,10 @@ def run_section(s: Section, repeats: int, min_time: float) -> Outcome:
     ok = all(passed for _, passed, _ in out)
     timed = {name: s.engines[name] for name in first}
     if not ok:
-        times: dict[str, float] = {}
+        rounds: dict[str, list[float]] = {}
     elif repeats == 1:
-        times = first
+        rounds = {name: [t] for name, t in first.items()}
     else:
-        times = measure(timed, repeats=repeats, warmup=0, min_time=min_time)
-    return Outcome(s, times, out, repeats)
+        rounds = samples(timed, repeats=repeats, warmup=0, min_time=min_time)
+    times = {name: statistics.median(r) for name, r in rounds.items()}
+    return Outcome(s, times, out, repeats, rounds)
