@@ -105,7 +105,9 @@ def section_lines(o: Outcome) -> list[str]:
             if floor:
                 row.append(f"{t / floor:.3g}")
             lines.append("| " + " | ".join(row) + " |")
-        rounds = "one timed call each" if o.repeats == 1 else f"median of {o.repeats} rounds"
+        calls = len(o.rounds.get(s.reference, ()))
+        rounds = (f"one timed call each; minigrad: median of {calls} calls" if o.repeats == 1 and calls > 1
+                  else "one timed call each" if o.repeats == 1 else f"median of {o.repeats} rounds")
         lines += ["", f"({rounds})"]
     for name, t in s.compile_times.items():
         lines.append(f"\n{name}: trace + compile {fmt_seconds(t).strip()} (once, not in the table)")

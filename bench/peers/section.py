@@ -42,6 +42,7 @@ class Section:
     floor: str | None = None  # plain evaluation, timed for scale and never checked
     per: tuple[int, str] | None = None  # (count, unit): adds a time-per-unit column
     repeats: int | None = None  # None: the run's default; 1: the checked call is the timed one
+    reference_calls: int = 1  # with repeats == 1: timed calls of minigrad (peers run once)
     may_fail: set[str] = field(default_factory=set)  # peers whose exception is only a note
     notes: list[str] = field(default_factory=list)
     compile_times: dict[str, float] = field(default_factory=dict)
@@ -131,6 +132,9 @@ def run_section(s: Section, repeats: int, min_time: float) -> Outcome:
         rounds: dict[str, list[float]] = {}
     elif repeats == 1:
         rounds = {name: [t] for name, t in first.items()}
+        if s.reference in rounds:
+            rounds[s.reference] += [_timed_call(s.engines[s.reference])[0]
+                                    for _ in range(s.reference_calls - 1)]
     else:
         rounds = samples(timed, repeats=repeats, warmup=0, min_time=min_time)
     times = {name: statistics.median(r) for name, r in rounds.items()}
