@@ -35,15 +35,21 @@ def samples(fns: dict[str, Callable[[], object]], repeats: int, warmup: int = 1,
     call count so that one sample lasts ``min_time``; every round times each function
     once, in turn, after a garbage collection.  Entry ``k`` of every list comes from the
     same round, so ratios of two functions can be taken round by round.
+
+    The order rotates from round to round: whoever runs right after a multi-threaded peer
+    (PyTorch's and XLA's worker threads spin for a while after their work, on a machine
+    of two cores) is a different function each round, not always the same one.
     """
     for fn in fns.values():
         for _ in range(warmup):
             fn()
     numbers = {name: calls_per_sample(fn, min_time) for name, fn in fns.items()}
     times: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            number = numbers[name]
+    names = list(fns)
+    for r in range(repeats):
+        k = r % len(names)
+        for name in names[k:] + names[:k]:
+            fn, number = fns[name], numbers[name]
             gc.collect()
             start = time.perf_counter()
             for _ in range(number):

@@ -54,7 +54,7 @@ def header(command: str, min_time: float, load_before: tuple[float, ...]) -> lis
          f"against a hand-derived one (normwise relative error <= {RTOL:g}) before timing, its "
          "distance to minigrad's shown too; the checking call is the warm-up; then the median of "
          "interleaved rounds (bench/timing.py: every engine once per round, after a garbage "
-         f"collection), each sample at least {min_time * 1e3:g} ms; ratio = engine time / "
+         f"collection, the order rotating from round to round), each sample at least {min_time * 1e3:g} ms; ratio = engine time / "
          "minigrad's time from the same rounds; JIT compile times are reported apart."),
         ("- all engines run in one process, so JAX and PyTorch are imported while minigrad is timed; "
          "the objects alive after importing them are moved out of the collector's sight "
