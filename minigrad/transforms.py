@@ -131,10 +131,10 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
         nums = _argnums_tuple(argnums, len(args), "grad")
         graph, out, wrapped = _record(_bind_kwargs(f, kwargs), args, nums, "grad")
         out, aux = _split_aux(out, has_aux, "grad")
-        value = concrete(out)
-        shape = () if type(value) is float else np.shape(value) if _is_array_like(value) else None
+        result = concrete(out)
+        shape = () if type(result) is float else np.shape(result) if _is_array_like(result) else None
         if shape != ():
-            what = f"shape {shape}" if shape is not None else f"a {type(concrete(out)).__name__}"
+            what = f"shape {shape}" if shape is not None else f"a {type(result).__name__}"
             raise TransformError(
                 f"grad requires the function to return a scalar, but it returned {what}. "
                 f"Fix: reduce the output (mnp.sum, mnp.mean), or use jacrev or vjp for "
