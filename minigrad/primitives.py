@@ -129,6 +129,8 @@ def define(name, impl, *, jax, expr, partials, jvp=None, vjp=None, deriv=None,
     ``d(out, *args, **params)`` (or a constant such as 1 or -1); both the JVP and the VJP
     rule follow from it (tangent times derivative, cotangent times derivative).
     Structural operations (sum, matmul, indexing...) give ``jvp`` and ``vjp`` directly.
+    ``scalar`` is the implementation on Python floats and ints, where the math module has
+    one (``Primitive`` says when it is used).
     """
     if deriv is not None:
         for d in deriv:

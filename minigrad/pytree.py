@@ -91,8 +91,6 @@ def tree_map(fn: Callable, tree, *rest) -> Any:
 
 def leaf_paths(tree) -> list[str]:
     """How each leaf is reached, as Python would write it: ``""``, ``"[0]"``, ``"['W0']"``."""
-    if type(tree) is float:
-        return [""]
     paths: list[str] = []
     _paths_into(tree, "", paths)
     return paths
