@@ -239,7 +239,8 @@ def bind(prim, *args, **params):
     values = []  # the arguments as the primitive sees them: the trace's variables unwrapped
     plain = True  # all Python floats and ints (scalar code): no dispatch needed, the fast path
     for a in args:
-        if type(a) is Variable:
+        kind = type(a)
+        if kind is Variable:
             if top is None:
                 top = a.trace
             elif a.trace is not top:  # variables of nested traces: record in the innermost
@@ -248,9 +249,11 @@ def bind(prim, *args, **params):
                 plain = False
                 break
             a = a.value
-        if type(a) is not float and type(a) is not int:
+            kind = type(a)
+        if kind is not float and kind is not int:
             plain = False
         values.append(a)
+    values = tuple(values)  # (a tuple: calls unpack it without a copy, the variable keeps it)
     if top is None:
         if not plain:
             return prim.evaluate(args, params)
@@ -285,7 +288,7 @@ def bind(prim, *args, **params):
     var.index = len(variables)
     var.prim = prim
     var.inputs = args
-    var.args = tuple(values)
+    var.args = values
     var.params = params or _NO_PARAMS
     var.value = out
     var.name = None
