@@ -35,12 +35,13 @@ class _Trace:
     drops that reference, so no cycle (list -> variable -> trace -> list) outlives it.
     """
 
-    __slots__ = ("depth", "open", "variables")
+    __slots__ = ("depth", "open", "variables", "names")
 
     def __init__(self, depth: int, variables: list):
         self.depth = depth
         self.open = True
         self.variables = variables
+        self.names: dict[int, str] = {}  # input variable index -> its name
 
 
 _OPEN: list["Graph"] = []  # the open graphs, outermost first; index == depth
@@ -56,7 +57,7 @@ class Variable:
     sweep has to rebuild them.
     """
 
-    __slots__ = ("trace", "index", "prim", "inputs", "args", "params", "value", "name")
+    __slots__ = ("trace", "index", "prim", "inputs", "args", "params", "value")
 
     def __init__(self, trace, index, prim, inputs, args, params, value, name=None):
         self.trace = trace
@@ -66,7 +67,13 @@ class Variable:
         self.args = args
         self.params = params
         self.value = value
-        self.name = name
+        if name:
+            trace.names[index] = name
+
+    @property
+    def name(self) -> str | None:
+        """An input's name (the parameter's), held by the trace rather than by every node."""
+        return self.trace.names.get(self.index)
 
     # -- what a variable looks like from outside: the shape and dtype of its value
     @property
@@ -291,7 +298,6 @@ def bind(prim, *args, **params):
     var.args = values
     var.params = params or _NO_PARAMS
     var.value = out
-    var.name = None
     variables.append(var)
     return var
 
