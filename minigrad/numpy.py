@@ -23,7 +23,7 @@ e = Const(math.e, S.Name("e"))
 inf, nan, newaxis = _np.inf, _np.nan, None
 float32, float64 = _np.float32, _np.float64
 
-# Elementwise operations are the primitives themselves.
+# Elementwise operations are the table's operations themselves (each primitive's ``bind``).
 add, subtract, multiply, divide, true_divide = P.add, P.sub, P.mul, P.truediv, P.truediv
 negative, power, square, sqrt, reciprocal = P.neg, P.power, P.square, P.sqrt, P.reciprocal
 exp, expm1, log, log1p = P.exp, P.expm1, P.log, P.log1p

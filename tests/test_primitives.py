@@ -546,6 +546,14 @@ def test_every_primitive_has_a_spec():
     assert not stale, f"specs for primitives no longer in TABLE: {stale}"
 
 
+def test_an_operation_is_its_table_entry_bound_and_both_record_the_entry():
+    from minigrad import primitives
+
+    assert mnp.sin.__self__ is TABLE["sin"] and primitives.power.__self__ is TABLE["pow"]
+    graph = mg.trace(lambda x: TABLE["sin"](x) + mnp.sin(x) * 2.0, 0.5)
+    assert [v.prim for v in graph.variables[1:]] == [TABLE[n] for n in ("sin", "sin", "mul", "add")]
+
+
 def test_define_rejects_a_local_derivative_it_cannot_apply():
     # only 1 and -1 are constant local derivatives (the sweeps pass the cotangent on, or
     # negate it); anything else must be a function, and the table stays as it was
