@@ -58,17 +58,8 @@ class Variable:
     """
 
     __slots__ = ("trace", "index", "prim", "inputs", "args", "params", "value")
-
-    def __init__(self, trace, index, prim, inputs, args, params, value, name=None):
-        self.trace = trace
-        self.index = index
-        self.prim = prim
-        self.inputs = inputs
-        self.args = args
-        self.params = params
-        self.value = value
-        if name:
-            trace.names[index] = name
+    # No ``__init__``: ``bind`` and ``Graph.add_input`` set the fields, since ``Variable()``
+    # runs in C alone, and a Python-level call would cost a tenth of recording a scalar.
 
     @property
     def name(self) -> str | None:
@@ -288,9 +279,7 @@ def bind(prim, *args, **params):
     if top is None:
         return out
     variables = top.variables
-    # Variable's fields set here rather than through __init__: a Python-level call is a
-    # tenth of the cost of recording a scalar operation.
-    var = _new_variable(Variable)
+    var = Variable()
     var.trace = top
     var.index = len(variables)
     var.prim = prim
@@ -302,7 +291,6 @@ def bind(prim, *args, **params):
     return var
 
 
-_new_variable = object.__new__
 _depth = operator.attrgetter("depth")
 _NO_PARAMS: dict = {}  # shared by every variable without parameters (never mutated): memory
 
@@ -395,7 +383,12 @@ class Graph:
 
     def add_input(self, value, name: str | None = None) -> Variable:
         """Wrap ``value`` as a new input variable of this (open) graph."""
-        var = Variable(self._trace, len(self.variables), None, (), (), None, value, name)
+        var = Variable()
+        var.trace, var.index, var.prim, var.value = self._trace, len(self.variables), None, value
+        var.inputs = var.args = ()
+        var.params = _NO_PARAMS
+        if name:
+            self._trace.names[var.index] = name
         self.variables.append(var)
         self.inputs.append(var)
         return var
