@@ -251,11 +251,13 @@ def bind(prim, *args, **params):
         if kind is not float and kind is not int:
             plain = False
         values.append(a)
-    values = tuple(values)  # (a tuple: calls unpack it without a copy, the variable keeps it)
     if top is None:
         if not plain:
             return prim.evaluate(args, params)
-    elif not top.open:
+        values = args  # nothing was unwrapped
+    elif top.open:
+        values = tuple(values)  # (a tuple: calls unpack it without a copy, the variable keeps it)
+    else:
         escaped = next(a for a in args if type(a) is Variable and a.trace is top)
         raise EscapedVariableError(
             f"{prim.name} was applied to variable {label(escaped)}, which belongs to a "
