@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -125,6 +127,16 @@ def test_instructions_child_runs_the_workload_it_counts():
     # the part valgrind wraps: one warm-up and one counted gradient of the 10^4-node chain
     proc = run_bench("--child", "grad", "1", module="bench.instructions")
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_own_process_times_both_engines_without_jax_or_torch():
+    pytest.importorskip("micrograd")
+    proc = run_bench("--blocks", "5", "--repeats", "3", module="bench.own_process")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert "JAX imported: False, PyTorch imported: False" in out, out
+    ratio = out.split("per round: median ")[1].split(",")[0]
+    assert float(ratio) > 0, out
 
 
 def test_a_ratio_goal_is_met_only_when_every_round_meets_it():

@@ -40,7 +40,11 @@ def optional(name: str) -> ModuleType | None:
 # what a reader of the report must know about how a peer was run
 PEER_NOTES = {"micrograd": "micrograd: its Value has no tanh, sin or log; they were added in its own "
                            "style (bench/peers/engines.py), and the recursion limit is raised only "
-                           "around its backward() (a recursive topological sort)"}
+                           "around its backward() (a recursive topological sort). Its graph is cyclic "
+                           "garbage, so its time depends on the collector's state: in this process "
+                           "(JAX and PyTorch imported, their objects frozen) it has measured up to "
+                           "twice its time in a process of its own; bench/README.md gives that "
+                           "comparison and the instruction counts"}
 
 
 def add_peers(engines: dict[str, Engine], notes: list[str], table: PeerTable, *args: Any) -> None:
