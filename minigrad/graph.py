@@ -33,6 +33,8 @@ class _Trace:
 
     While open it also holds the graph's list of variables, where ``bind`` appends; closing
     drops that reference, so no cycle (list -> variable -> trace -> list) outlives it.
+    ``names`` maps an input's index to its name, which ``Variable.name`` reads: one dict
+    per graph instead of a field that every node would set.
     """
 
     __slots__ = ("depth", "open", "variables", "names")
