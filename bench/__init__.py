@@ -5,3 +5,16 @@ evaluation (cheap_gradient.py).  ``python -m bench --peers``: minigrad against m
 autograd, PyTorch and JAX on every workload of issue 5 (peers/).  ``python -m bench
 --bridge``: jaxbridge against JAX itself (bridge.py).  ``--quick`` is the CI smoke test.
 """
+
+import argparse
+
+
+def positive_int(text: str) -> int:
+    """argparse type for counts (rounds, blocks): a clear error instead of an empty median."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number; give 1 or more")
+    return value

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import positive_int
 from .cheap_gradient import run
 
 
@@ -24,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
                                      description="minigrad's cheap-gradient benchmark.")
     parser.add_argument("--quick", action="store_true",
                         help="small sizes and few repeats: a smoke test for CI")
-    parser.add_argument("--repeats", type=int, default=None, help="timing rounds (median taken)")
+    parser.add_argument("--repeats", type=positive_int, default=None, help="timing rounds (median taken)")
     parser.add_argument("--no-jax", action="store_true",
                         help="check against central differences only, not jax.grad")
     parser.add_argument("--peers", action="store_true",

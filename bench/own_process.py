@@ -15,6 +15,7 @@ import argparse
 import statistics
 import sys
 
+from . import positive_int
 from .peers import engines as E
 from .peers.scalar import chain_problem
 from .timing import samples
@@ -23,8 +24,8 @@ from .workloads import NODES_PER_BLOCK
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.own_process", description=__doc__.split("\n")[0])
-    parser.add_argument("--blocks", type=int, default=2500, help="residual-chain blocks (4 nodes each)")
-    parser.add_argument("--repeats", type=int, default=21, help="interleaved rounds")
+    parser.add_argument("--blocks", type=positive_int, default=2500, help="residual-chain blocks (4 nodes each)")
+    parser.add_argument("--repeats", type=positive_int, default=21, help="interleaved rounds")
     args = parser.parse_args(argv)
     if E.optional("micrograd") is None:
         print("bench.own_process: micrograd is not installed (pip install -e '.[bench]')", file=sys.stderr)

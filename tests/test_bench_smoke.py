@@ -139,6 +139,16 @@ def test_own_process_times_both_engines_without_jax_or_torch():
     assert float(ratio) > 0, out
 
 
+@pytest.mark.parametrize("module, args", [("bench", ("--quick", "--repeats", "0")),
+                                          ("bench.own_process", ("--repeats", "none"))])
+def test_a_count_that_is_not_positive_is_refused_by_name(module, args):
+    proc = run_bench(*args, module=module)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().endswith(
+        f"error: argument --repeats: {args[-1]!r} is not a positive whole number; give 1 or more")
+    assert "Traceback" not in proc.stderr
+
+
 def test_a_ratio_goal_is_met_only_when_every_round_meets_it():
     # The verdict must not rest on the median alone: one round over the limit makes it
     # "median only".  (bench/ is not a package on the test path; import it from the root.)
