@@ -4,9 +4,9 @@
 against micrograd, autograd, PyTorch and JAX (each optional), one Markdown table per
 workload (bench/peers/).
 
-``python -m bench --bridge [--quick]``: jaxbridge on JAX's default device (the GPU where
-there is one): its overhead over JAX itself, the tutorials' gradients, and the batched
-agreement check in points per second (bench/bridge.py).
+``python -m bench --bridge [--quick] [--output FILE]``: jaxbridge on the CPU and on the GPU
+where there is one, side by side: its overhead over JAX itself, the tutorials' derivatives,
+and the batched agreement check in points per second (bench/bridge.py).
 
 Exits with status 1 if any gradient or JVP disagrees with its reference.
 """
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bridge", action="store_true",
                         help="time jaxbridge against JAX itself on the default device")
     parser.add_argument("--output", default=None,
-                        help="with --peers: also write the Markdown report to this file")
+                        help="also write the report to this file (Markdown with --peers and --bridge)")
     parser.add_argument("--profile", action="store_true",
                         help="with --peers: add cProfile's top entries for minigrad on the 10^4-node graph")
     parser.add_argument("--only", default=None,
@@ -50,11 +50,11 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             parser.error(f"--only: unknown workload(s) {unknown}; choose from {', '.join(peers.WORKLOADS)}")
         text, ok = peers.run(quick=args.quick, repeats=args.repeats, profile=args.profile, only=only)
-        if args.output:
-            with open(args.output, "w", encoding="utf-8") as fh:
-                fh.write(text)
     else:
         text, ok = run(quick=args.quick, repeats=args.repeats, use_jax=not args.no_jax)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
     print(text)
     if not ok:
         print("\nFAILED: a gradient disagrees with its reference (see the checks above).", file=sys.stderr)

@@ -6,6 +6,7 @@ pretends to be several devices (``XLA_FLAGS=--xla_force_host_platform_device_cou
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -31,8 +32,18 @@ def sharded_vmap(fn: Callable, *batched: np.ndarray):
     sharding = NamedSharding(Mesh(np.array(devices), ("batch",)), PartitionSpec("batch"))
     args = [jax.device_put(np.concatenate([b, np.repeat(b[-1:], padded - size, axis=0)]), sharding)
             for b in map(np.asarray, batched)]
-    out = jax.jit(jax.vmap(fn))(*args)
+    out = _jit_vmap(fn)(*args)
     return jax.tree_util.tree_map(lambda o: o[:size], out)
+
+
+@functools.lru_cache(maxsize=64)
+def _jit_vmap(fn: Callable) -> Callable:
+    """One compiled vmap per function, so that checking the same function again (as a
+    property-based test does, example after example) reuses the compiled code."""
+    return jax.jit(jax.vmap(fn))
+
+
+_grad = functools.lru_cache(maxsize=64)(jax.grad)  # the same function object for the same f
 
 
 @dataclass
@@ -63,7 +74,7 @@ def check_gradients_at(f: Callable, points: Sequence[np.ndarray], rtol: float = 
     argnums = tuple(range(len(points)))
     with precision():
         start = time.perf_counter()
-        theirs = sharded_vmap(jax.grad(f, argnums), *points)
+        theirs = sharded_vmap(_grad(f, argnums), *points)
         theirs = np.stack([np.asarray(t) for t in theirs], axis=-1)
         jax_seconds = time.perf_counter() - start
     start = time.perf_counter()

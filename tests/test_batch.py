@@ -58,3 +58,23 @@ def test_a_wrong_gradient_is_reported():
 
     bad = jb.check_gradients_at(shifted, points)
     assert not bad.ok and "DISAGREE" in str(bad)
+
+
+def test_checking_the_same_function_again_reuses_its_compiled_code():
+    """A property-based test checks one function example after example: JAX must trace it
+    once per batch shape, not once per call (each trace costs a compilation)."""
+    import jax
+
+    traced = []
+
+    def f(y, mu, sigma):
+        if isinstance(y, jax.core.Tracer):
+            traced.append(y)
+        return lognormal(y, mu, sigma)
+
+    rng = np.random.default_rng(2)
+    points = [rng.normal(size=5), rng.normal(size=5), rng.uniform(0.5, 2.0, size=5)]
+    assert all(jb.check_gradients_at(f, points).ok for _ in range(3))
+    assert len(traced) == 1
+    assert jb.check_gradients_at(f, [p[:4] for p in points]).ok  # a new shape: traced anew
+    assert len(traced) == 2

@@ -108,12 +108,33 @@ def test_bench_peers_fails_when_a_derivative_disagrees():
     assert "disagrees with its reference" in proc.stderr
 
 
+def table_rows(section: str) -> list[str]:
+    """The body rows of the Markdown table in one section of a report."""
+    return [line for line in section.splitlines() if line.startswith("|")][2:]
+
+
 def test_bench_bridge_quick_checks_and_reports():
     proc = run_bench("--bridge", "--quick")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    out = proc.stdout
-    assert "bridge overhead:" in out and "same gradient as JAX itself and as minigrad: ok" in out
-    assert "(agree)" in out and "points/s" in out
+    overhead, tutorials, batched = proc.stdout.split("\n## ")[1:]
+    assert overhead.startswith("(a) Bridge overhead") and tutorials.startswith("(b) The tutorials")
+    platforms = len(table_rows(batched))  # the CPU, and the GPU where there is one
+    assert platforms >= 1 and "(agree)" in batched
+    assert [r.split("|")[-2].strip() for r in table_rows(overhead)] == ["ok"] * platforms
+    assert [r.split("|")[-2].strip() for r in table_rows(tutorials)] == ["ok"] * 7
+
+
+def test_bench_bridge_fails_when_jax_and_minigrad_disagree():
+    """Every platform's result is checked against minigrad's before it is timed."""
+    setup = ("import minigrad.examples as ex\n"
+             "mse = ex.mse\n"
+             "ex.mse = lambda beta, X, y: mse(beta, X, y) * (1.0 if type(X).__module__ == 'numpy' else 1.001)")
+    proc = run_bench("--bridge", "--quick", setup=setup)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    tutorials = proc.stdout.split("\n## ")[2]
+    verdicts = {r.split("|")[1].strip(): r.split("|")[-2].strip() for r in table_rows(tutorials)}
+    assert verdicts.pop("linear_regression.py") == "FAILED"
+    assert set(verdicts.values()) == {"ok"}
 
 
 def test_instructions_names_a_bad_workload_before_starting_valgrind():

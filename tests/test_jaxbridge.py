@@ -72,3 +72,18 @@ def test_device_report_and_scoped_precision():
         assert "float64" in jb.device()
         assert jax.numpy.ones(1).dtype == np.float64
     assert jax.config.jax_enable_x64 == before
+
+
+@pytest.mark.skipif(jax.default_backend() == "cpu", reason="no accelerator: JAX computes on the CPU")
+def test_with_an_accelerator_jaxbridge_computes_there_and_agrees_with_the_cpu(params):
+    """On a GPU machine the bridge's gradient lives on the GPU, and in float64 it is the
+    CPU's gradient to rounding (no TF32 matmuls under ``precision()``)."""
+    p, x = params
+    with jb.precision():
+        on_default = jb.grad(net, jit=True)(p, x)
+        cpu = jax.devices("cpu")[0]
+        on_cpu = jb.grad(net, jit=True)(jax.device_put(p, cpu), jax.device_put(x, cpu))
+    assert on_default["W0"].devices() == {jax.devices()[0]}
+    assert on_cpu["W0"].devices() == {cpu}
+    for k in p:
+        np.testing.assert_allclose(np.asarray(on_default[k]), np.asarray(on_cpu[k]), rtol=1e-12, atol=1e-14)
