@@ -426,8 +426,8 @@ reduce_mean = define(
     "mean", lambda x, *, axis, keepdims: np.mean(x, axis=axis, keepdims=keepdims),
     jax="jax.numpy.mean",
     jvp=(lambda t, out, x, *, axis, keepdims: reduce_mean(t, axis=axis, keepdims=keepdims),),
-    vjp=(lambda g, out, x, *, axis, keepdims:
-         _expand(g, _shape(x), axis, keepdims) / _reduced_count(_shape(x), _shape(out)),),
+    vjp=(lambda g, out, x, *, axis, keepdims:  # divided before it is broadcast: n times fewer divisions
+         _expand(g / _reduced_count(_shape(x), _shape(out)), _shape(x), axis, keepdims),),
     partials=(lambda o, x, *, axis, keepdims: 1 / S.Name("n"),),
     expr=_reduce_expr("mean"),
 )

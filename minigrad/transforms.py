@@ -42,8 +42,8 @@ def _check_inexact(tree, name: str, fname: str) -> None:
     if type(tree) is float:
         return
     leaves = flatten(tree)[0]
-    if all(type(leaf) is float for leaf in leaves):
-        return  # the common case, decided without NumPy
+    if all(type(leaf) is float or (type(leaf) is np.ndarray and leaf.dtype.kind in "fc") for leaf in leaves):
+        return  # the common cases, decided without NumPy's type promotion
     for leaf, path in zip(leaves, leaf_paths(tree)):
         value = concrete(leaf)
         try:
@@ -105,11 +105,17 @@ def _ones_like(x):
     return np.ones(np.shape(value), dtype=np.result_type(value, np.float32))
 
 
+def _writable(x):
+    """A derivative the caller may write to: a read-only broadcast view (the gradient of a
+    sum is one, its rule broadcasts the cotangent) becomes an array of its own."""
+    return x.copy() if type(x) is np.ndarray and not x.flags.writeable else x
+
+
 def _gather(graph: Graph, adjoints: list, wrapped):
     """Adjoints of the input variables, in the inputs' pytree structure (zeros where unused)."""
     def pick(v):
         a = adjoints[v.index]
-        return zeros_like(v.value) if a is None else a
+        return zeros_like(v.value) if a is None else _writable(a)
 
     return [pick(w) if type(w) is Variable else tree_map(pick, w) for w in wrapped]
 
@@ -213,7 +219,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
 
     def tangent_of(o):
         t = tangents_all[o.index] if graph.owns(o) else None
-        return zeros_like(_value_of(graph, o)) if t is None else t
+        return zeros_like(_value_of(graph, o)) if t is None else _writable(t)
 
     return _strip(graph, out), tree_map(tangent_of, out)
 

@@ -147,3 +147,15 @@ def test_constant_function_has_zero_gradient_of_the_right_shape():
     assert g.shape == (2, 3) and not g.any()
     jac = mg.jacfwd(lambda x: np.ones(2))(np.ones(3))
     assert jac.shape == (2, 3) and not jac.any()
+
+
+def test_derivatives_are_arrays_the_caller_can_update_in_place():
+    """The gradient of a sum is its cotangent broadcast (a read-only view in NumPy); what a
+    transformation returns must still take ``g *= lr`` as any NumPy result would."""
+    x = np.arange(3.0)
+    g_sum = mg.grad(lambda x: mnp.sum(x))(x)
+    g_mean = mg.grad(lambda x: mnp.mean(x))(x)
+    _, t = mg.jvp(lambda s: s + np.zeros(3), (1.0,), (1.0,))
+    for d, expected in [(g_sum, np.ones(3)), (g_mean, np.full(3, 1 / 3)), (t, np.ones(3))]:
+        d *= 2.0
+        np.testing.assert_array_equal(d, 2 * expected)
