@@ -400,14 +400,15 @@ def _kept_shape(shape, axis):
 
 
 def _expand(g, x_shape, axis, keepdims):
-    """Broadcast a reduction's cotangent ``g`` back to the shape of its operand."""
-    if not keepdims:
+    """Broadcast a reduction's cotangent ``g`` back to the shape of its operand (a scalar,
+    such as a loss's, broadcasts as it is; others get the reduced axes back first)."""
+    if not keepdims and _shape(g) != ():
         g = reshape(g, shape=_kept_shape(x_shape, axis))
     return broadcast_to(g, shape=x_shape)
 
 
 def _reduced_count(x_shape, out_shape):
-    return int(np.prod(x_shape)) // max(int(np.prod(out_shape)), 1)
+    return math.prod(x_shape) // max(math.prod(out_shape), 1)  # math.prod: no array made from a shape
 
 
 def _reduce_expr(fn):

@@ -115,7 +115,9 @@ def _gather(graph: Graph, adjoints: list, wrapped):
     """Adjoints of the input variables, in the inputs' pytree structure (zeros where unused)."""
     def pick(v):
         a = adjoints[v.index]
-        return zeros_like(v.value) if a is None else _writable(a)
+        if a is None:
+            return zeros_like(v.value)
+        return a if type(a) is float else _writable(a)  # floats, the common case, need no call
 
     return [pick(w) if type(w) is Variable else tree_map(pick, w) for w in wrapped]
 
