@@ -7,6 +7,10 @@ autograd, PyTorch and JAX on every workload of issue 5 (peers/).  ``python -m be
 """
 
 import argparse
+import sys
+import time
+
+_START = time.perf_counter()
 
 
 def positive_int(text: str) -> int:
@@ -18,3 +22,9 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number; give 1 or more")
     return value
+
+
+def progress(step: str) -> None:
+    """One line on stderr as each step of a long run starts (the report comes at the end)."""
+    elapsed = int(time.perf_counter() - _START)
+    print(f"bench [{elapsed // 60}:{elapsed % 60:02d}] {step}", file=sys.stderr, flush=True)

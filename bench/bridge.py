@@ -32,6 +32,7 @@ import numpy as np
 import minigrad as mg
 from minigrad import examples as ex
 
+from . import progress
 from .timing import fmt_seconds, samples
 
 RTOL = 1e-9
@@ -150,6 +151,7 @@ def overhead(devices, quick: bool, repeats: int, min_time: float) -> tuple[list[
              "| A/A (quartiles) | same gradient |", "|---|---:|---:|---:|---:|---|"]
     ok = True
     for dev in devices:
+        progress(f"bridge overhead on {label(dev)}")
         fns = {"jax": jax.jit(jax.grad(ex.logistic_loglik)), "again": jax.jit(jax.grad(ex.logistic_loglik)),
                "bridge": jb.grad(ex.logistic_loglik, jit=True)}
         placed, calls, same = jax.device_put(args, dev), {}, True  # one copy of X for all three
@@ -177,6 +179,7 @@ def tutorial_table(devices, quick: bool, repeats: int, min_time: float) -> tuple
              + " | agrees with minigrad |", "|---|---|---:|" + "---:|" * len(names) + "---|"]
     ok = True
     for t in tutorials(quick):
+        progress(f"{t.script}: {t.call}")
         ref = t.ours(*t.args)
         calls, first, same = {"minigrad": lambda t=t: t.ours(*t.args)}, {}, True
         for dev, name in zip(devices, names):
@@ -207,6 +210,7 @@ def batched_check(devices, quick: bool, repeats: int, min_time: float) -> tuple[
              "| platform | jitted vmap of jax.grad | points per second |", "|---|---:|---:|"]
     ok = True
     for dev in devices:
+        progress(f"batched log-normal gradient on {label(dev)}")
         call, _ = on_device(batched, points, dev)
         got = np.stack([np.asarray(g) for g in call()], axis=-1)[:100]
         ok = ok and bool(np.allclose(got, ref, rtol=1e-10, atol=1e-12))

@@ -75,6 +75,8 @@ def test_bench_peers_quick_checks_every_workload():
     assert "bytes per node" in out and "Where minigrad's time goes" in out
     assert "machine:" in out and "versions:" in out and "method:" in out
     assert "FAILED" not in out and "not timed: a check failed" not in out
+    started = [line.split("] ", 1)[1] for line in proc.stderr.splitlines() if line.startswith("bench [")]
+    assert all(any(title in step for step in started) for title in PEER_SECTIONS), proc.stderr  # progress
 
 
 def test_bench_peers_quick_skips_missing_peers():
@@ -122,6 +124,8 @@ def test_bench_bridge_quick_checks_and_reports():
     assert platforms >= 1 and "(agree)" in batched
     assert [r.split("|")[-2].strip() for r in table_rows(overhead)] == ["ok"] * platforms
     assert [r.split("|")[-2].strip() for r in table_rows(tutorials)] == ["ok"] * 7
+    steps = [line for line in proc.stderr.splitlines() if line.startswith("bench [")]
+    assert len(steps) == 2 * platforms + 7, proc.stderr  # a line as each step starts
 
 
 def test_bench_bridge_fails_when_jax_and_minigrad_disagree():
