@@ -518,7 +518,10 @@ def record(f: Callable, args: Sequence, argnums: Sequence[int], names: Sequence[
 
 def parameter_names(f: Callable, count: int) -> list[str]:
     """Names for ``count`` positional arguments of ``f``: its parameters', else x1, x2, ..."""
-    params = _positional_parameters(f)
+    try:
+        params = _positional_parameters(f)
+    except TypeError:  # an unhashable callable (a class that defines __eq__ alone): not cached
+        params = _positional_parameters.__wrapped__(f)
     if len(params) < count:
         params = params + tuple(f"x{i + 1}" for i in range(len(params), count))
     return list(params[:count])

@@ -78,3 +78,21 @@ def test_checking_the_same_function_again_reuses_its_compiled_code():
     assert len(traced) == 1
     assert jb.check_gradients_at(f, [p[:4] for p in points]).ok  # a new shape: traced anew
     assert len(traced) == 2
+
+
+def test_a_callable_that_cannot_be_hashed_is_checked_too():
+    """The compiled-code cache is keyed on the function; an object with ``__eq__`` and no
+    ``__hash__`` cannot be a key, and is compiled afresh instead of refused."""
+    class Scaled:
+        __hash__ = None  # what defining __eq__ alone does
+
+        def __eq__(self, other):
+            return isinstance(other, Scaled)
+
+        def __call__(self, y, mu, sigma):
+            return 2.0 * lognormal(y, mu, sigma)
+
+    rng = np.random.default_rng(3)
+    points = [rng.normal(size=4), rng.normal(size=4), rng.uniform(0.5, 2.0, size=4)]
+    report = jb.check_gradients_at(Scaled(), points)
+    assert report.ok and report.points == 4

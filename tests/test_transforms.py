@@ -159,3 +159,17 @@ def test_derivatives_are_arrays_the_caller_can_update_in_place():
     for d, expected in [(g_sum, np.ones(3)), (g_mean, np.full(3, 1 / 3)), (t, np.ones(3))]:
         d *= 2.0
         np.testing.assert_array_equal(d, 2 * expected)
+
+
+def test_a_callable_object_that_cannot_be_hashed_is_differentiated():
+    class Energy:
+        __hash__ = None  # what defining __eq__ alone does
+
+        def __eq__(self, other):
+            return isinstance(other, Energy)
+
+        def __call__(self, x):
+            return mnp.sum(x * x)
+
+    x = np.array([1.0, -2.0, 0.5])
+    np.testing.assert_allclose(mg.grad(Energy())(x), 2 * x)  # d/dx sum x^2 = 2x
