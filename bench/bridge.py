@@ -33,6 +33,7 @@ import minigrad as mg
 from minigrad import examples as ex
 
 from . import progress
+from .checks import leaves
 from .timing import fmt_seconds, samples
 
 RTOL = 1e-9
@@ -100,14 +101,8 @@ def label(device) -> str:
     return device.platform if device.device_kind == device.platform else f"{device.platform} ({device.device_kind})"
 
 
-def _leaves(tree) -> list[np.ndarray]:
-    import jax
-
-    return [np.asarray(x, dtype=np.float64) for x in jax.tree_util.tree_leaves(tree)]
-
-
 def agrees(theirs, ours) -> bool:
-    a, b = _leaves(theirs), _leaves(ours)
+    a, b = leaves(theirs), leaves(ours)
     return len(a) == len(b) and all(x.shape == y.shape and np.allclose(x, y, rtol=RTOL, atol=1e-12)
                                     for x, y in zip(a, b))
 
