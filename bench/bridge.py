@@ -34,7 +34,7 @@ from minigrad import examples as ex
 
 from . import progress
 from .checks import leaves
-from .timing import fmt_seconds, samples
+from .timing import fmt_seconds, quartiles, samples
 
 RTOL = 1e-9
 
@@ -125,8 +125,8 @@ def on_device(fn: Callable, args: tuple, device) -> tuple[Callable[[], object], 
 
 
 def _spread(values: list[float]) -> str:
-    q = statistics.quantiles(values, n=4) if len(values) > 1 else values * 3
-    return f"{q[0]:.3f}-{q[2]:.3f}"
+    q1, _, q3 = quartiles(values)
+    return f"{q1:.3f}-{q3:.3f}"
 
 
 def overhead(devices, quick: bool, repeats: int, min_time: float) -> tuple[list[str], bool]:

@@ -18,7 +18,7 @@ import sys
 from . import positive_int
 from .peers import engines as E
 from .peers.scalar import chain_problem
-from .timing import samples
+from .timing import quartiles, samples
 from .workloads import NODES_PER_BLOCK
 
 
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     times = samples({"minigrad": E.minigrad_grad(p), "micrograd": E.micrograd_grad(p)},
                     repeats=args.repeats, min_time=0.05)
     ratios = sorted(a / b for a, b in zip(times["minigrad"], times["micrograd"]))
-    q1, median, q3 = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
+    q1, median, q3 = quartiles(ratios)
     nodes = NODES_PER_BLOCK * args.blocks
     print(f"residual chain, {nodes:,} nodes, {args.repeats} interleaved rounds "
           f"(JAX imported: {'jax' in sys.modules}, PyTorch imported: {'torch' in sys.modules})")

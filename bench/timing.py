@@ -58,6 +58,12 @@ def samples(fns: dict[str, Callable[[], object]], repeats: int, warmup: int = 1,
     return times
 
 
+def quartiles(values: list[float]) -> tuple[float, float, float]:
+    """First quartile, median and third quartile (all three the value itself for one value)."""
+    q1, median, q3 = statistics.quantiles(values, n=4) if len(values) > 1 else values * 3
+    return q1, median, q3
+
+
 def fmt_seconds(t: float) -> str:
     """A duration with a unit that keeps three significant figures readable."""
     if t >= 1.0:
