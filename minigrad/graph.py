@@ -444,11 +444,32 @@ class Graph:
 
         return forward_graph(self, wrt=wrt)
 
-    def frames(self, mode: str = "reverse", wrt=None, naming: str = "v", theme: str = "light"):
-        """One frame per step of the forward or reverse sweep, for slides (``.write(dir)``)."""
+    def frames(self, mode: str = "reverse", wrt=None, naming: str = "v", theme: str = "light",
+               max_nodes: int | None = None):
+        """One frame per step of the forward or reverse sweep, for slides (``.write(dir)``);
+        in a notebook they display as an interactive stepper."""
         from .explain.frames import frames
 
-        return frames(self, mode=mode, wrt=wrt, naming=naming, theme=theme)
+        return frames(self, mode=mode, wrt=wrt, naming=naming, theme=theme, max_nodes=max_nodes)
+
+    def display(self, mode: str | None = None, wrt=None, **options):
+        """The drawing of this graph as a notebook shows it (``g.display(mode="reverse")``:
+        with adjoints; ``mode="forward", wrt=...``: with tangents); laid out to fit a cell."""
+        from .explain.display import draw
+
+        return draw(self, mode=mode, wrt=wrt, **options)
+
+    def to_svg(self, mode: str | None = None, wrt=None, **options) -> str:
+        """The SVG drawing of this graph (``to_dot``'s options), with or without Graphviz's
+        program (``explain.layout``)."""
+        from .explain.dot import to_svg
+
+        return to_svg(self, mode=mode, wrt=wrt, **options)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        from .explain.display import mimebundle
+
+        return mimebundle(self)
 
     def owns(self, x) -> bool:
         """Whether ``x`` is a variable recorded in this graph (not a constant to it)."""

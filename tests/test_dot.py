@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 import minigrad as mg
+from minigrad.explain import layout
 from minigrad.examples import lognormal
 
 # Edges and their local partials, read off the reference table in examples.md.
@@ -58,9 +59,14 @@ def test_render_writes_real_files(graph, tmp_path, suffix, magic):
     assert magic in written.read_bytes()[:500]
 
 
-def test_render_without_graphviz_writes_the_source_and_says_how_to_install(graph, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(shutil, "which", lambda name: None)
-    written = graph.render(tmp_path / "g.svg")
-    assert written.suffix == ".dot" and written.read_text().startswith("digraph")
-    out = capsys.readouterr().out
-    assert "apt-get install graphviz" in out and len(out.strip().splitlines()) == 1
+def test_render_without_graphviz_draws_svg_and_refuses_pdf_in_one_line(graph, tmp_path, monkeypatch):
+    monkeypatch.setattr(layout.shutil, "which", lambda name: None)  # Graphviz in WebAssembly
+    written = graph.render(tmp_path / "g.svg", mode="reverse")
+    assert written == tmp_path / "g.svg" and b"<svg" in written.read_bytes()[:500]
+    for suffix in (".pdf", ".png"):
+        with pytest.raises(layout.LayoutError) as err:
+            graph.render(tmp_path / f"g{suffix}")
+        message = str(err.value)
+        assert "\n" not in message and "needs Graphviz's dot program" in message
+        assert "apt-get install graphviz" in message
+        assert not (tmp_path / f"g{suffix}").exists()

@@ -20,7 +20,7 @@ import minigrad as mg
 import minigrad.numpy as mnp
 from minigrad.examples import chain_rule, lognormal
 from minigrad.explain import frames as frames_module
-from minigrad.explain.dot import INSTALL_HINT
+from minigrad.explain import layout
 from minigrad.explain.frames import Frames, step_lines, write_deck
 
 Y, MU, SIGMA = 1.5, 0.0, 2.0
@@ -30,7 +30,7 @@ CLOSED_FORM = {
     "mu": (Y - MU) / SIGMA**2,
     "sigma": (Y - MU) ** 2 / SIGMA**3 - 1 / SIGMA,
 }
-HAVE_DOT = shutil.which("dot") is not None
+HAVE_DOT = shutil.which("dot") is not None  # PDF frames need the program; SVG does not
 
 
 @pytest.fixture(scope="module")
@@ -169,14 +169,13 @@ def test_bad_arguments_are_clear(graph):
 def test_files_written(written):
     frames, out = written
     names = sorted(p.name for p in out.iterdir())
-    suffix = "svg" if HAVE_DOT else "dot"
     for k in range(1, 8):
-        assert f"frame-{k:03d}.{suffix}" in names
+        assert f"frame-{k:03d}.svg" in names
+        assert (f"frame-{k:03d}.pdf" in names) == HAVE_DOT
     assert "frame-008.svg" not in names
     assert {"frames.tex", "frames.html"} <= set(names)
 
 
-@pytest.mark.skipif(not HAVE_DOT, reason="Graphviz's dot is not installed")
 def test_svg_frames_parse_and_highlight_the_active_node_and_edges(written):
     frames, out = written
     ns = {"svg": "http://www.w3.org/2000/svg"}
@@ -219,7 +218,7 @@ def self_contained_page(page: str) -> list[tuple[str, dict]]:
     parser.feed(page)
     sections = [a for t, a in parser.tags if t == "section"]
     assert "hidden" not in sections[0] and all("hidden" in a for a in sections[1:])
-    assert {"prev", "next"} <= {a.get("id") for t, a in parser.tags if t == "button"}
+    assert {"prev", "next"} <= {a.get("class") for t, a in parser.tags if t == "button"}
     assert "ArrowRight" in page and "ArrowLeft" in page
     ids = [a["id"] for t, a in parser.tags if "id" in a]
     assert len(ids) == len(set(ids))
@@ -234,8 +233,7 @@ def test_html_is_self_contained_and_navigable(written):
     assert len(sections) == len(frames) == 7
     assert [a["data-active"] for a in sections] == [f.active for f in frames]
     assert sum(1 for t, a in tags if t == "tr" and "active" in a.get("class", "")) == 7
-    if HAVE_DOT:
-        assert page.count("<svg") == 7
+    assert page.count("<svg") == 7
 
 
 def test_beamer_has_one_overlay_per_frame_with_a_booktabs_table(written):
@@ -259,14 +257,27 @@ def test_frames_beamer_compiles_to_one_page_per_step(written, tmp_path, pdflatex
     assert "Overfull \\vbox" not in (tmp_path / "frames.log").read_text(errors="replace")
 
 
-def test_without_dot_the_sources_are_written_with_the_install_hint(graph, tmp_path,
-                                                                   monkeypatch, capsys):
-    monkeypatch.setattr(frames_module.shutil, "which", lambda name: None)
+def test_without_dot_svg_frames_are_drawn_and_the_missing_pdf_said_once(graph, tmp_path,
+                                                                        monkeypatch, capsys):
+    monkeypatch.setattr(layout.shutil, "which", lambda name: None)  # Graphviz in WebAssembly
     written = graph.frames(mode="forward", wrt="mu", theme="dark", naming="baydin").write(tmp_path)
+    assert sorted(p.name for p in written if p.suffix == ".svg") == [
+        f"frame-{k:03d}.svg" for k in range(1, 8)]
+    assert not list(tmp_path.glob("*.pdf"))
+    assert capsys.readouterr().out.strip() == frames_module.NO_PDF
+    page = (tmp_path / "frames.html").read_text(encoding="utf-8")
+    assert page.count("<svg") == 7 and "http" not in page
+
+
+def test_without_any_layout_engine_the_sources_are_written_with_the_hint(graph, tmp_path,
+                                                                       monkeypatch, capsys):
+    monkeypatch.setattr(layout, "engine", lambda: None)
+    written = graph.frames(mode="forward", wrt="mu").write(tmp_path)
     assert sorted(p.name for p in written if p.suffix == ".dot") == [
         f"frame-{k:03d}.dot" for k in range(1, 8)]
     assert not list(tmp_path.glob("*.svg"))
-    assert capsys.readouterr().out.strip() == INSTALL_HINT
+    out = capsys.readouterr().out.strip()
+    assert out.count("\n") == 0 and "apt-get install graphviz" in out
     page = (tmp_path / "frames.html").read_text(encoding="utf-8")
     assert "<svg" not in page and "http" not in page
 
@@ -284,8 +295,7 @@ def test_cli_writes_the_frames(tmp_path):
             "-o", str(out))
     assert r.returncode == 0, r.stderr
     assert "7 reverse-sweep frames" in r.stdout
-    suffix = "svg" if HAVE_DOT else "dot"
-    assert len(list(out.glob(f"frame-*.{suffix}"))) == 7
+    assert len(list(out.glob("frame-*.svg"))) == 7
     assert (out / "frames.tex").exists() and (out / "frames.html").exists()
 
 
@@ -336,7 +346,7 @@ def deck(graph, tmp_path_factory):
 
 def test_deck_files_are_both_sweeps_drawings_a_beamer_file_and_a_page(deck):
     written, out = deck
-    suffix = "svg" if HAVE_DOT else "dot"
+    suffix = "svg"
     drawings = [f"{mode}-{k:03d}.{suffix}" for mode in ("forward", "reverse") for k in range(1, 8)]
     assert [p.name for p in written if p.suffix == "." + suffix] == drawings
     assert [p.name for p in written[-2:]] == ["deck.tex", "deck.html"]
@@ -368,8 +378,7 @@ def test_deck_html_steps_through_both_sweeps_offline(deck):
     assert [(a["data-sweep"], a["data-active"]) for a in sections[1:]] == (
         [("forward", v) for v in FORWARD] + [("reverse", v) for v in REVERSE])
     assert "Forward sweep of lognormal, seeded on y: 7 steps" in page
-    if HAVE_DOT:
-        assert page.count("<svg") == 14
+    assert page.count("<svg") == 14
 
 
 def test_deck_beamer_compiles_to_a_title_and_one_page_per_step(deck, tmp_path, pdflatex):
@@ -391,12 +400,14 @@ def test_deck_seeds_the_first_input_unless_told(tmp_path):
     assert not (tmp_path / "e").exists() and written
 
 
-def test_deck_without_dot_writes_sources_and_says_so_once(graph, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(frames_module.shutil, "which", lambda name: None)
+def test_deck_without_dot_draws_svg_and_says_once_that_pdf_needs_it(graph, tmp_path,
+                                                                    monkeypatch, capsys):
+    monkeypatch.setattr(layout.shutil, "which", lambda name: None)
     written = write_deck(graph, tmp_path, wrt="sigma")
-    assert len([p for p in written if p.suffix == ".dot"]) == 14
-    assert capsys.readouterr().out.strip() == INSTALL_HINT
-    assert "<svg" not in (tmp_path / "deck.html").read_text(encoding="utf-8")
+    assert len([p for p in written if p.suffix == ".svg"]) == 14
+    assert not [p for p in written if p.suffix == ".pdf"]
+    assert capsys.readouterr().out.strip() == frames_module.NO_PDF
+    assert (tmp_path / "deck.html").read_text(encoding="utf-8").count("<svg") == 14
 
 
 def test_cli_slides_writes_the_deck(tmp_path):

@@ -12,7 +12,6 @@ binary-free text backends (Mermaid ``.mmd``, TikZ ``.tex``) of ``text_backends``
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import graphviz
@@ -21,6 +20,7 @@ import numpy as np
 from .. import symbolic as S
 from ..graph import Graph, concrete
 from ..pytree import flatten
+from . import layout
 from .table import build_table, format_value
 
 THEMES = {
@@ -39,9 +39,6 @@ ROLE_LABELS = {"primal": "primal replay", "adjoint": "adjoint computation",
 _DTYPE_SHORT = {"float64": "f64", "float32": "f32", "float16": "f16", "bfloat16": "bf16",
                 "int64": "i64", "int32": "i32", "int16": "i16", "int8": "i8",
                 "complex128": "c128", "complex64": "c64", "bool": "bool"}
-INSTALL_HINT = ("Graphviz's `dot` program was not found, so only the .dot source was written; "
-                "install it (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz) "
-                "to render SVG, PDF or PNG.")
 
 
 def compact_value(x) -> str:
@@ -221,13 +218,24 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
     return dot
 
 
-def render(graph: Graph, path: str | Path, mode: str | None = None, **options) -> Path:
+def to_svg(graph: Graph, mode: str | None = None, *, max_nodes: int | None = None,
+           **options) -> str:
+    """The SVG drawing of ``graph`` (``to_dot``'s options), laid out by ``layout.pipe``:
+    Graphviz's program when installed, Graphviz in WebAssembly otherwise."""
+    layout.check_size(len(graph.variables), max_nodes, f"graph {graph.name!r}")
+    return layout.svg(to_dot(graph, mode=mode, **options).source)
+
+
+def render(graph: Graph, path: str | Path, mode: str | None = None, *,
+           max_nodes: int | None = None, **options) -> Path:
     """Write the graph to ``path``; the suffix picks the format and the writer.
 
     ``.svg``, ``.pdf``, ``.png`` (Graphviz) and ``.dot``/``.gv`` (its source) come from
     ``to_dot``; ``.mmd`` (Mermaid) and ``.tex`` (standalone TikZ) from the text backends,
-    which need no program at all.  Without Graphviz's ``dot`` program, an image request
-    writes the ``.dot`` source beside ``path`` and says in one sentence how to install it.
+    which need no program at all.  SVG is laid out by the ``dot`` program when it is
+    installed and by Graphviz in WebAssembly otherwise; PDF and PNG need the program
+    (``layout.LayoutError`` says so).  A drawing of more than ``max_nodes`` nodes
+    (``layout.MAX_NODES``) is refused before any work.
     """
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower()
@@ -238,16 +246,13 @@ def render(graph: Graph, path: str | Path, mode: str | None = None, **options) -
         from .text_backends import to_mermaid, to_tikz
 
         writer = to_mermaid if fmt == "mmd" else to_tikz
-        path.write_text(writer(graph, mode=mode, **options))
+        path.write_text(writer(graph, mode=mode, **options), encoding="utf-8")
         return path
     dot = to_dot(graph, mode=mode, **options)
     if fmt in ("dot", "gv"):
-        path.write_text(dot.source)
+        path.write_text(dot.source, encoding="utf-8")
         return path
-    if shutil.which("dot") is None:
-        source = path.with_suffix(".dot")
-        source.write_text(dot.source)
-        print(INSTALL_HINT)
-        return source
-    path.write_bytes(dot.pipe(format=fmt))
+    layout.require(fmt)  # before the size check: the one line a user can act on first
+    layout.check_size(len(graph.variables), max_nodes, f"graph {graph.name!r}")
+    path.write_bytes(layout.pipe(dot.source, fmt))
     return path

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,13 +44,17 @@ import numpy as np
 
 from .. import symbolic as S
 from ..graph import Graph
-from .dot import INSTALL_HINT, THEMES
+from . import layout
+from .dot import THEMES
 from .dot import to_dot as _graph_to_dot
 from .table import (TIMES, Step, Symbols, Table, _forward_seeds, _number, _operands, _output,
                     _partial_value, _sweep_steps, accented, build_table, chain, derivative,
                     format_value, value_cell)
 
 MODES = ("forward", "reverse")
+NO_DRAWINGS = f"No Graphviz layout engine was found, so the frames have no drawings; {layout.INSTALL}."
+NO_PDF = ("The Beamer source has no drawings: its PDF frames need Graphviz's dot program "
+          f"(SVG frames were drawn without it); {layout.INSTALL}.")
 PENDING, PARTIAL, DONE = "pending", "partial", "done"
 
 # A term of a step: the trace table's ``Step`` (``steps=True``), ``partial * factor`` added to
@@ -216,13 +220,15 @@ class Frames(Sequence):
     """The frames of one sweep over one graph, with their writers (see the module docstring)."""
 
     def __init__(self, graph: Graph, mode: str = "reverse", wrt=None, naming: str = "v",
-                 theme: str = "light"):
+                 theme: str = "light", max_nodes: int | None = None):
         if theme not in THEMES:
             raise ValueError(f"frames: unknown theme {theme!r}; use one of {sorted(THEMES)}")
         self.graph, self.mode, self.wrt, self.naming, self.theme = graph, mode, wrt, naming, theme
         self.frames = build_frames(graph, mode, wrt, naming)
         self.table: Table = build_table(graph, mode, wrt, naming)
         self._edge_labels: dict | None = None
+        self.max_nodes = max_nodes  # the drawings' limit (``layout.MAX_NODES`` when None)
+        self._svgs: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.frames)
@@ -344,12 +350,12 @@ class Frames(Sequence):
         return _beamer_document("one overlay per step of the sweep", self.beamer_frame(graphics))
 
     # -- HTML
-    def html_sections(self, svgs: Sequence[str] | None = None) -> list[str]:
+    def html_sections(self, svgs: Sequence[str] | None = None, uid: str = "") -> list[str]:
         """One ``<section class="frame">`` per step: drawing, arithmetic and table.
 
         ``svgs`` are the drawings (SVG documents, one per frame); without them a section
-        has the arithmetic and the table only.  Ids are prefixed with the mode, so that the
-        sections of both sweeps can share a page.
+        has the arithmetic and the table only.  Ids are ``{uid}{mode}-{step}``, so that the
+        sections of both sweeps, and several steppers, can share a page.
         """
         head = "".join(f"<th>{html.escape(c)}</th>" for c in self.table.columns())
         sections = []
@@ -361,7 +367,7 @@ class Frames(Sequence):
                     cls.append("partial")
                 attr = f' class="{" ".join(cls)}"' if cls else ""
                 body.append(f"<tr{attr}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-            ident = f"{self.mode}-{frame.index}"
+            ident = f"{uid}{self.mode}-{frame.index}"
             drawing = _inline_svg(svgs[frame.index - 1], f"{ident}-") if svgs else ""
             math = "".join(f"<div>{line}</div>" for line in step_lines(frame, "html"))
             sections.append(
@@ -379,27 +385,50 @@ class Frames(Sequence):
         time with previous/next buttons and the arrow keys; no external resources."""
         return _html_page(self.title, self.html_sections(svgs), self.theme, drawings=bool(svgs))
 
+    def _repr_html_(self) -> str:
+        """The stepper, inline in a notebook: drawings (when Graphviz, program or WebAssembly,
+        can lay them out), buttons, and the arrow keys once the stepper has focus."""
+        try:
+            svgs = self.svgs()
+        except layout.LayoutError:
+            svgs = None
+        uid = _unique_id()
+        return stepper(self.html_sections(svgs, uid=f"{uid}-"), self.theme, bool(svgs), uid,
+                       title=self.title)
+
     # -- everything
     def draw(self, directory: Path, prefix: str = "frame") -> tuple[list[Path], list[str] | None]:
-        """Render each step into ``directory`` as ``{prefix}-001.svg`` and ``.pdf``; without
-        Graphviz's ``dot`` program, as ``.dot`` sources.  Returns the paths written and the
-        SVG documents (None without ``dot``)."""
+        """Render each step into ``directory`` as ``{prefix}-001.svg`` (and ``.pdf`` for
+        Beamer, where Graphviz's ``dot`` program is installed); with no layout engine at
+        all, as ``.dot`` sources.  Returns the paths written and the SVG documents (None
+        without a layout engine)."""
         written: list[Path] = []
-        svgs: list[str] | None = [] if shutil.which("dot") is not None else None
-        for frame in self.frames:
-            drawing = self.to_dot(frame)
-            stem = directory / f"{prefix}-{frame.index:03d}"
-            if svgs is None:
-                stem.with_suffix(".dot").write_text(drawing.source, encoding="utf-8")
+        if not layout.can_draw("svg"):
+            for frame in self.frames:
+                stem = directory / f"{prefix}-{frame.index:03d}"
+                stem.with_suffix(".dot").write_text(self.to_dot(frame).source, encoding="utf-8")
                 written.append(stem.with_suffix(".dot"))
-                continue
-            svg = drawing.pipe(format="svg").decode("utf-8")
+            return written, None
+        pdf = layout.can_draw("pdf")
+        svgs = self.svgs()
+        for frame, svg in zip(self.frames, svgs):
+            stem = directory / f"{prefix}-{frame.index:03d}"
             stem.with_suffix(".svg").write_text(svg, encoding="utf-8")
-            # the slide typesets the caption and the arithmetic itself, under the drawing
-            stem.with_suffix(".pdf").write_bytes(self.to_dot(frame, caption=False).pipe(format="pdf"))
-            svgs.append(svg)
-            written += [stem.with_suffix(".svg"), stem.with_suffix(".pdf")]
+            written.append(stem.with_suffix(".svg"))
+            if pdf:  # the slide typesets the caption and the arithmetic itself, under the drawing
+                stem.with_suffix(".pdf").write_bytes(
+                    layout.pipe(self.to_dot(frame, caption=False).source, "pdf"))
+                written.append(stem.with_suffix(".pdf"))
         return written, svgs
+
+    def svgs(self) -> list[str]:
+        """Each step's drawing as an SVG document (``layout.svg``: Graphviz's program or its
+        WebAssembly build); refused past ``max_nodes`` nodes, before any layout."""
+        if self._svgs is None:
+            layout.check_size(len(self.graph.variables), self.max_nodes,
+                              f"the frames of {self.graph.name!r}")
+            self._svgs = [layout.svg(self.to_dot(frame).source) for frame in self.frames]
+        return self._svgs
 
     def write(self, directory: str | Path) -> list[Path]:
         """Write ``frame-001.svg``... (and ``.pdf``, for Beamer), ``frames.tex`` and
@@ -410,8 +439,7 @@ class Frames(Sequence):
         """
         directory = _output_directory(directory, "frames")
         written, svgs = self.draw(directory)
-        if svgs is None:
-            print(INSTALL_HINT)
+        _say_what_is_missing(svgs)
         tex = directory / "frames.tex"
         tex.write_text(self.to_beamer(), encoding="utf-8")
         page = directory / "frames.html"
@@ -420,15 +448,15 @@ class Frames(Sequence):
 
 
 def frames(graph: Graph, mode: str = "reverse", wrt=None, naming: str = "v",
-           theme: str = "light") -> Frames:
+           theme: str = "light", max_nodes: int | None = None) -> Frames:
     """The frames of ``graph``'s forward or reverse sweep (see the module docstring)."""
-    return Frames(graph, mode, wrt, naming, theme)
+    return Frames(graph, mode, wrt, naming, theme, max_nodes)
 
 
 # ----------------------------------------------------------------------------- the deck
 
 def write_deck(graph: Graph, directory: str | Path, wrt=None, naming: str = "v",
-               theme: str = "light") -> list[Path]:
+               theme: str = "light", max_nodes: int | None = None) -> list[Path]:
     """A slide deck of both sweeps of ``graph``: a title, the forward sweep's steps (seeded
     by ``wrt``, as ``Graph.table``; the first input by default), then the reverse sweep's.
 
@@ -441,7 +469,8 @@ def write_deck(graph: Graph, directory: str | Path, wrt=None, naming: str = "v",
     """
     if wrt is None and graph.inputs:
         wrt = 0
-    sweeps = [Frames(graph, "forward", wrt, naming, theme), Frames(graph, "reverse", None, naming, theme)]
+    sweeps = [Frames(graph, "forward", wrt, naming, theme, max_nodes),
+              Frames(graph, "reverse", None, naming, theme, max_nodes)]
     directory = _output_directory(directory, "slides")
     written: list[Path] = []
     drawings: list[list[str] | None] = []
@@ -449,8 +478,7 @@ def write_deck(graph: Graph, directory: str | Path, wrt=None, naming: str = "v",
         files, svgs = sweep.draw(directory, prefix=sweep.mode)
         written += files
         drawings.append(svgs)
-    if drawings[0] is None:
-        print(INSTALL_HINT)
+    _say_what_is_missing(drawings[0])
     title = f"Forward and reverse sweeps of {graph.name}"
     point = ", ".join(f"{v.name} = {format_value(v.value)}" for v in graph.inputs)
     tex = directory / "deck.tex"
@@ -518,14 +546,44 @@ def _beamer_document(what: str, *frames: list[str], title: str | None = None,
     return "\n".join(lines)
 
 
-def _html_page(title: str, sections: list[str], theme: str, drawings: bool) -> str:
-    """The self-contained page around ``sections``: one shown at a time, buttons and keys."""
+def _say_what_is_missing(svgs: list[str] | None) -> None:
+    """One line when a writer could not draw everything: no drawings, or no PDF for Beamer."""
+    if svgs is None:
+        print(NO_DRAWINGS.replace("have no drawings", "were written as .dot sources"))
+    elif not layout.can_draw("pdf"):
+        print(NO_PDF)
+
+
+def _unique_id() -> str:
+    """An id no other stepper on the page (or in the notebook, across kernel restarts) has."""
+    return "mg-" + uuid.uuid4().hex[:12]
+
+
+def stepper(sections: list[str], theme: str, drawings: bool, uid: str, *,
+            title: str | None = None, document_keys: bool = False) -> str:
+    """A stepper through ``sections``: one shown at a time, previous/next buttons and keys.
+
+    Self-contained HTML and JavaScript, no network and no widget extension, so that it works
+    as a page, in the docs and in every notebook front end; ids, style and script are
+    scoped to the element ``uid``, so several steppers can share a page.  The keys act while
+    the stepper has focus (click it), or anywhere on the page with ``document_keys``.
+    """
     colors = THEMES[theme]
-    note = "" if drawings else f'<p class="note">{html.escape(INSTALL_HINT)}</p>'
+    note = "" if drawings else f'<p class="note">{html.escape(NO_DRAWINGS)}</p>'
     shown = sections[:1] + [s.replace("<section ", "<section hidden ", 1) for s in sections[1:]]
-    return _HTML.format(
-        title=html.escape(title), count=len(sections), sections="\n".join(shown), note=note,
-        bg=colors["bg"], fg=colors["fg"], edge=colors["edge"], hlfill=colors["highlight_fill"])
+    heading = f"<h1>{html.escape(title)}</h1>\n" if title else ""
+    return _STEPPER.format(
+        uid=uid, heading=heading, count=len(sections), sections="\n".join(shown), note=note,
+        keys="document" if document_keys else "root", bg=colors["bg"], fg=colors["fg"],
+        edge=colors["edge"], hlfill=colors["highlight_fill"])
+
+
+def _html_page(title: str, sections: list[str], theme: str, drawings: bool) -> str:
+    """A page of its own around one stepper, the keys acting anywhere on it."""
+    colors = THEMES[theme]
+    return _PAGE.format(title=html.escape(title), bg=colors["bg"], fg=colors["fg"],
+                        body=stepper(sections, theme, drawings, "stepper", title=title,
+                                     document_keys=True))
 
 
 _LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
@@ -547,61 +605,71 @@ def _inline_svg(svg: str, prefix: str) -> str:
     return re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", svg)
 
 
-_HTML = """<!DOCTYPE html>
+_PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
-<style>
-body {{ background: {bg}; color: {fg}; font-family: Helvetica, Arial, sans-serif; margin: 1.5em; }}
-nav {{ display: flex; gap: 1em; align-items: center; margin-bottom: 1em; }}
-button {{ font-size: 1.1em; padding: 0.3em 1em; }}
-h1 {{ font-size: 1.4em; }} h2 {{ font-size: 1.15em; margin: 0.3em 0; }}
-.graph svg {{ max-width: 100%; height: auto; }}
-.math {{ font-size: 1.1em; margin: 0.6em 0; line-height: 1.6; }}
-table {{ border-collapse: collapse; margin-top: 0.5em; }}
-th, td {{ padding: 0.25em 0.8em; text-align: left; }}
-thead th {{ border-top: 2px solid {edge}; border-bottom: 1px solid {edge}; }}
-tbody tr:last-child td {{ border-bottom: 2px solid {edge}; }}
-tr.active td {{ background: {hlfill}; font-weight: bold; }}
-tr.partial td:last-child {{ opacity: 0.6; font-style: italic; }}
-.note {{ font-style: italic; }}
-.sweep {{ margin: 0; opacity: 0.7; }}
-</style>
+<style>body {{ background: {bg}; color: {fg}; margin: 1.5em; }}</style>
 </head>
 <body>
-<h1>{title}</h1>
-<nav>
-<button id="prev" type="button" aria-label="previous step">&larr; previous</button>
-<span id="counter">1 / {count}</span>
-<button id="next" type="button" aria-label="next step">next &rarr;</button>
+{body}
+</body>
+</html>
+"""
+
+_STEPPER = """<div class="mg-stepper" id="{uid}" tabindex="0">
+<style>
+#{uid} {{ background: {bg}; color: {fg}; font-family: Helvetica, Arial, sans-serif; padding: 0.5em; outline: none; }}
+#{uid}:focus-visible {{ outline: 2px solid {edge}; }}
+#{uid} nav {{ display: flex; gap: 1em; align-items: center; margin-bottom: 1em; }}
+#{uid} button {{ font-size: 1.1em; padding: 0.3em 1em; }}
+#{uid} h1 {{ font-size: 1.4em; }} #{uid} h2 {{ font-size: 1.15em; margin: 0.3em 0; }}
+#{uid} .graph svg {{ max-width: 100%; height: auto; }}
+#{uid} .math {{ font-size: 1.1em; margin: 0.6em 0; line-height: 1.6; }}
+#{uid} table {{ border-collapse: collapse; margin-top: 0.5em; }}
+#{uid} th, #{uid} td {{ padding: 0.25em 0.8em; text-align: left; }}
+#{uid} thead th {{ border-top: 2px solid {edge}; border-bottom: 1px solid {edge}; }}
+#{uid} tbody tr:last-child td {{ border-bottom: 2px solid {edge}; }}
+#{uid} tr.active td {{ background: {hlfill}; font-weight: bold; }}
+#{uid} tr.partial td:last-child {{ opacity: 0.6; font-style: italic; }}
+#{uid} .note {{ font-style: italic; }}
+#{uid} .sweep {{ margin: 0; opacity: 0.7; }}
+</style>
+{heading}<nav>
+<button class="prev" type="button" aria-label="previous step">&larr; previous</button>
+<span class="counter">1 / {count}</span>
+<button class="next" type="button" aria-label="next step">next &rarr;</button>
 <span>(or the arrow keys)</span>
 </nav>
 {note}
 {sections}
 <script>
 (function () {{
-  var frames = document.querySelectorAll("section.frame");
+  var root = document.getElementById("{uid}");
+  var frames = root.querySelectorAll("section.frame");
+  var prev = root.querySelector("button.prev"), next = root.querySelector("button.next");
   var current = 0;
   function show(k) {{
     current = Math.max(0, Math.min(frames.length - 1, k));
     frames.forEach(function (f, i) {{ f.hidden = i !== current; }});
-    document.getElementById("counter").textContent = (current + 1) + " / " + frames.length;
-    document.getElementById("prev").disabled = current === 0;
-    document.getElementById("next").disabled = current === frames.length - 1;
+    root.querySelector(".counter").textContent = (current + 1) + " / " + frames.length;
+    prev.disabled = current === 0;
+    next.disabled = current === frames.length - 1;
   }}
-  document.getElementById("prev").addEventListener("click", function () {{ show(current - 1); }});
-  document.getElementById("next").addEventListener("click", function () {{ show(current + 1); }});
-  document.addEventListener("keydown", function (e) {{
-    if (e.key === "ArrowRight" || e.key === "PageDown" || e.key === " ") {{ show(current + 1); e.preventDefault(); }}
-    else if (e.key === "ArrowLeft" || e.key === "PageUp") {{ show(current - 1); e.preventDefault(); }}
+  prev.addEventListener("click", function () {{ show(current - 1); }});
+  next.addEventListener("click", function () {{ show(current + 1); }});
+  var keys = {keys};
+  keys.addEventListener("keydown", function (e) {{
+    if (e.key === "ArrowRight" || e.key === "PageDown" || e.key === " ") {{ show(current + 1); }}
+    else if (e.key === "ArrowLeft" || e.key === "PageUp") {{ show(current - 1); }}
     else if (e.key === "Home") {{ show(0); }}
     else if (e.key === "End") {{ show(frames.length - 1); }}
+    else {{ return; }}
+    e.preventDefault(); e.stopPropagation();
   }});
   show(0);
 }})();
 </script>
-</body>
-</html>
-"""
+</div>"""
