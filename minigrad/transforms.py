@@ -10,6 +10,8 @@ operations, so they compose to any order.  Nothing survives between calls.
 from __future__ import annotations
 
 import functools
+import math
+from numbers import Number
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -24,9 +26,10 @@ from .primitives import reshape, stack
 def _argnums_tuple(argnums, nargs: int, fname: str) -> tuple[int, ...]:
     if type(argnums) is int and 0 <= argnums < nargs:  # the commonest case, checked cheaply
         return (argnums,)
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums) if isinstance(argnums, (tuple, list)) else ()
     if not nums or not all(isinstance(i, int) for i in nums):
-        raise TransformError(f"{fname}: argnums must be an int or a non-empty tuple of ints, got {argnums!r}")
+        raise TransformError(f"{fname}: argnums must be an int or a non-empty tuple of ints, got "
+                             f"{argnums!r}. Fix: e.g. argnums=0 or argnums=(0, 1).")
     for i in nums:
         if not -nargs <= i < nargs:
             raise TransformError(
@@ -34,7 +37,12 @@ def _argnums_tuple(argnums, nargs: int, fname: str) -> tuple[int, ...]:
                 f"function was called with {nargs} positional argument(s). Fix: pass the "
                 f"argument to differentiate positionally, or change argnums."
             )
-    return tuple(i % nargs for i in nums)
+    normal = tuple(i % nargs for i in nums)
+    if len(set(normal)) != len(normal):  # as JAX: one gradient per argument, never a silent 0
+        twice = next(i for i in normal if normal.count(i) > 1)
+        raise TransformError(f"{fname}: argnums={argnums!r} names positional argument {twice} "
+                             f"more than once. Fix: list each argument once.")
+    return normal
 
 
 def _check_inexact(tree, name: str, fname: str) -> None:
@@ -46,14 +54,20 @@ def _check_inexact(tree, name: str, fname: str) -> None:
         return  # the common cases, decided without NumPy's type promotion
     for leaf, path in zip(leaves, leaf_paths(tree)):
         value = concrete(leaf)
-        try:
-            dtype = np.result_type(value)
-        except TypeError:
+        kind = type(value)
+        if kind.__module__.split(".")[0] in ("jax", "jaxlib"):
             raise TransformError(
-                f"{fname}: argument '{name}{path}' is a {type(value).__name__}, which cannot "
-                f"be differentiated. Fix: pass a float or a NumPy float array, or leave it "
-                f"out of argnums."
-            ) from None
+                f"{fname}: argument '{name}{path}' is a JAX array ({kind.__name__}); minigrad "
+                f"differentiates floats and NumPy arrays. Fix: pass np.asarray({name}), or "
+                f"differentiate with jaxbridge.{fname}."
+            )
+        if not isinstance(value, (Number, np.generic, np.ndarray)):  # "f8" would pass as a dtype
+            raise TransformError(
+                f"{fname}: argument '{name}{path}' is a {kind.__name__} ({value!r:.40}), which "
+                f"cannot be differentiated. Fix: pass a float or a NumPy float array, or leave "
+                f"it out of argnums."
+            )
+        dtype = np.result_type(value)
         if not np.issubdtype(dtype, np.inexact):
             example = f"{float(value)!r}" if np.ndim(value) == 0 else "x.astype(float)"
             raise TransformError(
@@ -267,6 +281,8 @@ def _basis(value, k: int):
 
 def _assemble(columns: list, out_shape: tuple, in_shape: tuple, axis_first: bool):
     """Stack per-direction results into a Jacobian block of shape out_shape + in_shape."""
+    if not columns:  # an empty input or output: no direction to sweep, an empty block (as JAX)
+        return np.zeros(tuple(out_shape) + tuple(in_shape))
     if axis_first:  # reverse mode: one row per output element, each of in_shape
         block = stack(*columns, axis=0) if len(columns) > 1 else reshape(columns[0], shape=(1,) + tuple(in_shape))
     else:  # forward mode: one column per input element, each of out_shape
@@ -289,7 +305,7 @@ def _jacobian(f, argnums, has_aux, fname: str, forward: bool):
         if forward:
             for j, v in enumerate(inputs):
                 cols = [[] for _ in outs]
-                for k in range(max(int(np.prod(in_shapes[j])), 1)):
+                for k in range(math.prod(in_shapes[j])):
                     tangents = forward_sweep(graph, {v.index: _basis(v.value, k)})
                     for m, o in enumerate(outs):
                         t = tangents[o.index] if graph.owns(o) else None
@@ -299,7 +315,7 @@ def _jacobian(f, argnums, has_aux, fname: str, forward: bool):
         else:
             for m, o in enumerate(outs):
                 rows = [[] for _ in inputs]
-                for k in range(max(int(np.prod(out_shapes[m])), 1)):
+                for k in range(math.prod(out_shapes[m])):
                     seeds = {o.index: _basis(o, k)} if graph.owns(o) else {}
                     adjoints = reverse_sweep(graph, seeds)
                     for j, v in enumerate(inputs):

@@ -154,14 +154,9 @@ def backward_graph(graph: Graph, seed=None) -> Program:
     output does not depend on gets a zero constant).  ``seed`` is the cotangent of the
     output, 1 by default (a scalar output is required then).
     """
-    out = _output(graph, "backward_graph")
-    if seed is None:
-        if np.ndim(concrete(out.value)) != 0:
-            raise ValueError(
-                f"backward_graph: the output has shape {np.shape(concrete(out.value))}; give "
-                f"seed= (a cotangent of that shape), or reduce the output to a scalar."
-            )
-        seed = 1.0
+    out = _output(graph, "backward_graph", scalar=seed is None,
+                  fix="give seed= (a cotangent of that shape), or reduce the output to a scalar")
+    seed = 1.0 if seed is None else seed
     prog = _sweep_program(graph, "backward", {out.index: seed})
     grads = [prog.derivative_of.get(v.index, None) for v in graph.inputs]
     grads = [zeros_like(v.value) if g is None else g for v, g in zip(graph.inputs, grads)]

@@ -248,8 +248,8 @@ class Row:
     expression: S.Sym
     value: object
     partials: list  # [(input name, Sym)]
-    tangent: object = None
-    adjoint: object = None
+    tangent: object = None  # None only where the table has no tangent column
+    adjoint: object = None  # None only where the table has no adjoint column
 
 
 @dataclass
@@ -425,9 +425,12 @@ class Table:
         partials = sep.join(dollar(partial_text(n, d)) for n, d in row.partials)
         cells = [var, expr, value_cell(row.value, fmt, math), partials]
         if self.mode is not None:
-            sweep = row.tangent if self.mode == "forward" else row.adjoint
-            cells.append(value_cell(0.0 if sweep is None else sweep, fmt, math))
+            cells.append(value_cell(self.sweep_value(row), fmt, math))
         return cells
+
+    def sweep_value(self, row: Row):
+        """``row``'s tangent (forward table) or adjoint (reverse table); None without a sweep."""
+        return {"forward": row.tangent, "reverse": row.adjoint}.get(self.mode)
 
     def step_lines(self, fmt: str = "text") -> list[str]:
         """The accumulation steps (``steps=True``), one line each; LaTeX lines are math."""
@@ -534,6 +537,10 @@ def build_table(graph: Graph, mode: str | None = None, wrt=None, naming: str = "
             adjoints, step_list = _sweep_steps(graph, mode, {out.index: 1.0}, syms)
         else:
             adjoints = reverse_sweep(graph, {out.index: 1.0})
+    if mode == "forward":
+        tangents = _zeros_for_none(graph, tangents)
+    elif mode == "reverse":
+        adjoints = _zeros_for_none(graph, adjoints)
     rows = [
         Row(syms.names[v.index], syms.expression(v), v.value, syms.partials(v),
             tangents[v.index], adjoints[v.index])
@@ -542,14 +549,33 @@ def build_table(graph: Graph, mode: str | None = None, wrt=None, naming: str = "
     return Table(rows, mode, step_list)
 
 
-def _output(graph: Graph, who: str = "table(mode='reverse')") -> Variable:
-    """The output variable that the reverse sweep seeds; a clear error when there is none."""
+def _zeros_for_none(graph: Graph, sweep: list) -> list:
+    """The sweep's results with its skipped (zero) entries as real zeros, shaped like the
+    variable's value: the sweeps leave them None to save work, the table prints them as 0."""
+    def zero(v):
+        value = concrete(v.value)
+        if np.ndim(value) == 0:
+            return 0.0
+        return np.zeros(np.shape(value), np.result_type(np.asarray(value).dtype, float))
+
+    return [zero(v) if x is None else x for v, x in zip(graph.variables, sweep)]
+
+
+def _output(graph: Graph, who: str = "table(mode='reverse')", scalar: bool = True,
+            fix: str = "reduce it to a scalar (e.g. mnp.sum), or pull back a cotangent of "
+                       "that shape with mg.vjp") -> Variable:
+    """The output variable that the reverse sweep seeds; a clear error when there is none,
+    or (``scalar``: the seed is 1) when it is not a scalar."""
     out = graph.outputs
     if not graph.owns(out):
         raise ValueError(
             f"{who} needs a single output variable; this graph's output is "
             f"{type(out).__name__}. Fix: trace a function that returns one value."
         )
+    shape = np.shape(concrete(out.value))
+    if scalar and shape != ():
+        raise ValueError(f"{who}: reverse mode seeds the output's adjoint with 1, so the output "
+                         f"must be a scalar, but it has shape {shape}. Fix: {fix}.")
     return out
 
 

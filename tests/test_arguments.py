@@ -1,0 +1,107 @@
+"""Arguments, in the API and on the command line: each refused in one sentence that says
+what is wrong, never silently dropped or replaced (issue 13, items 8 and 9)."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+import minigrad.numpy as mnp
+from minigrad.errors import TransformError
+
+jax = pytest.importorskip("jax")
+jnp = jax.numpy
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "minigrad.cli", *args], capture_output=True,
+                          text=True, timeout=300)
+
+
+def one_line(r) -> str:
+    """The single line on stderr (and nothing else there)."""
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1, r.stderr
+    return lines[0]
+
+
+# ----------------------------------------------------------------------- the API
+
+
+def mul(x, y):
+    return x * y
+
+
+def test_duplicate_argnums_are_refused_as_jax_refuses_them():
+    with pytest.raises(Exception):  # JAX fails too (with a TypeError of its own)
+        jax.grad(mul, argnums=(0, 0))(1.0, 2.0)
+    for nums in [(0, 0), (0, -2), [1, 1]]:
+        with pytest.raises(TransformError, match=r"argnums=.* names positional argument \d "
+                                                 r"more than once"):
+            mg.grad(mul, argnums=nums)(1.0, 2.0)
+    with pytest.raises(TransformError, match="more than once"):
+        mg.jacrev(mul, argnums=(1, 1))(1.0, 2.0)
+
+
+@pytest.mark.parametrize("argnums", [1.0, None, "0"])
+def test_argnums_that_are_not_ints_are_named(argnums):
+    with pytest.raises(TransformError, match=r"argnums must be an int or a non-empty tuple of ints, "
+                                             r"got " + repr(argnums).replace(".", r"\.")):
+        mg.grad(mul, argnums=argnums)(1.0, 2.0)
+
+
+@pytest.mark.parametrize("value", ["a", "f8"])
+def test_a_string_argument_is_named_as_a_string(value):
+    # "f8" used to pass as a dtype name and fail later in a multiplication
+    with pytest.raises(TransformError, match=rf"grad: argument 'x' is a str \('{value}'\), which "
+                                             r"cannot be differentiated"):
+        mg.grad(lambda x: x * 2.0)(value)
+
+
+@pytest.mark.parametrize("transform", [
+    lambda x: mg.grad(lambda x: x * x)(x),
+    lambda x: mg.jvp(lambda x: x * x, (x,), (1.0,)),
+    lambda x: mg.jacfwd(lambda x: x * x)(x),
+])
+def test_a_jax_array_given_to_a_transformation_says_so(transform):
+    with pytest.raises(TransformError, match=r"argument 'x' is a JAX array .*np\.asarray\(x\)"):
+        transform(jnp.asarray(3.0))
+
+
+def test_the_same_point_as_numpy_is_differentiated():
+    assert mg.grad(lambda x: x * x)(np.asarray(jnp.asarray(3.0))) == 6.0
+
+
+@pytest.mark.parametrize("jacobian", ["jacfwd", "jacrev"])
+@pytest.mark.parametrize("f, x", [
+    (lambda x: x * 2.0, np.zeros(0)),
+    (lambda x: mnp.sum(x), np.zeros(0)),
+    (lambda x: x[:0] * 2.0, np.ones(3)),
+])
+def test_jacobians_of_empty_arrays_are_empty_as_in_jax(jacobian, f, x):
+    ours = getattr(mg, jacobian)(f)(x)
+    theirs = getattr(jax, jacobian)(f)(jnp.asarray(x))
+    assert np.shape(ours) == theirs.shape  # (0, 0), (0,), (0, 3)
+    assert np.size(ours) == 0
+
+
+def test_hessian_of_an_empty_array_is_empty():
+    assert mg.hessian(lambda x: mnp.sum(x * x))(np.zeros(0)).shape == (0, 0)
+
+
+@pytest.mark.parametrize("make", [
+    lambda g: g.table(mode="reverse"),
+    lambda g: g.frames(mode="reverse"),
+    lambda g: g.to_dot(mode="reverse"),
+    lambda g: g.render("never-written.tex", mode="reverse"),
+])
+def test_reverse_mode_of_a_vector_output_says_it_needs_a_scalar(make, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    g = mg.trace(lambda x: x * 2.0, np.ones(2))
+    with pytest.raises(ValueError, match=r"reverse mode seeds the output's adjoint with 1, so the "
+                                         r"output must be a scalar, but it has shape \(2,\)"):
+        make(g)
+    assert not (tmp_path / "never-written.tex").exists()
+
