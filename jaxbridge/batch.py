@@ -6,9 +6,10 @@ pretends to be several devices (``XLA_FLAGS=--xla_force_host_platform_device_cou
 
 from __future__ import annotations
 
-import functools
 import time
+import weakref
 from dataclasses import dataclass
+from types import MethodType
 from typing import Callable, Sequence
 
 import jax
@@ -23,6 +24,11 @@ from .device import precision
 def sharded_vmap(fn: Callable, *batched: np.ndarray):
     """``jax.vmap(fn)`` over the leading axis of every argument, the batch split across all
     local devices (padded to a multiple of the device count, the padding dropped again)."""
+    return _run_sharded(_compiled(fn, "vmap", _jit_vmap), batched)
+
+
+def _run_sharded(compiled: Callable, batched: Sequence[np.ndarray]):
+    """``compiled`` (a jitted vmap) on ``batched``, padded and split across the local devices."""
     devices = jax.local_devices()
     size = len(batched[0])
     if any(len(b) != size for b in batched):
@@ -32,27 +38,42 @@ def sharded_vmap(fn: Callable, *batched: np.ndarray):
     sharding = NamedSharding(Mesh(np.array(devices), ("batch",)), PartitionSpec("batch"))
     args = [jax.device_put(np.concatenate([b, np.repeat(b[-1:], padded - size, axis=0)]), sharding)
             for b in map(np.asarray, batched)]
-    out = _cached(_jit_vmap, fn)(*args)
+    out = compiled(*args)
     return jax.tree_util.tree_map(lambda o: o[:size], out)
 
 
-@functools.lru_cache(maxsize=64)
 def _jit_vmap(fn: Callable) -> Callable:
-    """One compiled vmap per function, so that checking the same function again (as a
-    property-based test does, example after example) reuses the compiled code."""
     return jax.jit(jax.vmap(fn))
 
 
-_grad = functools.lru_cache(maxsize=64)(jax.grad)  # the same function object for the same f
+# fn -> {key: compiled}: one compiled vmap per function, so that checking the same function
+# again (as a property-based test does, example after example) reuses the compiled code.
+_COMPILED: "weakref.WeakKeyDictionary[Callable, dict]" = weakref.WeakKeyDictionary()
 
 
-def _cached(cached: Callable, *key) -> Callable:
-    """``cached(*key)``; for a callable that cannot be hashed (a class that defines ``__eq__``
-    alone), the uncached function: compiled afresh each time, as before the cache."""
+def _compiled(fn: Callable, key, build: Callable[[Callable], Callable]) -> Callable:
+    """``build(fn)``, once per live ``fn`` and ``key``, held without keeping ``fn`` alive.
+
+    The cache holds ``fn`` weakly and the compiled function reaches it through a weak
+    reference, so a closure or bound method over a model's data is freed with its last
+    user reference (issue 13, item 3).  A callable that cannot be hashed (a class that
+    defines ``__eq__`` alone) or weakly referenced is compiled afresh each time.
+    """
     try:
-        return cached(*key)
+        per_fn = _COMPILED.get(fn)
+        if per_fn is None:
+            per_fn = _COMPILED[fn] = {}
     except TypeError:
-        return cached.__wrapped__(*key)
+        return build(fn)
+    compiled = per_fn.get(key)
+    if compiled is None:
+        ref = weakref.WeakMethod(fn) if isinstance(fn, MethodType) else weakref.ref(fn)
+
+        def call(*args):
+            return ref()(*args)
+
+        compiled = per_fn[key] = build(call)
+    return compiled
 
 
 @dataclass
@@ -83,7 +104,8 @@ def check_gradients_at(f: Callable, points: Sequence[np.ndarray], rtol: float = 
     argnums = tuple(range(len(points)))
     with precision():
         start = time.perf_counter()
-        theirs = sharded_vmap(_cached(_grad, f, argnums), *points)
+        compiled = _compiled(f, argnums, lambda fn: _jit_vmap(jax.grad(fn, argnums)))
+        theirs = _run_sharded(compiled, points)
         theirs = np.stack([np.asarray(t) for t in theirs], axis=-1)
         jax_seconds = time.perf_counter() - start
     start = time.perf_counter()

@@ -19,6 +19,8 @@ import functools
 import gc
 import inspect
 import operator
+import weakref
+from types import FunctionType, MethodType
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -539,18 +541,36 @@ def record(f: Callable, args: Sequence, argnums: Sequence[int], names: Sequence[
 
 def parameter_names(f: Callable, count: int) -> list[str]:
     """Names for ``count`` positional arguments of ``f``: its parameters', else x1, x2, ..."""
-    try:
-        params = _positional_parameters(f)
-    except TypeError:  # an unhashable callable (a class that defines __eq__ alone): not cached
-        params = _positional_parameters.__wrapped__(f)
+    params = _positional_parameters(f)
     if len(params) < count:
         params = params + tuple(f"x{i + 1}" for i in range(len(params), count))
     return list(params[:count])
 
 
-@functools.lru_cache(maxsize=1024)
 def _positional_parameters(f: Callable) -> tuple[str, ...]:
-    # inspect.signature costs more than differentiating a small function: once per function.
+    """The names of ``f``'s positional parameters, without keeping ``f`` alive anywhere.
+
+    A plain function or a method bound to one carries them in its code object (read in
+    well under a microsecond); other callables (partials, callable objects, decorated
+    functions, whose ``inspect.signature`` costs more than differentiating a small
+    function) are looked up once each, in a cache that holds them weakly: a bound method
+    or closure over a model's data must not keep that data alive (issue 13, item 3).
+    """
+    fn = f.__func__ if type(f) is MethodType else f
+    if type(fn) is FunctionType and not fn.__dict__:  # no __wrapped__ or __signature__
+        code = fn.__code__
+        return code.co_varnames[fn is not f:code.co_argcount]
+    try:
+        return _SIGNATURES[f]
+    except (KeyError, TypeError):  # not yet seen; or unhashable / not weakly referable
+        pass
+    params = _signature_parameters(f)
+    with contextlib.suppress(TypeError):
+        _SIGNATURES[f] = params
+    return params
+
+
+def _signature_parameters(f: Callable) -> tuple[str, ...]:
     try:
         return tuple(
             p.name for p in inspect.signature(f).parameters.values()
@@ -558,6 +578,9 @@ def _positional_parameters(f: Callable) -> tuple[str, ...]:
         )
     except (TypeError, ValueError):
         return ()
+
+
+_SIGNATURES: "weakref.WeakKeyDictionary[Callable, tuple[str, ...]]" = weakref.WeakKeyDictionary()
 
 
 def trace(f: Callable, *args, names: Sequence[str] | None = None) -> Graph:
