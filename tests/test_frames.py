@@ -138,8 +138,33 @@ def test_a_variable_off_the_output_path_gets_zero():
 
     frames = mg.trace(f, 1.0).frames(mode="reverse")
     assert [fr.active for fr in frames] == ["v3", "v2"]
-    assert frames[-1].state == (2.0, None, 1.0)
+    assert frames[-1].state == (2.0, 0.0, 1.0)  # d(2x)/dx = 2; nothing reaches sin x
     assert frames[0].status[0] == "partial"  # v2 = sin v1 has yet to be visited
+
+
+def test_rows_hold_what_the_table_prints():
+    def f(x, y):
+        return x * 2.0 + mnp.sin(y) * 0.0 + mnp.exp(y - y)  # y's influence cancels
+
+    g = mg.trace(f, 1.0, 3.0)
+    forward = g.table(mode="forward", wrt="x")
+    reverse = g.table(mode="reverse")
+    plain = g.table()
+    # The unseeded input y has tangent 0 (printed "0"), not None; d f/d y = cos(3)*0 + 0 = 0.
+    assert forward.rows[1].tangent == 0.0 and forward.rows[1].adjoint is None
+    assert reverse.rows[1].adjoint == 0.0 and reverse.rows[1].tangent is None
+    assert reverse.rows[0].adjoint == 2.0 and plain.rows[0].tangent is plain.rows[0].adjoint is None
+    for table, column in ((forward, "tangent"), (reverse, "adjoint")):
+        printed = {line.split()[0]: line.split()[-1] for line in str(table).splitlines()[2:]}
+        for row in table.rows:
+            assert float(printed[row.var]) == pytest.approx(getattr(row, column), abs=1e-12)
+
+
+def test_array_rows_hold_zero_arrays_of_the_variables_shape():
+    g = mg.trace(lambda x, y: mnp.sum(x * 2.0) + 0.0 * mnp.sum(y), np.ones(3), np.ones(2))
+    t = g.table(mode="forward", wrt="x")
+    assert t.rows[1].tangent.shape == (2,) and not t.rows[1].tangent.any()
+    assert "array(2,) mean=0 range=[0, 0]" in str(t).splitlines()[3]  # v2 = y, as printed
 
 
 def test_sweep_hook_sees_every_contribution_and_changes_nothing(graph):

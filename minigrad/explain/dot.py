@@ -153,8 +153,7 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
             if sweep is not None:
                 shown = sweep[v.index]
             else:
-                done = row.tangent if mode == "forward" else row.adjoint
-                shown = "0" if done is None else value_text(done, values)
+                shown = value_text(table.sweep_value(row), values)
             lines.append(f"{'tangent' if mode == 'forward' else 'adjoint'} {shown}".rstrip())
         if v.index in notes:
             lines.append(notes[v.index])
@@ -226,6 +225,17 @@ def to_svg(graph: Graph, mode: str | None = None, *, max_nodes: int | None = Non
     return layout.svg(to_dot(graph, mode=mode, **options).source)
 
 
+def output_format(path: str | Path) -> str:
+    """The format ``render`` writes to ``path``, from its suffix; callers check it before any
+    work (the command line refuses ``-o x.jpg`` before it prints anything)."""
+    path = Path(path)
+    fmt = path.suffix.lstrip(".").lower()
+    if fmt not in ("svg", "pdf", "png", "dot", "gv", "mmd", "tex"):
+        raise ValueError(f"render: cannot tell the format from {path.name!r}; end the file name "
+                         f"in .svg, .pdf, .png, .dot, .mmd (Mermaid) or .tex (TikZ)")
+    return fmt
+
+
 def render(graph: Graph, path: str | Path, mode: str | None = None, *,
            max_nodes: int | None = None, **options) -> Path:
     """Write the graph to ``path``; the suffix picks the format and the writer.
@@ -238,10 +248,7 @@ def render(graph: Graph, path: str | Path, mode: str | None = None, *,
     (``layout.MAX_NODES``) is refused before any work.
     """
     path = Path(path)
-    fmt = path.suffix.lstrip(".").lower()
-    if fmt not in ("svg", "pdf", "png", "dot", "gv", "mmd", "tex"):
-        raise ValueError(f"render: cannot tell the format from {path.name!r}; end the file name "
-                         f"in .svg, .pdf, .png, .dot, .mmd (Mermaid) or .tex (TikZ)")
+    fmt = output_format(path)
     if fmt in ("mmd", "tex"):
         from .text_backends import to_mermaid, to_tikz
 

@@ -48,7 +48,8 @@ from . import layout
 from .dot import THEMES
 from .dot import to_dot as _graph_to_dot
 from .table import (TIMES, Step, Symbols, Table, _forward_seeds, _number, _operands, _output,
-                    _partial_value, _sweep_steps, accented, build_table, chain, derivative,
+                    _partial_value, _sweep_steps, _zeros_for_none, accented, build_table, chain,
+                    derivative,
                     format_value, value_cell)
 
 MODES = ("forward", "reverse")
@@ -73,7 +74,7 @@ class Frame:
     active: str  # the variable of this step, as named in the table
     variable: int  # its position in graph.variables
     contributions: tuple[Step, ...]  # the table's steps of this variable, zero terms included
-    state: tuple  # per variable: its tangent or adjoint after the step (None is 0)
+    state: tuple  # per variable: its tangent or adjoint after the step (None: not computed yet)
     status: tuple[str, ...]  # per variable: "pending", "partial" or "done"
 
     @property
@@ -103,6 +104,7 @@ def build_frames(graph: Graph, mode: str = "reverse", wrt=None, naming: str = "v
         last = _output(graph, "frames(mode='reverse')").index
         seeds = {last: 1.0}
     result, steps = _sweep_steps(graph, mode, seeds, syms, zeros=True)
+    zeros = _zeros_for_none(graph, [None] * len(variables))
     terms: dict[str, list[Step]] = {}
     for s in steps:
         if not s.is_seed:
@@ -116,7 +118,7 @@ def build_frames(graph: Graph, mode: str = "reverse", wrt=None, naming: str = "v
             known = [j <= k or v.prim is None for j, v in enumerate(variables)]
             frames.append(Frame(
                 len(frames) + 1, mode, names[k], k, tuple(terms.get(names[k], ())),
-                tuple(t if ok else None for t, ok in zip(result, known)),
+                _state(zeros, result, known),
                 tuple(DONE if ok else PENDING for ok in known)))
         return frames
 
@@ -137,9 +139,16 @@ def build_frames(graph: Graph, mode: str = "reverse", wrt=None, naming: str = "v
             DONE if j >= k or first_user[j] >= k else PARTIAL if a is not None else PENDING
             for j, a in enumerate(adjoints))
         frames.append(Frame(len(frames) + 1, mode, names[k], k, tuple(terms.get(names[k], ())),
-                            tuple(a if s != PENDING else None for a, s in zip(adjoints, status)),
+                            _state(zeros, adjoints, [s != PENDING for s in status]),
                             status))
     return frames
+
+
+def _state(zeros: list, values: list, known: list) -> tuple:
+    """The sweep column at a step: a known entry's value (a real zero where the sweep skipped
+    it, as in the table's rows), None for one not computed yet."""
+    return tuple((zero if x is None else x) if ok else None
+                 for zero, x, ok in zip(zeros, values, known))
 
 
 # ----------------------------------------------------------------------------- notation

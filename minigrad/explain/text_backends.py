@@ -72,9 +72,8 @@ def to_mermaid(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v
         parts = [f"{cells[0]} = {cells[1]}" + ("" if v.prim else " (input)"),
                  f"value {value_text(v.value, values)}"]
         if mode in ("forward", "reverse"):
-            done = row.tangent if mode == "forward" else row.adjoint
             parts.append(f"{'tangent' if mode == 'forward' else 'adjoint'} "
-                         + ("0" if done is None else value_text(done, values)))
+                         + value_text(table.sweep_value(row), values))
         if v.index in notes:
             parts.append(notes[v.index])
         ident = _ident(row.var)
@@ -270,8 +269,7 @@ def to_tikz(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
         expr = S.render(row.expression, "latex")
         text = [f"${var} = {expr}$", f"\\footnotesize {_tex_value(value_text(v.value, values))}"]
         if mode in ("forward", "reverse"):
-            done = row.tangent if mode == "forward" else row.adjoint
-            shown = "0" if done is None else value_text(done, values)
+            shown = value_text(table.sweep_value(row), values)
             mark = "dot" if mode == "forward" else "bar"
             value = _tex_value(shown)
             value = f"${_accent(var, mark)} = {value[1:]}" if value.startswith("$") else \
