@@ -11,10 +11,12 @@ What is regenerated:
 * a ```python block (after its output, if it has one) followed by ``<!-- figure -->`` and a
   Markdown image link ``![...](figures/NAME.svg)``: the code writes ``NAME.svg`` into its
   temporary directory and that file becomes ``docs/figures/NAME.svg``.  Matplotlib runs with
-  the Agg backend, a fixed ``svg.hashsalt`` and ``SOURCE_DATE_EPOCH``, so the same data
-  gives the same bytes and ``--check`` compares them.  A figure marked
-  ``<!-- figure: machine-dependent -->`` (timings, Graphviz layouts) is rewritten by the
-  command but ``--check`` only requires that it exists: its bytes differ between machines;
+  the Agg backend, a fixed ``svg.hashsalt`` and ``SOURCE_DATE_EPOCH``.  ``--check`` compares
+  what the figure shows, not its bytes (which move with the CPU and library versions): its
+  texts and its data to half a point (docs/stable_view.py), and a figure is rewritten only
+  when that changed.  A figure marked ``<!-- figure: machine-dependent -->`` (timings,
+  Graphviz layouts) is always rewritten, and ``--check`` compares its texts outside the tick
+  labels and how many lines and points it has;
 * a ```console block whose lines starting with ``$ minigrad`` are commands: each runs
   (``python -m minigrad.cli``, in a temporary directory) and its output follows it.
 """
@@ -33,6 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
+if str(DOCS) not in sys.path:  # stable_view beside this file, also when a test loads it by path
+    sys.path.insert(0, str(DOCS))
+import stable_view  # noqa: E402
 ROOT = DOCS.parent
 FIGURES = DOCS / "figures"
 MACHINE_DEPENDENT = "machine-dependent"
@@ -76,7 +81,7 @@ def _in_temp_dir():
 
 @contextlib.contextmanager
 def _reproducible_matplotlib():
-    """Agg, a fixed SVG id salt and a fixed date: the same figure gives the same bytes."""
+    """Agg, a fixed SVG id salt, a fixed date and every point drawn: a figure depends on its data."""
     old_epoch = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = "0"
     try:
@@ -85,7 +90,8 @@ def _reproducible_matplotlib():
         rc = contextlib.nullcontext()
     else:
         matplotlib.use("Agg")
-        rc = matplotlib.rc_context({"svg.hashsalt": "minigrad-docs", "svg.fonttype": "path"})
+        rc = matplotlib.rc_context({"svg.hashsalt": "minigrad-docs", "svg.fonttype": "path",
+                                    "path.simplify": False})  # every point: see stable_view
     try:
         with rc:
             yield
@@ -165,29 +171,36 @@ def render(text: str, drawn: dict[Path, bytes] | None = None, all_figures: bool 
     return _CONSOLE.sub(lambda m: "```console\n" + run_console(m.group("body")) + "```", text)
 
 
+def figure_differences(path: Path, svg: bytes, checked: bool) -> list[str]:
+    """How the committed figure ``path`` differs from ``svg`` as drawn now (empty: up to date)."""
+    if not path.is_file():
+        return [f"{path.name} is missing"]
+    return stable_view.differences(path.read_bytes(), svg, exact_data=checked)
+
+
 def main(argv: list[str]) -> int:
     check = "--check" in argv
-    stale: list[Path] = []
+    stale: list[str] = []
     for page in pages():
         text = page.read_text(encoding="utf-8")
         drawn: dict[Path, bytes] = {}
-        new = render(text, drawn, all_figures=not check)
+        new = render(text, drawn)
+        checked = {f.path: f.checked for f in figures(text)}
         if check:
-            stale += [page] if new != text else []
-            stale += [path for path, svg in drawn.items()
-                      if not path.is_file() or path.read_bytes() != svg]
-            stale += [f.path for f in figures(text) if not f.checked and not f.path.is_file()]
+            stale += [f"{page} is out of date"] if new != text else []
+            stale += [f"{path} is out of date: " + "; ".join(why) for path, svg in drawn.items()
+                      if (why := figure_differences(path, svg, checked[path]))]
             continue
         if new != text:
             page.write_text(new, encoding="utf-8")
             print(f"wrote {page}")
         for path, svg in drawn.items():
-            if not path.is_file() or path.read_bytes() != svg:
+            if not checked[path] or figure_differences(path, svg, True):
                 path.parent.mkdir(exist_ok=True)
                 path.write_bytes(svg)
                 print(f"wrote {path}")
-    for path in stale:
-        print(f"{path} is out of date: run python docs/generate.py", file=sys.stderr)
+    for line in stale:
+        print(f"{line} (run python docs/generate.py)", file=sys.stderr)
     return 1 if stale else 0
 
 
