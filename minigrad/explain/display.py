@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
+from typing import Callable
 
 from ..graph import Graph
 from . import layout
@@ -68,11 +69,18 @@ def draw(graph: Graph, mode: str | None = None, wrt=None, **options) -> Drawing:
     title = f"{graph.name}" + (f", {mode} mode" if mode else "")
     if "rankdir" in options:
         return Drawing(to_svg(graph, mode=mode, wrt=wrt, **options), title)
-    wide = Drawing(to_svg(graph, mode=mode, wrt=wrt, rankdir="LR", **options), title)
-    if wide.width <= FIT_WIDTH:
-        return wide
-    tall = Drawing(to_svg(graph, mode=mode, wrt=wrt, rankdir="TB", **options), title)
-    return tall if tall.width < wide.width else wide
+    _, svg = fitted(lambda rankdir: to_svg(graph, mode=mode, wrt=wrt, rankdir=rankdir, **options))
+    return Drawing(svg, title)
+
+
+def fitted(lay_out: Callable[[str], str]) -> tuple[str, str]:
+    """``(rankdir, svg)``: ``lay_out("LR")``, unless it is wider than ``FIT_WIDTH`` and
+    ``lay_out("TB")`` is narrower."""
+    wide = lay_out("LR")
+    if _size(wide)[0] <= FIT_WIDTH:
+        return "LR", wide
+    tall = lay_out("TB")
+    return ("TB", tall) if _size(tall)[0] < _size(wide)[0] else ("LR", wide)
 
 
 def mimebundle(graph: Graph) -> dict:

@@ -45,6 +45,7 @@ import numpy as np
 from .. import symbolic as S
 from ..graph import Graph
 from . import layout
+from .display import fitted
 from .dot import THEMES
 from .dot import to_dot as _graph_to_dot
 from .table import (TIMES, Step, Symbols, Table, _forward_seeds, _number, _operands, _output,
@@ -302,8 +303,9 @@ class Frames(Sequence):
         self._edge_labels = labels
         return labels
 
-    def to_dot(self, frame: Frame, caption: bool = True):
-        """The Graphviz drawing of ``frame``: the active variable and its edges highlighted."""
+    def to_dot(self, frame: Frame, caption: bool = True, rankdir: str = "LR"):
+        """The Graphviz drawing of ``frame``: the active variable and its edges highlighted;
+        ``caption`` writes the step's arithmetic under it (for slides without a table)."""
         sweep = [_sweep_cell(frame, j, "text") for j in range(len(self.graph.variables))]
         text = None
         if caption:  # padded to the longest caption: every frame has the same height
@@ -314,7 +316,7 @@ class Frames(Sequence):
         return _graph_to_dot(self.graph, mode=self.mode, wrt=self.wrt, naming=self.naming,
                              theme=self.theme, highlight=[frame.active],
                              highlight_edges=frame.edges, edge_labels=self.edge_labels(),
-                             sweep=sweep, caption=text)
+                             sweep=sweep, caption=text, rankdir=rankdir)
 
     # -- Beamer
     def beamer_frame(self, graphics: str | None = "frame-{:03d}.pdf") -> list[str]:
@@ -384,9 +386,10 @@ class Frames(Sequence):
                 f'data-active="{html.escape(frame.active)}">\n'
                 f'<p class="sweep">{html.escape(self.title)}</p>\n'
                 f"<h2>{self.caption(frame, 'html')}</h2>\n"
-                f'<div class="graph">{drawing}</div>\n<div class="math">{math}</div>\n'
-                f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>\n"
-                "</section>")
+                f'<div class="step"><div class="graph">{drawing}</div>\n'
+                f'<div><div class="math">{math}</div>\n'
+                f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+                "</div></div>\n</section>")
         return sections
 
     def to_html(self, svgs: Sequence[str] | None = None) -> str:
@@ -396,14 +399,23 @@ class Frames(Sequence):
 
     def _repr_html_(self) -> str:
         """The stepper, inline in a notebook: drawings (when Graphviz, program or WebAssembly,
-        can lay them out), buttons, and the arrow keys once the stepper has focus."""
+        can lay them out) fitted to the cell beside the table, buttons, and the arrow keys
+        once the stepper has focus."""
         try:
-            svgs = self.svgs()
+            svgs = self.cell_svgs()
         except layout.LayoutError:
             svgs = None
-        uid = _unique_id()
-        return stepper(self.html_sections(svgs, uid=f"{uid}-"), self.theme, bool(svgs), uid,
-                       title=self.title)
+        uid = _unique_id()  # each section names the sweep: no title above them
+        return stepper(self.html_sections(svgs, uid=f"{uid}-"), self.theme, bool(svgs), uid)
+
+    def cell_svgs(self) -> list[str]:
+        """Each step's drawing for a page beside the table (which shows the arithmetic, so
+        no caption), top to bottom where left to right would not fit a notebook cell."""
+        layout.check_size(len(self.graph.variables), self.max_nodes,
+                          f"the frames of {self.graph.name!r}")
+        rankdir, first = fitted(lambda r: layout.svg(self.to_dot(self.frames[0], False, r).source))
+        return [first] + [layout.svg(self.to_dot(frame, False, rankdir).source)
+                          for frame in self.frames[1:]]
 
     # -- everything
     def draw(self, directory: Path, prefix: str = "frame") -> tuple[list[Path], list[str] | None]:
@@ -447,6 +459,7 @@ class Frames(Sequence):
         one sentence says how to install Graphviz.  Returns the paths written.
         """
         directory = _output_directory(directory, "frames")
+        _remove_drawings(directory, ("frame",))
         written, svgs = self.draw(directory)
         _say_what_is_missing(svgs)
         tex = directory / "frames.tex"
@@ -481,6 +494,7 @@ def write_deck(graph: Graph, directory: str | Path, wrt=None, naming: str = "v",
     sweeps = [Frames(graph, "forward", wrt, naming, theme, max_nodes),
               Frames(graph, "reverse", None, naming, theme, max_nodes)]
     directory = _output_directory(directory, "slides")
+    _remove_drawings(directory, MODES)
     written: list[Path] = []
     drawings: list[list[str] | None] = []
     for sweep in sweeps:
@@ -519,6 +533,15 @@ def _output_directory(directory: str | Path, what: str) -> Path:
                              f"{directory.parent} does not exist")
         directory.mkdir()
     return directory
+
+
+def _remove_drawings(directory: Path, prefixes: Sequence[str]) -> None:
+    """Remove the step drawings an earlier run wrote (``frame-004.svg`` of a longer sweep would
+    otherwise stay beside a shorter one's); only names ``draw`` writes, no other file."""
+    names = re.compile(rf"(?:{'|'.join(map(re.escape, prefixes))})-\d{{3,}}\.(?:svg|pdf|dot)")
+    for path in directory.iterdir():
+        if names.fullmatch(path.name) and path.is_file():
+            path.unlink()
 
 
 def _beamer_document(what: str, *frames: list[str], title: str | None = None,
@@ -635,6 +658,8 @@ _STEPPER = """<div class="mg-stepper" id="{uid}" tabindex="0">
 #{uid} nav {{ display: flex; gap: 1em; align-items: center; margin-bottom: 1em; }}
 #{uid} button {{ font-size: 1.1em; padding: 0.3em 1em; }}
 #{uid} h1 {{ font-size: 1.4em; }} #{uid} h2 {{ font-size: 1.15em; margin: 0.3em 0; }}
+#{uid} .step {{ display: flex; flex-wrap: wrap; gap: 1em 2em; align-items: flex-start; }}
+#{uid} .graph {{ max-width: 100%; }}
 #{uid} .graph svg {{ max-width: 100%; height: auto; }}
 #{uid} .math {{ font-size: 1.1em; margin: 0.6em 0; line-height: 1.6; }}
 #{uid} table {{ border-collapse: collapse; margin-top: 0.5em; }}
