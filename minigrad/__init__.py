@@ -8,6 +8,7 @@ transformations below.
 from . import numpy
 from .errors import EscapedVariableError, MinigradError, ShapeError, TracedValueError, TransformError
 from .graph import Const, Graph, Variable, scope, trace
+from .jit import jit
 from .modes import forward_sweep, reverse_sweep
 from .primitives import TABLE as PRIMITIVES
 from .primitives import Primitive
@@ -16,7 +17,7 @@ from .transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 __all__ = [
     "numpy", "trace", "scope", "Graph", "Variable", "Const", "Primitive", "PRIMITIVES",
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian",
-    "forward_sweep", "reverse_sweep",
+    "forward_sweep", "reverse_sweep", "jit",
     "MinigradError", "TracedValueError", "ShapeError", "TransformError", "EscapedVariableError",
 ]
 __version__ = "0.1.0"

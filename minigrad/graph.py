@@ -446,6 +446,14 @@ class Graph:
 
         return forward_graph(self, wrt=wrt)
 
+    def to_python(self, mode: str | None = None, wrt=None) -> str:
+        """This graph as the source of a Python function, one statement per variable; with
+        ``mode="reverse"`` (or ``"forward"``, seeded by ``wrt``) the adjoint (tangent)
+        statements follow, commented with their rules.  ``.compile()`` makes the function."""
+        from .codegen import to_python
+
+        return to_python(self, mode=mode, wrt=wrt)
+
     def frames(self, mode: str = "reverse", wrt=None, naming: str = "v", theme: str = "light",
                max_nodes: int | None = None):
         """One frame per step of the forward or reverse sweep, for slides (``.write(dir)``);

@@ -52,7 +52,10 @@ def _axis(axis, ndim: int, op: str):
 
 def where(condition, x, y):
     """Choose ``x`` where ``condition`` holds, else ``y``; differentiable in ``x`` and ``y``."""
-    return P.where(concrete(unmask(condition)), x, y)
+    condition = unmask(condition)
+    if not (type(condition) is Variable and P.recording_decisions()):  # (mg.jit records it)
+        condition = concrete(condition)
+    return P.where(condition, x, y)
 
 
 def clip(x, min=None, max=None):

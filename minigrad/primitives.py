@@ -32,12 +32,14 @@ import importlib
 import math
 import operator
 import sys
+import threading
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
 
 from . import symbolic as S
+from .errors import TracedValueError
 from .graph import Const, Mask, Variable, bind, concrete, unmask
 
 Rule = Callable[..., object]
@@ -51,6 +53,11 @@ class Primitive:
     or int: the math module's, ten times faster than NumPy's on one number.  Where it
     raises (log(0), overflow, division by zero), ``impl``'s answer stands: inf and nan
     propagate as in NumPy.  It defaults to ``impl``.
+
+    ``code`` and ``scalar_code`` are Python expressions computing exactly what ``impl`` and
+    ``scalar`` compute (``"{0} / {1}"``, ``"np.sum({0}, axis={axis}, keepdims={keepdims})"``:
+    operands by position, parameters by name), for the code generator (``minigrad.codegen``);
+    where absent it derives one (NumPy's and math's own functions) or calls the implementation.
     """
 
     name: str
@@ -61,6 +68,8 @@ class Primitive:
     expr: Callable
     jax: str | Callable
     scalar: Callable | None = None
+    code: str | None = None
+    scalar_code: str | None = None
     _jax_fn: Callable | None = field(default=None, repr=False)
 
     def __post_init__(self):
@@ -127,7 +136,7 @@ def _jnp():
 
 
 def define(name, impl, *, jax, expr, partials, jvp=None, vjp=None, deriv=None,
-           scalar=None) -> Callable:
+           scalar=None, code=None, scalar_code=None) -> Callable:
     """Add one primitive to the table; return the operation (the entry's bound ``bind``).
 
     Elementwise operations give ``deriv``: per input, the local derivative
@@ -135,7 +144,8 @@ def define(name, impl, *, jax, expr, partials, jvp=None, vjp=None, deriv=None,
     rule follow from it (tangent times derivative, cotangent times derivative).
     Structural operations (sum, matmul, indexing...) give ``jvp`` and ``vjp`` directly.
     ``scalar`` is the implementation on Python floats and ints, where the math module has
-    one (``Primitive`` says when it is used).
+    one (``Primitive`` says when it is used); ``code`` and ``scalar_code`` their Python
+    expressions, for generated programs.
     """
     if deriv is not None:
         for d in deriv:
@@ -144,7 +154,7 @@ def define(name, impl, *, jax, expr, partials, jvp=None, vjp=None, deriv=None,
                                  f"function of (out, *args, **params), not {d!r}")
         jvp = tuple(None if d is None else Scaled(d) for d in deriv)
         vjp = jvp  # elementwise: both are the same product with the local derivative
-    prim = Primitive(name, impl, jvp, vjp, partials, expr, jax, scalar)
+    prim = Primitive(name, impl, jvp, vjp, partials, expr, jax, scalar, code, scalar_code)
     TABLE[name] = prim
     return prim.bind
 
@@ -211,31 +221,32 @@ def _scalar_power(a, b):
 
 
 add = define(
-    "add", operator.add, jax="jax.numpy.add",
+    "add", operator.add, jax="jax.numpy.add", code="{0} + {1}",
     deriv=(1, 1),
     partials=(lambda o, a, b: S.ONE, lambda o, a, b: S.ONE),
     expr=lambda a, b: a + b,
 )
 sub = define(
-    "sub", operator.sub, jax="jax.numpy.subtract",
+    "sub", operator.sub, jax="jax.numpy.subtract", code="{0} - {1}",
     deriv=(1, -1),
     partials=(lambda o, a, b: S.ONE, lambda o, a, b: -S.ONE),
     expr=lambda a, b: a - b,
 )
 mul = define(
-    "mul", operator.mul, jax="jax.numpy.multiply",
+    "mul", operator.mul, jax="jax.numpy.multiply", code="{0} * {1}",
     deriv=(lambda o, a, b: b, lambda o, a, b: a),
     partials=(lambda o, a, b: b, lambda o, a, b: a),
     expr=lambda a, b: S.BinOp("*", a, b),
 )
 truediv = define(
     "truediv", _divide, jax="jax.numpy.divide", scalar=operator.truediv,
+    code="{0} / {1}", scalar_code="{0} / {1}",  # (a zero divisor raises: see minigrad.codegen)
     deriv=(lambda o, a, b: truediv(1.0, b), lambda o, a, b: truediv(-o, b)),
     partials=(lambda o, a, b: 1 / b, lambda o, a, b: -a * b ** -2),
     expr=lambda a, b: S.div(a, b, spaced=True),
 )
 neg = define(
-    "neg", operator.neg, jax="jax.numpy.negative",
+    "neg", operator.neg, jax="jax.numpy.negative", code="-{0}",
     deriv=(-1,),
     partials=(lambda o, a: -S.ONE,),
     expr=lambda a: -a,
@@ -262,6 +273,7 @@ def _pow_dexp(out, x, y):
 
 power = define(
     "pow", _power, jax="jax.numpy.power", scalar=_scalar_power,
+    scalar_code="pow({0}, {1})",  # math.pow (the generator imports it), as _scalar_power on floats
     deriv=(_pow_dbase, _pow_dexp),
     partials=(lambda o, x, y: y * x ** (y - 1), lambda o, x, y: o * S.call("log", x)),
     expr=lambda x, y: S.BinOp("^", S.Group(x), y),
@@ -270,10 +282,10 @@ power = define(
 # ---------------------------------------------------------------- elementwise functions
 
 
-def _unary(name, impl, jax, d, partial, expr=None, scalar=None) -> Primitive:
+def _unary(name, impl, jax, d, partial, expr=None, scalar=None, code=None) -> Primitive:
     return define(
         name, impl, jax=jax, deriv=(d,), partials=(partial,),
-        expr=expr or (lambda a, _n=name: S.call(_n, a)), scalar=scalar,
+        expr=expr or (lambda a, _n=name: S.call(_n, a)), scalar=scalar, code=code,
     )
 
 
@@ -285,7 +297,7 @@ sqrt = _unary("sqrt", np.sqrt, "jax.numpy.sqrt",
               scalar=math.sqrt)
 reciprocal = _unary("reciprocal", lambda x: _divide(1.0, x), "jax.numpy.reciprocal",
                     lambda o, x: -(o * o), lambda o, x: -(x ** -2),
-                    expr=lambda a: S.div(S.ONE, a, spaced=True))
+                    expr=lambda a: S.div(S.ONE, a, spaced=True), code="1.0 / {0}")
 exp = _unary("exp", np.exp, "jax.numpy.exp",
              lambda o, x: o, lambda o, x: S.call("exp", x),
              scalar=math.exp)
@@ -344,6 +356,9 @@ absolute = _unary("abs", np.abs, "jax.numpy.abs",
 
 def _tie_share(a, b, wins):
     """1 where ``a`` wins against ``b``, 1/2 on a tie, 0 where it loses (JAX's convention)."""
+    if recording_decisions() and (type(a) is Variable or type(b) is Variable):
+        won = _DECIDE["gt" if wins is np.greater else "lt"](a, b)
+        return where(won, 1.0, where(_DECIDE["eq"](a, b), 0.5, 0.0))
     a, b = concrete(a), concrete(b)
     return np.where(wins(a, b), 1.0, np.where(a == b, 0.5, 0.0))
 
@@ -382,7 +397,7 @@ def _clip_deriv(out, x, *, lo, hi):
 
 
 clip = define(
-    "clip", lambda x, *, lo, hi: np.clip(x, lo, hi),
+    "clip", lambda x, *, lo, hi: np.clip(x, lo, hi), code="np.clip({0}, {lo}, {hi})",
     jax=lambda x, *, lo, hi: _jnp().clip(x, lo, hi),
     deriv=(_clip_deriv,),
     partials=(lambda o, x, *, lo, hi: S.Name(f"[{lo} < {x} < {hi}]"),),
@@ -417,6 +432,7 @@ def _reduce_expr(fn):
 
 reduce_sum = define(
     "sum", lambda x, *, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
+    code="np.sum({0}, axis={axis}, keepdims={keepdims})",
     jax="jax.numpy.sum",
     jvp=(lambda t, out, x, *, axis, keepdims: reduce_sum(t, axis=axis, keepdims=keepdims),),
     vjp=(lambda g, out, x, *, axis, keepdims: _expand(g, _shape(x), axis, keepdims),),
@@ -425,6 +441,7 @@ reduce_sum = define(
 )
 reduce_mean = define(
     "mean", lambda x, *, axis, keepdims: np.mean(x, axis=axis, keepdims=keepdims),
+    code="np.mean({0}, axis={axis}, keepdims={keepdims})",
     jax="jax.numpy.mean",
     jvp=(lambda t, out, x, *, axis, keepdims: reduce_mean(t, axis=axis, keepdims=keepdims),),
     vjp=(lambda g, out, x, *, axis, keepdims:  # divided before it is broadcast: n times fewer divisions
@@ -436,6 +453,10 @@ reduce_mean = define(
 
 def _chooser_weights(out, x, axis):
     """Where ``x`` attains the max/min, divided by how many times (ties share equally)."""
+    if recording_decisions() and type(x) is Variable:
+        kept = reshape(out, shape=_kept_shape(_shape(x), axis))
+        hits = where(_DECIDE["eq"](x, kept), 1.0, 0.0)
+        return hits / reduce_sum(hits, axis=axis, keepdims=True)
     xv = concrete(x)
     hits = xv == np.reshape(concrete(out), _kept_shape(np.shape(xv), axis))
     return hits / np.sum(hits, axis=axis, keepdims=True)
@@ -444,6 +465,7 @@ def _chooser_weights(out, x, axis):
 def _chooser(name, impl, jax):
     return define(
         name, lambda x, *, axis, keepdims: impl(x, axis=axis, keepdims=keepdims), jax=jax,
+        code=f"np.{impl.__name__}({{0}}, axis={{axis}}, keepdims={{keepdims}})",
         jvp=(lambda t, out, x, *, axis, keepdims:
              reduce_sum(t * _chooser_weights(out, x, axis), axis=axis, keepdims=keepdims),),
         vjp=(lambda g, out, x, *, axis, keepdims:
@@ -511,7 +533,7 @@ def _matmul_vjp_b(g, out, a, b):
 
 
 matmul = define(
-    "matmul", np.matmul, jax="jax.numpy.matmul",
+    "matmul", np.matmul, jax="jax.numpy.matmul", code="{0} @ {1}",
     jvp=(lambda t, out, a, b: matmul(t, b), lambda t, out, a, b: matmul(a, t)),
     vjp=(_matmul_vjp_a, _matmul_vjp_b),
     partials=(lambda o, a, b: S.Postfix(b, "^T"), lambda o, a, b: S.Postfix(a, "^T")),
@@ -519,6 +541,7 @@ matmul = define(
 )
 transpose = define(
     "transpose", lambda x, *, axes: np.transpose(x, axes), jax="jax.numpy.transpose",
+    code="np.transpose({0}, {axes})",
     jvp=(lambda t, out, x, *, axes: transpose(t, axes=axes),),
     vjp=(lambda g, out, x, *, axes: transpose(  # the inverse permutation (axes may be negative)
         g, axes=None if axes is None else tuple(int(i) for i in np.argsort(np.mod(axes, len(axes))))),),
@@ -527,6 +550,7 @@ transpose = define(
 )
 reshape = define(
     "reshape", lambda x, *, shape: np.reshape(x, shape), jax="jax.numpy.reshape",
+    code="np.reshape({0}, {shape})",
     jvp=(lambda t, out, x, *, shape: reshape(t, shape=shape),),
     vjp=(lambda g, out, x, *, shape: reshape(g, shape=_shape(x)),),
     partials=(lambda o, x, *, shape: S.ONE,),
@@ -534,6 +558,7 @@ reshape = define(
 )
 broadcast_to = define(
     "broadcast_to", lambda x, *, shape: np.broadcast_to(x, shape), jax="jax.numpy.broadcast_to",
+    code="np.broadcast_to({0}, {shape})",
     jvp=(lambda t, out, x, *, shape: broadcast_to(t, shape=shape),),
     vjp=(lambda g, out, x, *, shape: g,),  # the engine sums g back to x's shape
     partials=(lambda o, x, *, shape: S.ONE,),
@@ -563,7 +588,7 @@ def _scatter_add(g, *, index, shape):
 
 
 getitem = define(
-    "getitem", lambda x, *, index: x[index], jax=lambda x, *, index: x[index],
+    "getitem", lambda x, *, index: x[index], jax=lambda x, *, index: x[index], code="{0}[{index}]",
     jvp=(lambda t, out, x, *, index: getitem(t, index=index),),
     vjp=(lambda g, out, x, *, index: scatter_add(g, index=index, shape=_shape(x)),),
     partials=(lambda o, x, *, index: S.ONE,),
@@ -592,6 +617,7 @@ def _concat_bounds(i, xs, axis):
 
 concatenate = define(
     "concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
+    code="np.concatenate(({args},), axis={axis})",
     jax=lambda *xs, axis: _jnp().concatenate(xs, axis=axis),
     jvp=PerInput(lambda i, t, out, *xs, axis: scatter_add(
         t, index=_block(axis, len(_shape(out)), _concat_bounds(i, xs, axis)), shape=_shape(out))),
@@ -601,7 +627,7 @@ concatenate = define(
     expr=lambda *xs, axis: S.call("concatenate", *xs, axis=axis),
 )
 stack = define(
-    "stack", lambda *xs, axis: np.stack(xs, axis=axis),
+    "stack", lambda *xs, axis: np.stack(xs, axis=axis), code="np.stack(({args},), axis={axis})",
     jax=lambda *xs, axis: _jnp().stack(xs, axis=axis),
     jvp=PerInput(lambda i, t, out, *xs, axis: scatter_add(
         broadcast_to(t, shape=_shape(xs[i])), index=_block(axis, len(_shape(out)), i),
@@ -620,9 +646,77 @@ def _reflected(prim):
 
 def _compare(op):
     def compare(self, other):
-        return Mask(op(concrete(self), concrete(unmask(other))))
+        other = unmask(other)
+        if recording_decisions() and (type(self) is Variable or type(other) is Variable):
+            return _TracedMask(_DECIDE[op.__name__](self, other))
+        return Mask(op(concrete(self), concrete(other)))
 
     return compare
+
+
+# ------------------------------------------- decisions on values, recorded (for mg.jit)
+#
+# Eagerly, a comparison of traced values is evaluated at once (a ``Mask``), and the rules
+# that choose by value (abs, maximum, clip, max...) compute their choice from concrete
+# values: right for the one point a graph is recorded at.  A program compiled from a trace
+# (``minigrad.jit``) runs at other points, so while it traces, those decisions are recorded
+# as operations of their own: the comparisons below, which are not differentiable.
+
+_DECISIONS = threading.local()
+
+
+def recording_decisions() -> bool:
+    """Whether comparisons of traced values are being recorded (inside ``mg.jit``'s trace)."""
+    return getattr(_DECISIONS, "on", False)
+
+
+class record_decisions:
+    """``with record_decisions():`` comparisons of traced values are recorded, in this thread."""
+
+    def __enter__(self):
+        self.was = recording_decisions()
+        _DECISIONS.on = True
+
+    def __exit__(self, *exc):
+        _DECISIONS.on = self.was
+
+
+def _decision(name: str, impl: Callable, code: str | None, arity: int) -> Callable:
+    """An operation recorded only while ``mg.jit`` traces.  It has no derivative (the sweeps
+    skip it) and is no entry of ``TABLE``, whose entries are the differentiable operations."""
+    expr = lambda *a: S.Name(f"{name}({', '.join(map(str, a))})")  # noqa: E731
+    return Primitive(name, impl, (None,) * arity, (None,) * arity, (None,) * arity, expr,
+                     impl, code=code).bind
+
+
+_DECIDE = {name: _decision(name, impl, f"{{0}} {symbol} {{1}}", 2)
+           for name, impl, symbol in [("lt", operator.lt, "<"), ("le", operator.le, "<="),
+                                      ("gt", operator.gt, ">"), ("ge", operator.ge, ">="),
+                                      ("eq", operator.eq, "=="), ("ne", operator.ne, "!=")]}
+_LOGICAL = {name: _decision(name, impl, code, arity) for name, impl, code, arity in [
+    ("logical_not", lambda a: ~np.asarray(a), "~np.asarray({0})", 1),
+    ("logical_and", np.logical_and, None, 2), ("logical_or", np.logical_or, None, 2),
+    ("logical_xor", np.logical_xor, None, 2)]}
+
+
+class _TracedMask(Mask):
+    """A comparison recorded while ``mg.jit`` traces: its value is the recorded variable."""
+
+    __slots__ = ()
+
+    def __invert__(self):
+        return _TracedMask(_LOGICAL["logical_not"](self.value))
+
+    def __and__(self, other):
+        return _TracedMask(_LOGICAL["logical_and"](self.value, unmask(other)))
+
+    def __or__(self, other):
+        return _TracedMask(_LOGICAL["logical_or"](self.value, unmask(other)))
+
+    def __xor__(self, other):
+        return _TracedMask(_LOGICAL["logical_xor"](self.value, unmask(other)))
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
 
 _ARITHMETIC = {name: TABLE[name] for name in ("add", "sub", "mul", "truediv", "pow")}
@@ -647,6 +741,12 @@ def _install_operators(cls, *, arrays: bool) -> None:
 
 def _plain_index(index):
     """Indices are never differentiated: unwrap masks and traced integer arrays."""
+    items = index if isinstance(index, tuple) else (index,)
+    if recording_decisions() and any(type(unmask(i)) is Variable for i in items):
+        raise TracedValueError(
+            "mg.jit: an array was indexed with a traced mask or traced integers; the "
+            "compiled program would keep the positions chosen at this one point. Fix: select "
+            "with mnp.where(condition, x, 0.0), or call the function without mg.jit.")
     if isinstance(index, tuple):
         return tuple(concrete(unmask(i)) for i in index)
     return concrete(unmask(index))

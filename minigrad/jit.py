@@ -1,0 +1,214 @@
+"""``mg.jit``: trace a function once per input signature, then run the generated program.
+
+The first call with a given signature (the pytree structure of the arguments, each leaf's
+type, shape and dtype, and the static arguments' values) records the function, whatever
+transformations it applies inside (``mg.grad``, ``mg.jacfwd(mg.jacrev(...))``: their sweeps
+are recorded as ordinary operations of this one trace), writes the recorded list as
+straight-line Python (``minigrad.codegen``) and compiles it.  Later calls with the same
+signature only run that program: nothing is recorded, no rule is looked up.
+
+The compiled programs live on the jitted function itself (no global cache keyed on user
+functions), so they go when it goes.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .codegen import Source, program_source
+from .errors import TransformError
+from .graph import Const, Variable, parameter_names, record
+from .primitives import record_decisions
+from .pytree import flatten, leaf_paths, unflatten
+
+_ARITHMETIC_ERRORS = (ZeroDivisionError, ValueError, OverflowError)
+
+
+def _leaf_kind(leaf, where: str) -> tuple:
+    """What of a dynamic argument the program depends on: its type, shape and dtype."""
+    kind = type(leaf)
+    if kind is float or kind is int or kind is bool:
+        return (kind,)
+    if kind is np.ndarray or isinstance(leaf, np.generic):
+        return (kind, leaf.shape, leaf.dtype.str)
+    raise TransformError(
+        f"jit: argument {where} is a {kind.__name__}; a jitted function takes Python numbers "
+        f"and NumPy arrays (in tuples, lists and dicts). Fix: convert it with np.asarray, or "
+        f"mark it static with static_argnums / static_argnames.")
+
+
+def _static_key(value, where: str):
+    try:
+        hash(value)
+    except TypeError:
+        raise TransformError(
+            f"jit: static argument {where} of type {type(value).__name__} is not hashable, so it "
+            f"cannot key the cache of compiled programs. Fix: pass a tuple instead of a list "
+            f"or an array, or make the argument dynamic.") from None
+    return type(value), value
+
+
+def _has_traced(leaves) -> bool:
+    return any(type(leaf) is Variable for leaf in leaves)
+
+
+@dataclass
+class _Program:
+    """One compiled program, for one signature."""
+
+    run: Callable
+    source: Source
+    out_tree: Any
+    safe_source: Source | None  # NumPy throughout, where the math module raises
+    copies: tuple  # positions of outputs that are constant arrays (returned as copies)
+    _safe: Callable | None = None
+
+    def __call__(self, leaves: list):
+        try:
+            outs = self.run(*leaves)
+        except _ARITHMETIC_ERRORS:
+            if self.safe_source is None:
+                raise
+            if self._safe is None:
+                self._safe = self.safe_source.compile()
+            outs = self._safe(*leaves)
+        if self.copies:
+            outs = list(outs)
+            for k in self.copies:
+                outs[k] = outs[k].copy()
+        return unflatten(self.out_tree, outs)
+
+
+class Jitted:
+    """A jitted function (see ``jit``).  ``cache_hits`` counts calls that ran a compiled
+    program; ``traces`` counts the signatures traced; ``source(*args)`` shows a program."""
+
+    def __init__(self, f: Callable, static_argnums: Sequence[int], static_argnames: Sequence[str]):
+        functools.update_wrapper(self, f)
+        self._f = f
+        self._static_argnums = tuple(static_argnums)
+        self._static_argnames = frozenset(static_argnames)
+        self._programs: dict = {}
+        self._lock = threading.RLock()
+        self.cache_hits = 0
+        self.traces = 0
+
+    def __repr__(self) -> str:
+        return f"<jit of {getattr(self._f, '__qualname__', self._f)!r}: {len(self._programs)} program(s)>"
+
+    def __get__(self, obj, objtype=None):  # a jitted method binds like a function
+        return self if obj is None else functools.partial(self, obj)
+
+    def __call__(self, *args, **kwargs):
+        key, leaves, static, dynamic_kwargs = self._signature(args, kwargs)
+        if key is None:  # called on traced values (inside grad, or inside another jit)
+            return self._f(*args, **kwargs)
+        program = self._programs.get(key)
+        if program is None:
+            program = self._compile(key, args, kwargs, static, dynamic_kwargs)
+        else:
+            with self._lock:
+                self.cache_hits += 1
+        return program(leaves)
+
+    def source(self, *args, **kwargs) -> Source:
+        """The program that runs for these arguments' signature (traced now if it is new)."""
+        key, _, static, dynamic_kwargs = self._signature(args, kwargs)
+        if key is None:
+            raise TransformError("jit.source: call it with concrete arguments, not traced values.")
+        program = self._programs.get(key) or self._compile(key, args, kwargs, static, dynamic_kwargs)
+        return program.source
+
+    # -- the signature
+    def _signature(self, args: tuple, kwargs: dict):
+        n = len(args)
+        static_pos = set()
+        for i in self._static_argnums:
+            if not -n <= i < n:
+                raise TransformError(
+                    f"jit: static_argnums={self._static_argnums!r} refers to positional argument "
+                    f"{i}, but the function was called with {n}. Fix: pass it positionally.")
+            static_pos.add(i % n)
+        static = tuple((i, _static_key(args[i], f"{i}")) for i in sorted(static_pos))
+        static += tuple((k, _static_key(kwargs[k], repr(k))) for k in sorted(kwargs)
+                        if k in self._static_argnames)
+        dynamic_kwargs = tuple(k for k in sorted(kwargs) if k not in self._static_argnames)
+        dynamic = [args[i] for i in range(n) if i not in static_pos] + [kwargs[k] for k in dynamic_kwargs]
+        leaves, tree = flatten(dynamic)
+        if _has_traced(leaves):
+            return None, leaves, static, dynamic_kwargs
+        kinds = tuple(_leaf_kind(leaf, f"leaf {k}") for k, leaf in enumerate(leaves))
+        return (tree, kinds, static, dynamic_kwargs), leaves, static, dynamic_kwargs
+
+    # -- tracing and compiling
+    def _compile(self, key, args: tuple, kwargs: dict, static: tuple, dynamic_kwargs: tuple) -> _Program:
+        with self._lock:
+            program = self._programs.get(key)
+            if program is None:
+                program = self._trace(args, kwargs, static, dynamic_kwargs)
+                self._programs[key] = program
+                self.traces += 1
+            return program
+
+    def _trace(self, args: tuple, kwargs: dict, static: tuple, dynamic_kwargs: tuple) -> _Program:
+        f = self._f
+        static_pos = {i for i, _ in static if isinstance(i, int)}
+        dynamic = [args[i] for i in range(len(args)) if i not in static_pos] + [kwargs[k] for k in dynamic_kwargs]
+        leaves, tree = flatten(dynamic)
+        params = parameter_names(f, len(args)) + list(dynamic_kwargs)
+        dynamic_names = [params[i] for i in range(len(args)) if i not in static_pos] + list(dynamic_kwargs)
+        names = [dynamic_names[k] + path for k, arg in enumerate(dynamic) for path in leaf_paths(arg)]
+
+        def call(*traced):
+            rebuilt = unflatten(tree, list(traced))
+            positional, it = list(args), iter(rebuilt)
+            for i in range(len(args)):
+                if i not in static_pos:
+                    positional[i] = next(it)
+            kw = dict(kwargs)
+            for k in dynamic_kwargs:
+                kw[k] = next(it)
+            return f(*positional, **kw)
+
+        call.__name__ = getattr(f, "__name__", "f")
+        with record_decisions():
+            graph, out, _ = record(call, leaves, range(len(leaves)), names)
+        out_leaves, out_tree = flatten(out)
+        outputs = [float(o) if type(o) is Const else o for o in out_leaves]
+        source = program_source(graph, graph.inputs, outputs, name=call.__name__)
+        has_scalars = any(v.prim is not None and all(type(a) in (float, int) for a in v.args)
+                          for v in graph.variables)
+        safe = program_source(graph, graph.inputs, outputs, name=call.__name__, safe=True) \
+            if has_scalars else None
+        copies = tuple(k for k, o in enumerate(outputs)
+                       if type(o) is np.ndarray and not graph.owns(o))
+        return _Program(source.compile(), source, out_tree, safe, copies)
+
+
+def jit(f: Callable, static_argnums: int | Sequence[int] = (), static_argnames: str | Sequence[str] = ()) -> Jitted:
+    """Like ``jax.jit``: trace ``f`` once per input signature, then run the generated program.
+
+    The signature is the arguments' pytree structure, each leaf's type, shape and dtype, and
+    the values of the static arguments (``static_argnums``, ``static_argnames``: hashable
+    values that may steer Python control flow).  ``f`` may apply minigrad's transformations
+    inside (``jit(grad(f))``, ``jit(hessian(f))``); the program computes their result.
+
+    As in JAX: a Python branch on a traced value is an error while tracing (use
+    ``mnp.where``); values ``f`` captures (globals, closures) are read once, at trace time,
+    and are constants of the program: change them and the jitted function does not notice.
+    Called with minigrad's traced values (inside ``grad``), the jitted function simply
+    calls ``f``, so it is differentiated like any code.  Thread-safe; each jitted function
+    keeps its own compiled programs (``.traces``, ``.cache_hits``, ``.source(*args)``).
+    """
+    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
+    if not callable(f):
+        raise TransformError(f"jit: expected a function, got {type(f).__name__}.")
+    if not all(type(i) is int for i in nums):
+        raise TransformError(f"jit: static_argnums must be ints, got {static_argnums!r}.")
+    return Jitted(f, nums, names)
