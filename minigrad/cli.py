@@ -9,18 +9,27 @@
     minigrad slides lognormal --at y=1.5 mu=0 sigma=2 --wrt y -o deck/
 
 A function is a bundled example by name, or an expression string (parsed safely,
-never evaluated as Python).  Errors are one clear sentence and a non-zero exit.
+never evaluated as Python; a single name such as ``x`` or ``pi`` is an expression too).
+Every error, a file that cannot be written included, is one sentence on stderr and exit
+status 2 (``main`` is the one place that turns them into that line); a gradient check
+that fails exits with 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import errno
 import inspect
+import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Callable
 
 from . import examples
+from .errors import MinigradError
+from .explain.dot import output_format
 from .explain.frames import write_deck
 from .graph import trace
 from .parse import ExpressionError, parse_expression
@@ -35,30 +44,49 @@ class UsageError(Exception):
     """Bad command-line input: printed as one line, exit status 2."""
 
 
-def resolve_function(spec: str) -> Callable:
+def resolve_function(spec: str, given: dict[str, float] | None = None) -> Callable:
+    """A bundled example, or the expression ``spec``.  A lone name that is neither a bundled
+    example nor given a value (``given``, from ``--at``) is taken for a mistyped example."""
     if spec in BUNDLED:
         return BUNDLED[spec]
-    if spec.isidentifier():
-        raise UsageError(f"unknown function {spec!r}; bundled examples: {', '.join(sorted(BUNDLED))} "
-                         f"(or give an expression such as \"x1*x2 + sin(x1)\")")
     try:
-        return parse_expression(spec)
+        f = parse_expression(spec)
     except ExpressionError as e:
         raise UsageError(str(e)) from None
+    if [spec] == list(inspect.signature(f).parameters) and spec not in (given or {}):
+        close = difflib.get_close_matches(spec, BUNDLED, n=1)
+        guess = f"did you mean {close[0]!r}? " if close else ""
+        raise UsageError(f"unknown function {spec!r}; {guess}bundled examples: "
+                         f"{', '.join(sorted(BUNDLED))} (or, as an expression of the variable "
+                         f"{spec}, give its value: --at {spec}=...)")
+    return f
 
 
-def parse_point(f: Callable, spec: str, at: list[str] | None) -> list[float]:
-    """Values for f's parameters from ``name=value`` pairs; every one named, none extra."""
-    names = list(inspect.signature(f).parameters)
-    given: dict[str, float] = dict(DEFAULT_POINTS.get(spec, {})) if not at else {}
+def parse_pairs(at: list[str] | None) -> dict[str, float]:
+    """The ``--at`` pairs ``name=value`` as a dict: each well formed, each name once."""
+    given: dict[str, float] = {}
     for item in at or []:
         name, sep, value = item.partition("=")
         if not sep:
             raise UsageError(f"--at expects name=value pairs, got {item!r}")
+        if not name:
+            raise UsageError(f"--at {item!r}: the variable's name is missing before '='; "
+                             f"write NAME=VALUE, e.g. x{item}")
+        if name in given:
+            raise UsageError(f"--at gives {name} twice ({name}={format(given[name], 'g')} and "
+                             f"{item}); give each variable once")
         try:
             given[name] = float(value)
         except ValueError:
             raise UsageError(f"--at {name}: {value!r} is not a number") from None
+    return given
+
+
+def parse_point(f: Callable, spec: str, given: dict[str, float]) -> list[float]:
+    """Values for f's parameters from ``given`` (``parse_pairs``; a bundled example's default
+    point when empty): every one named, none extra."""
+    names = list(inspect.signature(f).parameters)
+    given = given or dict(DEFAULT_POINTS.get(spec, {}))
     missing = [n for n in names if n not in given]
     extra = [n for n in given if n not in names]
     if missing:
@@ -68,6 +96,25 @@ def parse_point(f: Callable, spec: str, at: list[str] | None) -> list[float]:
         raise UsageError(f"{', '.join(extra)} is not a variable of this function "
                          f"(its variables: {', '.join(names)})")
     return [given[n] for n in names]
+
+
+def function_and_point(args) -> tuple[Callable, list[float]]:
+    """The command's function and point; the point is kept on ``args`` for error messages."""
+    given = parse_pairs(args.at)
+    f = resolve_function(args.function, given)
+    point = parse_point(f, args.function, given)
+    args.point = ", ".join(f"{n}={x:g}" for n, x in zip(inspect.signature(f).parameters, point))
+    return f, point
+
+
+def view_options(args) -> dict:
+    """``--mode``, ``--wrt`` and ``--naming`` as the writers take them; ``--wrt`` seeds forward
+    mode only, so with another mode it is refused rather than ignored."""
+    if args.wrt is not None and args.mode != "forward":
+        raise UsageError(f"--wrt {args.wrt} chooses the seed of forward mode, and the mode is "
+                         f"{args.mode or 'none (no sweep)'}; use --mode forward, or drop --wrt "
+                         f"(reverse mode seeds the output)")
+    return {"mode": args.mode, "wrt": args.wrt, "naming": args.naming}
 
 
 def agreement(f: Callable, point: list[float]):
@@ -83,10 +130,9 @@ def print_agreement(names: list[str], report, ok: bool) -> None:
 
 
 def cmd_table(args) -> int:
-    f = resolve_function(args.function)
-    point = parse_point(f, args.function, args.at)
-    table = trace(f, *point).table(mode=args.mode, wrt=args.wrt, naming=args.naming,
-                                   steps=args.steps, constants=args.constants)
+    view = view_options(args)
+    f, point = function_and_point(args)
+    table = trace(f, *point).table(**view, steps=args.steps, constants=args.constants)
     out = {"text": str, "markdown": lambda t: t.to_markdown(), "latex": lambda t: t.to_latex(),
            "html": lambda t: t.to_html()}[args.format](table)
     print(out)
@@ -94,10 +140,10 @@ def cmd_table(args) -> int:
 
 
 def cmd_graph(args) -> int:
-    f = resolve_function(args.function)
-    point = parse_point(f, args.function, args.at)
-    written = trace(f, *point).render(args.output, mode=args.mode, wrt=args.wrt,
-                                      naming=args.naming, theme=args.theme)
+    view = view_options(args)
+    output_format(args.output)
+    f, point = function_and_point(args)
+    written = trace(f, *point).render(args.output, **view, theme=args.theme)
     print(f"wrote {written}")
     return 0
 
@@ -115,11 +161,10 @@ def output_directory(output: str | None, what: str) -> Path:
 def cmd_frames(args) -> int:
     if args.mode not in ("forward", "reverse"):
         raise UsageError(f"--mode must be 'forward' or 'reverse', not {args.mode!r}")
+    view = view_options(args)
     out = output_directory(args.output, "frames")
-    f = resolve_function(args.function)
-    point = parse_point(f, args.function, args.at)
-    frames = trace(f, *point).frames(mode=args.mode, wrt=args.wrt, naming=args.naming,
-                                     theme=args.theme)
+    f, point = function_and_point(args)
+    frames = trace(f, *point).frames(**view, theme=args.theme)
     written = frames.write(out)
     drawings = [p.name for p in written if p.name.startswith("frame-") and p.suffix != ".pdf"]
     print(f"wrote {len(frames)} {args.mode}-sweep frames to {out}: {drawings[0]} ... "
@@ -129,8 +174,7 @@ def cmd_frames(args) -> int:
 
 def cmd_slides(args) -> int:
     out = output_directory(args.output, "slides")
-    f = resolve_function(args.function)
-    point = parse_point(f, args.function, args.at)
+    f, point = function_and_point(args)
     written = write_deck(trace(f, *point), out, wrt=args.wrt, naming=args.naming,
                          theme=args.theme)
     drawings = {mode: [p.name for p in written if p.name.startswith(mode + "-")
@@ -142,14 +186,14 @@ def cmd_slides(args) -> int:
 
 
 def cmd_check(args) -> int:
-    f = resolve_function(args.function)
-    point = parse_point(f, args.function, args.at)
+    f, point = function_and_point(args)
     results, ok = agreement(f, point)
     print_agreement(list(inspect.signature(f).parameters), results, ok)
     return 0 if ok else 1
 
 
 def cmd_demo(args) -> int:
+    output_format(args.output)  # before anything is printed
     f, point = examples.lognormal, [1.5, 0.0, 2.0]
     names = ["y", "mu", "sigma"]
     print("The log-normal density, log N(y | mu, sigma), at y=1.5, mu=0, sigma=2:\n")
@@ -167,8 +211,19 @@ def cmd_demo(args) -> int:
     return 0 if ok else 1
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that ``-x`` or ``-sin(x)`` is an expression, not an unknown option: a
+    leading minus starts an option only when it starts one of the parser's own (``-o``)."""
+
+    def _parse_optional(self, arg_string):
+        if (arg_string[:1] == "-" and arg_string[:2] != "--" and len(arg_string) > 1
+                and arg_string[:2] not in self._option_string_actions):
+            return None  # a positional argument
+        return super()._parse_optional(arg_string)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="minigrad", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Trace tables, graphs, sweep frames and gradient checks from the shell.",
         epilog="examples:\n" + "\n".join(line for line in __doc__.splitlines() if line.startswith("    ")))
@@ -177,7 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
     def with_function(p):
         p.add_argument("function", help="a bundled example (" + ", ".join(sorted(BUNDLED))
                        + ") or an expression string such as \"x1*x2 + sin(x1)\"")
-        p.add_argument("--at", nargs="+", metavar="NAME=VALUE", help="the point, e.g. --at x1=2 x2=5")
+        p.add_argument("--at", nargs="+", action="extend", metavar="NAME=VALUE",
+                       help="the point, e.g. --at x1=2 x2=5 (each variable once)")
         return p
 
     def with_view(p):
@@ -197,7 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
     gr = with_function(sub.add_parser("graph", help="draw the computation graph"))
     with_view(gr)
     gr.add_argument("-o", "--output", default="graph.svg",
-                    help="file to write: .svg, .pdf, .png, .dot, .mmd (Mermaid) or .tex (TikZ)")
+                    help="file to write: .svg, .pdf, .png, .dot, .mmd (Mermaid) or .tex (TikZ); "
+                         "default: %(default)s")
     gr.add_argument("--theme", choices=["light", "dark"], default="light")
     gr.set_defaults(run=cmd_graph)
 
@@ -226,21 +283,101 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(run=cmd_check)
 
     d = sub.add_parser("demo", help="the log-normal table, its graph and the engines' agreement")
-    d.add_argument("-o", "--output", default="lognormal.svg", help="where to draw the graph")
+    d.add_argument("-o", "--output", default="lognormal.svg",
+                   help="where to draw the graph (.svg, .pdf, .png, .dot, .mmd or .tex); "
+                        "default: %(default)s")
     d.set_defaults(run=cmd_demo)
     return parser
 
 
+# What to do about a file that cannot be written, by the cause.
+_FIXES = {errno.ENOENT: "create its folder first, or choose another -o",
+          errno.ENOTDIR: "a part of the path is a file, not a folder; choose another -o",
+          errno.EISDIR: "it is a folder; give a file name inside it",
+          errno.EACCES: "choose a folder you may write to with -o",
+          errno.EPERM: "choose a folder you may write to with -o",
+          errno.EROFS: "the file system is read-only; choose another -o",
+          errno.ENAMETOOLONG: "choose a shorter name",
+          errno.ENOSPC: "free some space, or write elsewhere",
+          errno.EDQUOT: "free some space, or write elsewhere"}
+
+
+def _standard_output() -> str:
+    """Standard output as a user would name it: ``standard output (/dev/full)``."""
+    try:
+        return f"standard output ({os.readlink('/proc/self/fd/1')})"
+    except OSError:
+        return "standard output"
+
+
+def _failed_output(e: OSError, args) -> str | None:
+    """The path an OSError is about: its own file name; without one (a full disk shows when
+    a file is flushed, with no name), the command's ``-o`` unless standard output is what
+    cannot be flushed (then None)."""
+    if e.filename is not None:
+        return os.fsdecode(e.filename)
+    try:
+        sys.stdout.flush()
+    except OSError:
+        return None
+    return getattr(args, "output", None)
+
+
+def _write_error(e: OSError, where: str | None) -> str:
+    """An OSError as one sentence: the path (standard output for None), the cause, and what
+    to do."""
+    where = _standard_output() if where is None else where
+    cause = e.strerror or str(e)
+    fix = _FIXES.get(e.errno)
+    return f"cannot write {where}: {cause}" + (f"; {fix}" if fix else "")
+
+
+def _quiet_stdout() -> None:
+    """After standard output failed, point it at /dev/null, so that the interpreter's final
+    flush of the same buffered text does not add a traceback to the one line."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (e.g. under a test runner)
+        pass
+
+
+def _run(args) -> int:
+    """Run the command; every failure becomes ``UsageError``, ``OSError`` or one of the
+    exceptions ``main`` reports in one line."""
+    seen: dict[str, None] = {}  # NumPy's warnings, once each, without source paths
+
+    def note(message, category, filename, lineno, file=None, line=None):
+        seen[str(message)] = None
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = note
+        status = args.run(args)
+        sys.stdout.flush()  # a full disk or a closed pipe shows here, inside the one handler
+    if seen:  # after success only: a failure is the one line on its own
+        print(f"minigrad {args.command}: warning: {'; '.join(seen)}", file=sys.stderr)
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The console script: the command's exit status; any error is one line and exit 2."""
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
-    except UsageError as e:
-        print(f"minigrad {args.command}: {e}", file=sys.stderr)
-        return 2
-    except (ValueError, TypeError) as e:  # e.g. a bad --wrt, or a math error at the point
-        print(f"minigrad {args.command}: {e}", file=sys.stderr)
-        return 2
+        return _run(args)
+    except OSError as e:
+        where = _failed_output(e, args)
+        message = _write_error(e, where)
+        if where is None:
+            _quiet_stdout()
+    except ArithmeticError as e:  # the bundled examples run on Python floats too
+        cause = e.args[-1] if e.args and isinstance(e.args[-1], str) else str(e)
+        message = (f"{args.function} cannot be evaluated at {getattr(args, 'point', None)}: "
+                   f"{cause} ({type(e).__name__}); choose a point where it is defined and finite")
+    except (UsageError, MinigradError, ValueError, TypeError) as e:
+        message = str(e)  # e.g. a bad --wrt, or a math domain error at the point
+    print(f"minigrad {args.command}: {message}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -105,3 +105,71 @@ def test_reverse_mode_of_a_vector_output_says_it_needs_a_scalar(make, tmp_path, 
         make(g)
     assert not (tmp_path / "never-written.tex").exists()
 
+
+
+# ------------------------------------------------------------------ the command line
+
+EXPR = "x1*x2 + sin(x1)"
+
+
+def test_a_name_given_twice_is_refused_not_overwritten():
+    r = run("table", EXPR, "--at", "x1=2", "x2=5", "x1=7")
+    assert r.returncode == 2 and r.stdout == ""
+    assert one_line(r) == "minigrad table: --at gives x1 twice (x1=2 and x1=7); give each variable once"
+
+
+def test_at_given_twice_accumulates():
+    r = run("check", "x1*x2", "--at", "x1=2", "--at", "x2=5")
+    assert r.returncode == 0, r.stderr
+    assert "gradient (minigrad reverse): [5, 2]" in r.stdout  # d(x1 x2) = (x2, x1)
+    r = run("table", "x1*x2", "--at", "x1=2", "--at", "x1=3", "x2=5")
+    assert r.returncode == 2 and "--at gives x1 twice" in one_line(r)
+
+
+def test_a_missing_name_before_the_equals_sign_is_named():
+    r = run("table", "x", "--at", "=2")
+    assert r.returncode == 2
+    assert one_line(r) == ("minigrad table: --at '=2': the variable's name is missing before '='; "
+                           "write NAME=VALUE, e.g. x=2")
+
+
+def rows(stdout: str) -> list[list[str]]:
+    """The trace table's rows, cell by cell."""
+    return [[c.strip() for c in line.split("│")] for line in stdout.splitlines()
+            if line.startswith("v") and not line.startswith("var")]
+
+
+def test_a_single_name_is_an_expression():
+    r = run("table", "x", "--at", "x=1.5")
+    assert r.returncode == 0, r.stderr
+    assert rows(r.stdout) == [["v1", "x", "1.5", ""]]
+    r = run("table", "pi")
+    assert r.returncode == 0, r.stderr
+    r = run("check", "pi")  # no variable: nothing to differentiate, said so
+    assert r.returncode == 2
+    assert one_line(r) == ("minigrad check: check_agreement: expression has no inputs, so there "
+                           "is no derivative to check; give a function of at least one variable")
+    r = run("table", "lognorml")  # a typo of a bundled name is still caught as one
+    assert r.returncode == 2
+    assert "unknown function 'lognorml'; did you mean 'lognormal'?" in one_line(r)
+
+
+def test_an_expression_starting_with_a_minus_needs_no_double_dash():
+    r = run("table", "-x*y", "--at", "x=2", "y=3", "--mode", "forward", "--wrt", "x")
+    assert r.returncode == 0, r.stderr
+    # -x*y: d/dx = -y = -3 at (2, 3); the value is -6
+    assert rows(r.stdout)[-1][2] == "-6" and rows(r.stdout)[-1][-1] == "-3"
+
+
+@pytest.mark.parametrize("mode", [[], ["--mode", "reverse"]])
+def test_wrt_without_forward_mode_is_refused(mode):
+    r = run("table", EXPR, "--at", "x1=2", "x2=5", *mode, "--wrt", "x1")
+    assert r.returncode == 2 and r.stdout == ""
+    assert one_line(r).startswith("minigrad table: --wrt x1 chooses the seed of forward mode")
+
+
+def test_numpy_warnings_are_one_line_without_source_paths():
+    r = run("table", "x/0", "--at", "x=1")
+    assert r.returncode == 0
+    assert rows(r.stdout)[-1][2] == "inf"
+    assert one_line(r) == "minigrad table: warning: divide by zero encountered in divide"

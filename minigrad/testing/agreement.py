@@ -380,6 +380,9 @@ def check_agreement(f: Callable, *args, rtol: float = 1e-7, atol: float = 1e-9, 
 
     name = getattr(f, "__name__", "f")
     f, args = _on_leaves(f, args)
+    if not args:
+        raise ValueError(f"check_agreement: {name} has no inputs, so there is no derivative to "
+                         f"check; give a function of at least one variable")
     args = tuple(_as_float(a) for a in args)
     argnums = tuple(range(len(args)))
     rng = np.random.default_rng(seed)
