@@ -56,7 +56,7 @@ class _Resources(HTMLParser):
 
 
 def _page(site: Path, name: str) -> tuple[Path, _Resources]:
-    html = site / ("index.html" if name == "index" else f"{name}/index.html")
+    html = site / f"{name}.html"  # use_directory_urls: false, so that it browses from disk
     assert html.is_file(), f"{name}.md was not built"
     parser = _Resources()
     parser.feed(html.read_text(encoding="utf-8"))
@@ -96,5 +96,5 @@ def test_the_site_loads_nothing_from_the_network_and_leaves_the_generator_out(si
 
 def test_the_home_page_links_every_chapter(site):
     _, home = _page(site, "index")
-    linked = {h.strip("./").split("/")[0] for h in home.links}
+    linked = {h.split("#")[0].removesuffix(".html") for h in home.links}
     assert set(CHAPTERS) | {"explainer"} <= linked
