@@ -30,7 +30,9 @@ from typing import Callable
 from . import examples
 from .errors import MinigradError
 from .explain.dot import output_format
+from .explain.frames import MAX_NODES as FRAMES_LIMIT
 from .explain.frames import write_deck
+from .explain.layout import MAX_NODES as LAYOUT_LIMIT
 from .graph import trace
 from .parse import ExpressionError, parse_expression
 from .testing import check_agreement
@@ -143,7 +145,8 @@ def cmd_graph(args) -> int:
     view = view_options(args)
     output_format(args.output)
     f, point = function_and_point(args)
-    written = trace(f, *point).render(args.output, **view, theme=args.theme)
+    written = trace(f, *point).render(args.output, **view, theme=args.theme,
+                                      max_nodes=args.max_nodes)
     print(f"wrote {written}")
     return 0
 
@@ -164,7 +167,7 @@ def cmd_frames(args) -> int:
     view = view_options(args)
     out = output_directory(args.output, "frames")
     f, point = function_and_point(args)
-    frames = trace(f, *point).frames(**view, theme=args.theme)
+    frames = trace(f, *point).frames(**view, theme=args.theme, max_nodes=args.max_nodes)
     written = frames.write(out)
     drawings = [p.name for p in written if p.name.startswith("frame-") and p.suffix != ".pdf"]
     print(f"wrote {len(frames)} {args.mode}-sweep frames to {out}: {drawings[0]} ... "
@@ -176,7 +179,7 @@ def cmd_slides(args) -> int:
     out = output_directory(args.output, "slides")
     f, point = function_and_point(args)
     written = write_deck(trace(f, *point), out, wrt=args.wrt, naming=args.naming,
-                         theme=args.theme)
+                         theme=args.theme, max_nodes=args.max_nodes)
     drawings = {mode: [p.name for p in written if p.name.startswith(mode + "-")
                        and p.suffix != ".pdf"] for mode in ("forward", "reverse")}
     listing = ", ".join(f"{names[0]} ... {names[-1]}" for names in drawings.values())
@@ -211,6 +214,17 @@ def cmd_demo(args) -> int:
     return 0 if ok else 1
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return n
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, except that ``-x`` or ``-sin(x)`` is an expression, not an unknown option: a
     leading minus starts an option only when it starts one of the parser's own (``-o``)."""
@@ -236,6 +250,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the point, e.g. --at x1=2 x2=5 (each variable once)")
         return p
 
+    def with_limit(p, default: int, what: str):
+        p.add_argument("--max-nodes", type=positive_int, default=default, metavar="N",
+                       help=f"most {what}, refused in one line before any work past it; "
+                            "default: %(default)s")
+
     def with_view(p):
         p.add_argument("--mode", choices=["forward", "reverse"], default=None)
         p.add_argument("--wrt", default=None, help="the input seeded in forward mode")
@@ -256,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="file to write: .svg, .pdf, .png, .dot, .mmd (Mermaid) or .tex (TikZ); "
                          "default: %(default)s")
     gr.add_argument("--theme", choices=["light", "dark"], default="light")
+    with_limit(gr, LAYOUT_LIMIT, "nodes drawn")
     gr.set_defaults(run=cmd_graph)
 
     def with_sweep_options(p, wrt_help: str, writes: str):
@@ -264,6 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("-o", "--output", metavar="DIR", default=None,
                        help=f"directory for {writes} (created if missing)")
         p.add_argument("--theme", choices=["light", "dark"], default="light")
+        with_limit(p, FRAMES_LIMIT, "variables whose sweep is drawn, one frame each")
         return p
 
     fr = with_sweep_options(

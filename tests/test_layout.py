@@ -3,6 +3,8 @@ bounded work, and one clear sentence when a format or an engine is missing."""
 
 import re
 import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -111,3 +113,36 @@ def test_a_graphviz_error_is_one_line(wasm):
     with pytest.raises(layout.LayoutError, match=r"^Graphviz \(WebAssembly\) failed"):
         layout.svg("digraph { a -> }")
     assert re.search(r"<svg", layout.svg("digraph { a -> b }"))
+
+
+def run_cli(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "minigrad.cli", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=120)
+
+
+@pytest.mark.parametrize("command", ["graph", "frames", "slides"])
+def test_the_command_line_refuses_a_drawing_past_max_nodes_before_writing(tmp_path, command):
+    out = tmp_path / ("g.svg" if command == "graph" else "deck")
+    # x*x*x*x: one input and three products, four nodes
+    r = run_cli(command, "x*x*x*x", "--at", "x=2", "--max-nodes", "3", "-o", str(out), cwd=tmp_path)
+    assert r.returncode == 2 and r.stdout == ""
+    [line] = r.stderr.splitlines()
+    assert "4 nodes is more than the limit of 3" in line and "--max-nodes 4" in line
+    assert not out.exists()
+    r = run_cli(command, "x*x*x*x", "--at", "x=2", "--max-nodes", "4", "-o", str(out), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert out.exists()
+
+
+def test_max_nodes_must_be_a_positive_whole_number(tmp_path):
+    r = run_cli("graph", "x*x", "--at", "x=2", "--max-nodes", "0", cwd=tmp_path)
+    assert r.returncode == 2 and "--max-nodes: expected a whole number of at least 1, not '0'" in r.stderr
+
+
+def test_frames_have_a_smaller_default_limit_than_single_drawings():
+    from minigrad.explain.frames import MAX_NODES as FRAMES_LIMIT
+
+    g = mg.trace(lambda *xs: sum(xs), *[1.0] * 60)  # 60 inputs, 59 sums: 119 nodes
+    assert len(g.variables) > FRAMES_LIMIT and len(g.variables) <= layout.MAX_NODES
+    with pytest.raises(layout.LayoutError, match=f"limit of {FRAMES_LIMIT}"):
+        g.frames().svgs()

@@ -227,12 +227,15 @@ def to_svg(graph: Graph, mode: str | None = None, *, max_nodes: int | None = Non
 
 def output_format(path: str | Path) -> str:
     """The format ``render`` writes to ``path``, from its suffix; callers check it before any
-    work (the command line refuses ``-o x.jpg`` before it prints anything)."""
+    work (the command line refuses ``-o x.jpg``, or ``-o x.pdf`` without Graphviz's program,
+    before it prints anything)."""
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower()
     if fmt not in ("svg", "pdf", "png", "dot", "gv", "mmd", "tex"):
         raise ValueError(f"render: cannot tell the format from {path.name!r}; end the file name "
                          f"in .svg, .pdf, .png, .dot, .mmd (Mermaid) or .tex (TikZ)")
+    if fmt in ("svg", "pdf", "png"):
+        layout.require(fmt)
     return fmt
 
 
@@ -255,11 +258,9 @@ def render(graph: Graph, path: str | Path, mode: str | None = None, *,
         writer = to_mermaid if fmt == "mmd" else to_tikz
         path.write_text(writer(graph, mode=mode, **options), encoding="utf-8")
         return path
-    dot = to_dot(graph, mode=mode, **options)
     if fmt in ("dot", "gv"):
-        path.write_text(dot.source, encoding="utf-8")
+        path.write_text(to_dot(graph, mode=mode, **options).source, encoding="utf-8")
         return path
-    layout.require(fmt)  # before the size check: the one line a user can act on first
     layout.check_size(len(graph.variables), max_nodes, f"graph {graph.name!r}")
-    path.write_bytes(layout.pipe(dot.source, fmt))
+    path.write_bytes(layout.pipe(to_dot(graph, mode=mode, **options).source, fmt))
     return path

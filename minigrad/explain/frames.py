@@ -54,6 +54,9 @@ from .table import (TIMES, Step, Symbols, Table, _forward_seeds, _number, _opera
                     format_value, value_cell)
 
 MODES = ("forward", "reverse")
+#: Most variables whose sweep is drawn as frames: one frame per variable, each a drawing of
+#: them all, so the files grow as the square; past this a lecture shows the table instead.
+MAX_NODES = 100
 NO_DRAWINGS = f"No Graphviz layout engine was found, so the frames have no drawings; {layout.INSTALL}."
 NO_PDF = ("The Beamer source has no drawings: its PDF frames need Graphviz's dot program "
           f"(SVG frames were drawn without it); {layout.INSTALL}.")
@@ -237,7 +240,7 @@ class Frames(Sequence):
         self.frames = build_frames(graph, mode, wrt, naming)
         self.table: Table = build_table(graph, mode, wrt, naming)
         self._edge_labels: dict | None = None
-        self.max_nodes = max_nodes  # the drawings' limit (``layout.MAX_NODES`` when None)
+        self.max_nodes = MAX_NODES if max_nodes is None else max_nodes
         self._svgs: list[str] | None = None
 
     def __len__(self) -> int:
@@ -408,11 +411,15 @@ class Frames(Sequence):
         uid = _unique_id()  # each section names the sweep: no title above them
         return stepper(self.html_sections(svgs, uid=f"{uid}-"), self.theme, bool(svgs), uid)
 
+    def check_size(self) -> None:
+        """Refuse, before any layout or file, to draw more than ``max_nodes`` variables."""
+        layout.check_size(len(self.graph.variables), self.max_nodes,
+                          f"the frames of {self.graph.name!r}")
+
     def cell_svgs(self) -> list[str]:
         """Each step's drawing for a page beside the table (which shows the arithmetic, so
         no caption), top to bottom where left to right would not fit a notebook cell."""
-        layout.check_size(len(self.graph.variables), self.max_nodes,
-                          f"the frames of {self.graph.name!r}")
+        self.check_size()
         rankdir, first = fitted(lambda r: layout.svg(self.to_dot(self.frames[0], False, r).source))
         return [first] + [layout.svg(self.to_dot(frame, False, rankdir).source)
                           for frame in self.frames[1:]]
@@ -446,8 +453,7 @@ class Frames(Sequence):
         """Each step's drawing as an SVG document (``layout.svg``: Graphviz's program or its
         WebAssembly build); refused past ``max_nodes`` nodes, before any layout."""
         if self._svgs is None:
-            layout.check_size(len(self.graph.variables), self.max_nodes,
-                              f"the frames of {self.graph.name!r}")
+            self.check_size()
             self._svgs = [layout.svg(self.to_dot(frame).source) for frame in self.frames]
         return self._svgs
 
@@ -458,6 +464,8 @@ class Frames(Sequence):
         Without Graphviz's ``dot`` program the frames are written as ``.dot`` sources and
         one sentence says how to install Graphviz.  Returns the paths written.
         """
+        if layout.can_draw("svg"):
+            self.check_size()
         directory = _output_directory(directory, "frames")
         _remove_drawings(directory, ("frame",))
         written, svgs = self.draw(directory)
@@ -493,6 +501,8 @@ def write_deck(graph: Graph, directory: str | Path, wrt=None, naming: str = "v",
         wrt = 0
     sweeps = [Frames(graph, "forward", wrt, naming, theme, max_nodes),
               Frames(graph, "reverse", None, naming, theme, max_nodes)]
+    if layout.can_draw("svg"):
+        sweeps[0].check_size()
     directory = _output_directory(directory, "slides")
     _remove_drawings(directory, MODES)
     written: list[Path] = []
