@@ -472,8 +472,10 @@ def _sweep_source(graph: Graph, program, mode: str, seeds: dict) -> Source:
     own = program.owns
     primal = {p.index: k for k, p in program.primal_of.items() if own(p)}
     final = {p.index: k for k, p in program.derivative_of.items() if own(p)}
-    adds = {(id(v.inputs[0]), id(v.inputs[1])): v for v in program.variables
-            if v.prim is not None and v.prim.name == "add" and len(v.inputs) == 2}
+    adds: dict[int, list] = {}  # id of a contribution -> the additions of it, in order
+    for v in program.variables:
+        if v.prim is not None and v.prim.name == "add" and len(v.inputs) == 2:
+            adds.setdefault(id(v.inputs[1]), []).append(v)
     uses = _uses(program)
     lines = _Lines(program, writer, lambda v: uses.get(v.index, 0) == 1 and v.index not in primal
                    and v.index not in final, temporaries=True)
@@ -508,7 +510,7 @@ def _sweep_source(graph: Graph, program, mode: str, seeds: dict) -> Source:
         lines.line(f"# {comment(f'{syms.names[v.index]} = {S.render(syms.expression(v))}: {rule}')}")
         name = f"v{c.target + 1}{suffix}"
         previous = running.get(c.target)
-        add = None if previous is None else adds.get((id(previous), id(c.value)))
+        add = None if previous is None else _addition(adds.get(id(c.value), []), previous, own)
         last = max([p.index for p in (add, c.value) if own(p)] + [done])
         value_owned = own(c.value) and c.value.index > done
         for p in program.variables[done + 1:last + 1]:
@@ -548,6 +550,16 @@ def _sweep_source(graph: Graph, program, mode: str, seeds: dict) -> Source:
     what = "adjoint" if reverse else "tangent"
     return _module(writer, identifier(f"{graph.name}_{what}", set()), params, lines.body,
                    f"{graph.name} and its {what}s, statement by statement")
+
+
+def _addition(candidates: list, previous, own: Callable):
+    """Which recorded ``previous + contribution`` this is: the first not yet taken whose left
+    operand is ``previous`` (a variable) or a constant (where the totals so far folded)."""
+    for k, v in enumerate(candidates):
+        left = v.inputs[0]
+        if left is previous or (not own(left) and not own(previous)):
+            return candidates.pop(k)
+    return None
 
 
 def zeros_like(x):

@@ -261,49 +261,6 @@ def test_no_argument_outlives_the_call_and_constants_go_with_the_function():
     assert alive() is None  # ...and goes with it
 
 
-def test_names_cannot_inject_code():
-    evil = 'x"\nimport os; os.system("echo pwned") #\'\r\u2028'
-
-    def f(p):
-        with mg.scope(evil):
-            return mnp.sin(p[evil]) * p["ok"]
-
-    f.__name__ = evil
-    j = mg.jit(mg.grad(f))
-    p = {evil: 0.3, "ok": 2.0}
-    got = j(p)
-    assert_same(got, mg.grad(f)(p))
-    assert_source_is_inert(j.source(p))
-
-
-ALLOWED_CALLS = {"tanh", "sin", "cos", "log", "exp", "pow", "sqrt"}
-
-
-def assert_source_is_inert(source: str) -> None:
-    """The generated module imports only math, NumPy and minigrad, defines one function of
-    assignments and a return, and calls nothing but math's and NumPy's functions."""
-    import ast
-
-    tree = ast.parse(str(source))
-    *header, fn = tree.body
-    for node in header:
-        if isinstance(node, ast.Import):
-            assert [a.name for a in node.names] == ["numpy"]
-        elif isinstance(node, ast.ImportFrom):
-            assert node.module in ("math", "minigrad")
-        else:
-            assert isinstance(node, ast.Assign)
-    assert isinstance(fn, ast.FunctionDef) and not fn.decorator_list
-    assert all(isinstance(st, (ast.Assign, ast.AugAssign, ast.Return)) for st in fn.body)
-    for node in ast.walk(fn):
-        if isinstance(node, ast.Call):
-            f = node.func
-            assert (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "np") \
-                or (isinstance(f, ast.Name) and f.id in ALLOWED_CALLS), ast.unparse(node)
-    for line in str(source).splitlines():  # every comment is one line: nothing escaped it
-        assert "\r" not in line and "\u2028" not in line
-
-
 def test_jit_rejects_what_it_cannot_trace():
     with pytest.raises(TransformError, match="a jitted function takes Python numbers"):
         mg.jit(lambda s: s)("text")
