@@ -408,7 +408,7 @@ class Frames(Sequence):
             svgs = self.cell_svgs()
         except layout.LayoutError:
             svgs = None
-        uid = _unique_id()  # each section names the sweep: no title above them
+        uid = _unique_id()
         return stepper(self.html_sections(svgs, uid=f"{uid}-"), self.theme, bool(svgs), uid)
 
     def check_size(self) -> None:
@@ -473,7 +473,8 @@ class Frames(Sequence):
         tex = directory / "frames.tex"
         tex.write_text(self.to_beamer(), encoding="utf-8")
         page = directory / "frames.html"
-        page.write_text(self.to_html(svgs), encoding="utf-8")
+        # the page shows the table beside each drawing: captionless, fitted to the window
+        page.write_text(self.to_html(svgs and self.cell_svgs()), encoding="utf-8")
         return written + [tex, page]
 
 
@@ -524,9 +525,10 @@ def write_deck(graph: Graph, directory: str | Path, wrt=None, naming: str = "v",
                + "".join(f"<li>{html.escape(s.title)}: {len(s)} steps</li>" for s in sweeps)
                + "</ol>\n</section>")
     page = directory / "deck.html"
-    page.write_text(_html_page(title, [opening] + [section for s, svgs in zip(sweeps, drawings)
-                                                    for section in s.html_sections(svgs)],
-                               theme, drawings=drawings[0] is not None), encoding="utf-8")
+    sections = [section for s, svgs in zip(sweeps, drawings)
+                for section in s.html_sections(svgs and s.cell_svgs())]
+    page.write_text(_html_page(title, [opening] + sections, theme,
+                               drawings=drawings[0] is not None), encoding="utf-8")
     return written + [tex, page]
 
 
@@ -602,7 +604,7 @@ def _unique_id() -> str:
 
 
 def stepper(sections: list[str], theme: str, drawings: bool, uid: str, *,
-            title: str | None = None, document_keys: bool = False) -> str:
+            document_keys: bool = False) -> str:
     """A stepper through ``sections``: one shown at a time, previous/next buttons and keys.
 
     Self-contained HTML and JavaScript, no network and no widget extension, so that it works
@@ -613,9 +615,8 @@ def stepper(sections: list[str], theme: str, drawings: bool, uid: str, *,
     colors = THEMES[theme]
     note = "" if drawings else f'<p class="note">{html.escape(NO_DRAWINGS)}</p>'
     shown = sections[:1] + [s.replace("<section ", "<section hidden ", 1) for s in sections[1:]]
-    heading = f"<h1>{html.escape(title)}</h1>\n" if title else ""
     return _STEPPER.format(
-        uid=uid, heading=heading, count=len(sections), sections="\n".join(shown), note=note,
+        uid=uid, count=len(sections), sections="\n".join(shown), note=note,
         keys="document" if document_keys else "root", bg=colors["bg"], fg=colors["fg"],
         edge=colors["edge"], hlfill=colors["highlight_fill"])
 
@@ -624,8 +625,7 @@ def _html_page(title: str, sections: list[str], theme: str, drawings: bool) -> s
     """A page of its own around one stepper, the keys acting anywhere on it."""
     colors = THEMES[theme]
     return _PAGE.format(title=html.escape(title), bg=colors["bg"], fg=colors["fg"],
-                        body=stepper(sections, theme, drawings, "stepper", title=title,
-                                     document_keys=True))
+                        body=stepper(sections, theme, drawings, "stepper", document_keys=True))
 
 
 _LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
@@ -667,9 +667,9 @@ _STEPPER = """<div class="mg-stepper" id="{uid}" tabindex="0">
 #{uid}:focus-visible {{ outline: 2px solid {edge}; }}
 #{uid} nav {{ display: flex; gap: 1em; align-items: center; margin-bottom: 1em; }}
 #{uid} button {{ font-size: 1.1em; padding: 0.3em 1em; }}
-#{uid} h1 {{ font-size: 1.4em; }} #{uid} h2 {{ font-size: 1.15em; margin: 0.3em 0; }}
+#{uid} h2 {{ font-size: 1.15em; margin: 0.3em 0; }}
 #{uid} .step {{ display: flex; flex-wrap: wrap; gap: 1em 2em; align-items: flex-start; }}
-#{uid} .graph {{ max-width: 100%; }}
+#{uid} .graph {{ flex: 1 1 320px; max-width: 100%; }}
 #{uid} .graph svg {{ max-width: 100%; height: auto; }}
 #{uid} .math {{ font-size: 1.1em; margin: 0.6em 0; line-height: 1.6; }}
 #{uid} table {{ border-collapse: collapse; margin-top: 0.5em; }}
@@ -681,7 +681,7 @@ _STEPPER = """<div class="mg-stepper" id="{uid}" tabindex="0">
 #{uid} .note {{ font-style: italic; }}
 #{uid} .sweep {{ margin: 0; opacity: 0.7; }}
 </style>
-{heading}<nav>
+<nav>
 <button class="prev" type="button" aria-label="previous step">&larr; previous</button>
 <span class="counter">1 / {count}</span>
 <button class="next" type="button" aria-label="next step">next &rarr;</button>
