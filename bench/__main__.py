@@ -4,6 +4,9 @@
 against micrograd, autograd, PyTorch and JAX (each optional), one Markdown table per
 workload (bench/peers/).
 
+``python -m bench --jit [--quick] [--output FILE]``: ``minigrad.jit`` against hand-written
+floors and ``jax.jit`` (bench/jit.py).
+
 ``python -m bench --bridge [--quick] [--output FILE]``: jaxbridge on the CPU and on the GPU
 where there is one, side by side: its overhead over JAX itself, the tutorials' derivatives,
 and the batched agreement check in points per second (bench/bridge.py).
@@ -32,15 +35,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="time minigrad against micrograd, autograd, PyTorch and JAX (if installed)")
     parser.add_argument("--bridge", action="store_true",
                         help="time jaxbridge against JAX itself on the default device")
+    parser.add_argument("--jit", action="store_true",
+                        help="time minigrad.jit against hand-written gradients and jax.jit")
     parser.add_argument("--output", default=None,
-                        help="also write the report to this file (Markdown with --peers and --bridge)")
+                        help="also write the report to this file (Markdown with --peers, --jit and --bridge)")
     parser.add_argument("--profile", action="store_true",
                         help="with --peers: add cProfile's top entries for minigrad on the 10^4-node graph")
     parser.add_argument("--only", default=None,
                         help="with --peers: a comma-separated subset of the workloads "
                              "(scalar, jvp, chain, lognormal, logistic, mlp, hessian, hvp)")
     args = parser.parse_args(argv)
-    if args.bridge:
+    if args.jit:
+        from . import jit
+        text, ok = jit.run(quick=args.quick, repeats=args.repeats)
+    elif args.bridge:
         from . import bridge
         text, ok = bridge.run(quick=args.quick, repeats=args.repeats)
     elif args.peers:

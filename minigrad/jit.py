@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -66,9 +67,14 @@ class _Program:
     out_tree: Any
     safe_source: Source | None  # NumPy throughout, where the math module raises
     copies: tuple  # positions of outputs that are constant arrays (returned as copies)
+    seconds: dict  # how long tracing, writing and compiling the program took
     _safe: Callable | None = None
 
-    def __call__(self, leaves: list):
+    def __post_init__(self):
+        tree = self.out_tree  # a flat tuple comes back as the program returns it
+        self.flat = tree.kind is tuple and all(c.kind == "leaf" for c in tree.children)
+
+    def __call__(self, leaves):
         try:
             outs = self.run(*leaves)
         except _ARITHMETIC_ERRORS:
@@ -81,12 +87,14 @@ class _Program:
             outs = list(outs)
             for k in self.copies:
                 outs[k] = outs[k].copy()
-        return unflatten(self.out_tree, outs)
+            outs = tuple(outs)
+        return outs if self.flat else unflatten(self.out_tree, outs)
 
 
 class Jitted:
     """A jitted function (see ``jit``).  ``cache_hits`` counts calls that ran a compiled
-    program; ``traces`` counts the signatures traced; ``source(*args)`` shows a program."""
+    program; ``traces`` counts the signatures traced; ``source(*args)`` shows a program;
+    ``last_compile`` says how long the last one took to trace, write and compile (seconds)."""
 
     def __init__(self, f: Callable, static_argnums: Sequence[int], static_argnames: Sequence[str]):
         functools.update_wrapper(self, f)
@@ -94,9 +102,11 @@ class Jitted:
         self._static_argnums = tuple(static_argnums)
         self._static_argnames = frozenset(static_argnames)
         self._programs: dict = {}
+        self._by_kinds: dict = {}  # positional floats and arrays only: the programs by a cheaper key
         self._lock = threading.RLock()
         self.cache_hits = 0
         self.traces = 0
+        self.last_compile: dict[str, float] = {}
 
     def __repr__(self) -> str:
         return f"<jit of {getattr(self._f, '__qualname__', self._f)!r}: {len(self._programs)} program(s)>"
@@ -105,16 +115,42 @@ class Jitted:
         return self if obj is None else functools.partial(self, obj)
 
     def __call__(self, *args, **kwargs):
-        key, leaves, static, dynamic_kwargs = self._signature(args, kwargs)
-        if key is None:  # called on traced values (inside grad, or inside another jit)
+        if not kwargs and not self._static_argnums:  # the common case, keyed without the pytree walk
+            kinds = []
+            for a in args:
+                kind = type(a)
+                if kind is float:
+                    kinds.append(kind)
+                elif kind is np.ndarray:
+                    kinds.append((a.shape, a.dtype.str))
+                else:
+                    break
+            else:
+                kinds = tuple(kinds)
+                program = self._by_kinds.get(kinds)
+                if program is None:
+                    program = self._by_kinds[kinds] = self._lookup(args, kwargs)[0]
+                else:
+                    with self._lock:
+                        self.cache_hits += 1
+                return program(args)
+        program, leaves = self._lookup(args, kwargs)
+        if program is None:  # called on traced values (inside grad, or inside another jit)
             return self._f(*args, **kwargs)
+        return program(leaves)
+
+    def _lookup(self, args: tuple, kwargs: dict):
+        """The program for these arguments, traced if new (None for traced values), and the
+        arguments' leaves, which it takes."""
+        key, leaves, static, dynamic_kwargs = self._signature(args, kwargs)
+        if key is None:
+            return None, leaves
         program = self._programs.get(key)
         if program is None:
-            program = self._compile(key, args, kwargs, static, dynamic_kwargs)
-        else:
-            with self._lock:
-                self.cache_hits += 1
-        return program(leaves)
+            return self._compile(key, args, kwargs, static, dynamic_kwargs), leaves
+        with self._lock:
+            self.cache_hits += 1
+        return program, leaves
 
     def source(self, *args, **kwargs) -> Source:
         """The program that runs for these arguments' signature (traced now if it is new)."""
@@ -153,6 +189,7 @@ class Jitted:
                 program = self._trace(args, kwargs, static, dynamic_kwargs)
                 self._programs[key] = program
                 self.traces += 1
+                self.last_compile = program.seconds
             return program
 
     def _trace(self, args: tuple, kwargs: dict, static: tuple, dynamic_kwargs: tuple) -> _Program:
@@ -176,8 +213,10 @@ class Jitted:
             return f(*positional, **kw)
 
         call.__name__ = getattr(f, "__name__", "f")
+        start = time.perf_counter()
         with record_decisions():
             graph, out, _ = record(call, leaves, range(len(leaves)), names)
+        traced = time.perf_counter()
         out_leaves, out_tree = flatten(out)
         outputs = [float(o) if type(o) is Const else o for o in out_leaves]
         source = program_source(graph, graph.inputs, outputs, name=call.__name__)
@@ -187,7 +226,11 @@ class Jitted:
             if has_scalars else None
         copies = tuple(k for k, o in enumerate(outputs)
                        if type(o) is np.ndarray and not graph.owns(o))
-        return _Program(source.compile(), source, out_tree, safe, copies)
+        written = time.perf_counter()
+        run = source.compile()
+        seconds = {"trace": traced - start, "write": written - traced,
+                   "compile": time.perf_counter() - written, "variables": len(graph.variables)}
+        return _Program(run, source, out_tree, safe, copies, seconds)
 
 
 def jit(f: Callable, static_argnums: int | Sequence[int] = (), static_argnames: str | Sequence[str] = ()) -> Jitted:
