@@ -128,7 +128,8 @@ def agreement(f: Callable, point: list[float]):
 def print_agreement(names: list[str], report, ok: bool) -> None:
     print("inputs: " + ", ".join(names))
     print(report)
-    print("agreement: " + ("yes" if ok else "NO"))
+    print("agreement: " + ("yes" if ok else "NO (not finite at this point)" if report.nonfinite
+                           else "NO"))
 
 
 def cmd_table(args) -> int:
@@ -386,6 +387,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return _run(args)
+    except BrokenPipeError:  # the reader left (| head): as other tools, end without a word
+        _quiet_stdout()
+        return 141  # 128 + SIGPIPE, the status a shell shows for such tools
     except OSError as e:
         where = _failed_output(e, args)
         message = _write_error(e, where)

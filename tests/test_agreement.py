@@ -127,3 +127,83 @@ def test_parameter_dictionaries_and_several_outputs():
 
     report = check_agreement(two_outputs, {"w": np.array([0.3, -1.2]), "b": 0.7})
     assert report.ok, str(report)
+
+
+# ------------------------------------------- finite differences' own error, nan and inf
+
+EPS = np.finfo(float).eps
+
+
+def power_900(x):
+    out = x
+    for _ in range(899):
+        out = out * x
+    return out
+
+
+def fd_row(report, quantity="gradient"):
+    return next(c for c in report.comparisons
+                if c.quantity == quantity and c.right == "finite differences")
+
+
+def test_a_steep_product_agrees_within_the_error_of_finite_differences():
+    report = check_agreement(power_900, 1.0)
+    assert report.ok, report
+    # d/dx x^900 = 900 at 1, exactly, by every exact engine
+    assert report.results[("gradient", "minigrad reverse")][0] == 900.0
+    assert report.results[("gradient", "jax")][0] == 900.0
+    # the central difference's truncation error, h^2 / 6 f'''(1), h = cbrt(eps): 4.5e-3 (5e-6 relative)
+    h = np.cbrt(EPS)
+    truncation = h * h / 6 * 900 * 899 * 898
+    fd = report.results[("gradient", "finite differences")][0]
+    assert fd - 900 == pytest.approx(truncation, rel=0.01)
+    row = fd_row(report)
+    assert row.max_rel > 1e-6  # beyond fd_rtol: the bound, not a looser fixed tolerance, passes it
+    assert truncation < row.bound < 4 * truncation
+
+
+def test_a_smooth_function_keeps_the_tight_tolerance():
+    report = check_agreement(examples.lognormal, 1.5, 0.0, 2.0)
+    assert all(c.bound == 0.0 for c in report.comparisons)  # fd_rtol decides, nothing widened
+    assert "FD error bound" not in str(report)
+
+
+@pytest.mark.parametrize("g, dg, x", [
+    (np.exp, np.exp, 10.0),
+    (lambda t: t ** 50, lambda t: 50 * t ** 49, 1.1),
+    (lambda t: np.sin(100 * t), lambda t: 100 * np.cos(100 * t), 0.3),
+    (lambda t: 1 / (t - 0.999), lambda t: -1 / (t - 0.999) ** 2, 1.0),
+])
+def test_the_error_bound_bounds_the_error(g, dg, x):
+    from minigrad.testing.agreement import _central, _fd_step
+
+    d, bound = _central(lambda t: g(x + t), _fd_step(x), ops=4)
+    assert abs(d - dg(x)) <= bound
+
+
+def test_a_wrong_rule_is_caught_by_finite_differences_despite_the_bound(wrong_truediv):
+    report = check_agreement(lambda x: power_900(x) / 2.0, 1.0)
+    assert not fd_row(report).ok
+
+
+def test_a_nan_gradient_is_not_agreement():
+    import jax
+    import jax.numpy as jnp
+
+    assert np.isnan(jax.grad(jnp.sqrt)(-1.0))  # JAX's derivative there is nan as well
+    report = check_agreement(lambda x: mnp.sqrt(x), -1.0)
+    assert not report.ok
+    assert np.isnan(report.results[("gradient", "minigrad reverse")][0])
+    assert {"value", "gradient"} <= set(report.nonfinite)
+    assert all(not c.ok and c.verdict == "not finite" for c in report.comparisons
+               if c.quantity == "gradient")
+    assert "all engines agree" not in str(report)
+    assert "not finite at this point" in str(report).splitlines()[0]
+    assert report.divergence is None  # no tangent to follow through a nan
+    with pytest.raises(AssertionError, match="not finite at this point"):
+        assert_agree(lambda x: mnp.sqrt(x), -1.0)
+
+
+def test_an_infinite_value_is_not_agreement():
+    report = check_agreement(lambda x: x * x, 1e200)  # x^2 overflows; 2x = 2e200 does not
+    assert not report.ok and "value" in report.nonfinite

@@ -72,3 +72,33 @@ def test_bad_input_is_one_clear_line_and_a_nonzero_exit(args, message, tmp_path)
     assert r.returncode == 2
     assert message in r.stderr
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("point, cause", [
+    (["y=2", "mu=0", "sigma=0"], "float division by zero (ZeroDivisionError)"),
+    (["y=1e200", "mu=0", "sigma=1e-100"], "Numerical result out of range (OverflowError)"),
+])
+def test_check_at_a_point_outside_the_domain_is_one_line(point, cause):
+    r = run("check", "lognormal", "--at", *point)
+    assert r.returncode == 2 and r.stdout == ""
+    at = ", ".join(p.replace("1e200", "1e+200") for p in point)
+    assert r.stderr.splitlines() == [
+        f"minigrad check: lognormal cannot be evaluated at {at}: {cause}; choose a point "
+        f"where it is defined and finite"]
+
+
+def test_check_does_not_call_a_nan_gradient_agreement():
+    r = run("check", "sqrt(x)", "--at", "x=-1")
+    assert r.returncode == 1
+    assert "gradient (minigrad reverse): [nan]" in r.stdout
+    assert "all engines agree" not in r.stdout
+    assert r.stdout.rstrip().endswith("agreement: NO (not finite at this point)")
+    assert r.stderr.splitlines() == ["minigrad check: warning: invalid value encountered in sqrt"]
+
+
+def test_check_passes_a_steep_product_that_finite_differences_resolve_coarsely():
+    product = "*".join(["(" + "*".join(["x"] * 30) + ")"] * 30)  # x^900
+    r = run("check", product, "--at", "x=1")
+    assert r.returncode == 0, r.stdout
+    assert "gradient (minigrad reverse): [900]" in r.stdout
+    assert "FD error bound" in r.stdout

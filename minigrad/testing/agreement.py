@@ -11,6 +11,13 @@ outputs), a JVP along a random tangent ``v`` and a VJP with a random cotangent `
 and checks minigrad's own adjoint identity ``<u, J v> = <J^T u, v>``.  Every compared
 pair is one ``Comparison`` of the ``AgreementReport``.
 
+Finite differences are compared within their own error bound at the point (``_central``):
+the truncation error estimated from a second step (Richardson), plus the rounding of the
+function's values over the step, scaled by their magnitude.  A steep function (a product of
+900 factors) is not called wrong because its finite differences are coarse, and a smooth one
+keeps the tight ``fd_rtol``.  A value or derivative that is nan or inf at the point is no
+agreement, whatever the engines say: the report says it is not finite there.
+
 When minigrad and JAX disagree the report finds where: the graph is explicit, so it is
 replayed with ``jax.numpy`` (each primitive's ``jax_impl``) as a function from the inputs
 to *every* variable; one ``jax.jvp`` of that function gives JAX's tangent of each
@@ -34,7 +41,6 @@ from .. import numpy as mnp
 from ..graph import Const, Mask, concrete, trace
 from ..pytree import flatten, unflatten
 from ..modes import forward_sweep, reverse_sweep
-from .finite_differences import central_difference_grad
 
 __all__ = ["Comparison", "Divergence", "AgreementReport", "check_agreement", "assert_agree"]
 
@@ -52,11 +58,18 @@ class Comparison:
     max_rel: float
     rtol: float
     atol: float
-    ok: bool
+    ok: bool  # within tolerance, on finite numbers
+    bound: float = 0.0  # finite differences: the largest error bound that widened atol
+    finite: bool = True  # False: nan or inf on either side, so no check (and not ok)
+
+    @property
+    def verdict(self) -> str:
+        return "yes" if self.ok else "NO" if self.finite else "not finite"
 
     @property
     def tolerance(self) -> str:
-        return f"rtol {self.rtol:.0e}, atol {self.atol:.0e}"
+        extra = f" + FD error bound {self.bound:.1e}" if self.bound else ""
+        return f"rtol {self.rtol:.0e}, atol {self.atol:.0e}{extra}"
 
 
 @dataclass
@@ -109,7 +122,17 @@ class AgreementReport:
     results: dict = field(default_factory=dict)  # (quantity, engine) -> flat array
 
     @property
+    def nonfinite(self) -> dict[str, list[str]]:
+        """Each quantity that is nan or inf at the point, with the engines that say so."""
+        found: dict[str, list[str]] = {}
+        for (quantity, engine), r in self.results.items():
+            if not np.all(np.isfinite(r)):
+                found.setdefault(quantity, []).append(engine)
+        return found
+
+    @property
     def ok(self) -> bool:
+        """Every pair agrees, on finite numbers (nan beside nan is no agreement)."""
         return all(c.ok for c in self.comparisons)
 
     def __bool__(self) -> bool:
@@ -124,10 +147,13 @@ class AgreementReport:
 
         head = ["quantity", "engines", "max abs err", "max rel err", "tolerance", "ok"]
         rows = [[c.quantity, f"{c.left} vs {c.right}", f"{c.max_abs:.2e}",
-                 f"{c.max_rel:.2e}", c.tolerance, "yes" if c.ok else "NO"]
+                 f"{c.max_rel:.2e}", c.tolerance, c.verdict]
                 for c in self.comparisons]
-        out = [f"agreement of {self.function}: " + ("all engines agree" if self.ok
-                                                    else f"{len(self.failures)} pair(s) disagree")]
+        nonfinite = self.nonfinite
+        verdict = (f"not finite at this point ({', '.join(nonfinite)}: nan or inf), so no "
+                   f"agreement is claimed" if nonfinite else "all engines agree" if self.ok
+                   else f"{len(self.failures)} pair(s) disagree")
+        out = [f"agreement of {self.function}: {verdict}"]
         grad = self.results.get(("gradient", "minigrad reverse"))
         if grad is not None:
             out.append("gradient (minigrad reverse): [" + ", ".join(f"{x:.10g}" for x in grad) + "]")
@@ -164,7 +190,7 @@ def _flat(parts) -> np.ndarray:
     return np.ravel(np.asarray(parts, dtype=float))
 
 
-def _errors(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> tuple[float, float, bool]:
+def _errors(a: np.ndarray, b: np.ndarray, rtol: float, atol) -> tuple[float, float, bool]:
     if a.shape != b.shape:
         return float("inf"), float("inf"), False
     if a.size == 0:
@@ -172,7 +198,8 @@ def _errors(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> tuple[flo
     same_nan = np.isnan(a) & np.isnan(b)
     same_inf = np.isinf(a) & (a == b)
     special = same_nan | same_inf
-    diff = np.where(special, 0.0, np.abs(a - b))
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.where(special, 0.0, np.abs(a - b))
     scale = np.maximum(np.abs(a), np.abs(b))
     with np.errstate(invalid="ignore", divide="ignore"):
         rel = np.where(diff == 0, 0.0, diff / np.where(scale == 0, 1.0, scale))
@@ -187,43 +214,72 @@ def _close(a, b, rtol, atol) -> bool:
                    rtol, atol)[2]
 
 
+EPS = float(np.finfo(float).eps)
+
+
 def _fd_step(x: np.ndarray) -> float:
-    return float(np.cbrt(np.finfo(float).eps) * max(1.0, float(np.max(np.abs(x), initial=0.0))))
+    """cbrt(eps) max(1, |x|): the step that balances truncation (h^2) against rounding (eps/h)."""
+    return float(np.cbrt(EPS) * max(1.0, float(np.max(np.abs(x), initial=0.0))))
 
 
-def _fd_gradient(f: Callable, args: tuple, u) -> np.ndarray:
-    """d <u, f(x)> / d x for every element of every argument, by central differences."""
-    if all(np.ndim(a) == 0 for a in args) and np.ndim(u) == 0:
-        return float(u) * central_difference_grad(f, args)
-    out = []
+def _central(g: Callable[[float], np.ndarray], h: float, ops: int) -> tuple[np.ndarray, np.ndarray]:
+    """g'(0) by the central difference D(h) = (g(h) - g(-h)) / 2h, and a bound on its error.
+
+    Truncation: D(h) = g' + c h^2 + O(h^4) and D(2h) = g' + 4 c h^2 + ..., so
+    |D(2h) - D(h)| / 3 estimates it (Richardson).  Rounding: each value of g is good to
+    about ``ops`` roundings of eps relative to its magnitude (one per recorded operation), so
+    the difference quotient adds ops * eps * max|g| / h.  The bound is twice their sum, for
+    the expansion's higher terms and the estimate's own rounding.
+    """
+    plus, minus = np.asarray(g(h), dtype=float), np.asarray(g(-h), dtype=float)
+    plus2, minus2 = np.asarray(g(2 * h), dtype=float), np.asarray(g(-2 * h), dtype=float)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: reported as not finite
+        d1 = (plus - minus) / (2 * h)
+        d2 = (plus2 - minus2) / (4 * h)
+        truncation = np.abs(d2 - d1) / 3
+        magnitude = np.max(np.abs([plus, minus, plus2, minus2]), axis=0)
+        bound = 2 * (truncation + ops * EPS * magnitude / h)
+    return d1, bound
+
+
+def _fd_gradient(f: Callable, args: tuple, u, ops: int) -> tuple[np.ndarray, np.ndarray]:
+    """d <u, f(x)> / d x for every element of every argument, by central differences, and
+    the error bound of each (``_central``).  A scalar ``u`` scales the difference quotient,
+    rather than each value before the subtraction."""
+    weight = np.asarray(u, dtype=float)
+    scale = float(weight) if weight.ndim == 0 else 1.0
+    grads, bounds = [], []
     for i, a in enumerate(args):
         a = np.asarray(a, dtype=float)
         for k in range(a.size):
-            h = np.cbrt(np.finfo(float).eps) * max(1.0, abs(float(a.flat[k])))
-            plus, minus = a.copy(), a.copy()
-            plus.flat[k] += h
-            minus.flat[k] -= h
-            lo = list(args)
-            hi = list(args)
-            hi[i] = plus if a.ndim else float(plus)
-            lo[i] = minus if a.ndim else float(minus)
-            fp = np.sum(np.asarray(u) * np.asarray(f(*hi), dtype=float))
-            fm = np.sum(np.asarray(u) * np.asarray(f(*lo), dtype=float))
-            out.append((fp - fm) / (2 * h))
-    return np.array(out)
+            def g(t, i=i, a=a, k=k):
+                moved = a.copy()
+                moved.flat[k] += t
+                xs = list(args)
+                xs[i] = moved if a.ndim else float(moved)
+                out = np.asarray(f(*xs), dtype=float)
+                return np.sum(out) if weight.ndim == 0 else np.sum(weight * out)
+
+            d, b = _central(g, _fd_step(a.flat[k]), ops)
+            grads.append(scale * d)
+            bounds.append(abs(scale) * b)
+    return np.array(grads, dtype=float), np.array(bounds, dtype=float)
 
 
-def _fd_directional(f: Callable, args: tuple, tangents: tuple) -> np.ndarray:
-    """(f(x + h v) - f(x - h v)) / 2h: the derivative along ``v``, by central differences."""
-    x = _flat(args)
+def _fd_directional(f: Callable, args: tuple, tangents: tuple, ops: int) -> tuple[np.ndarray, np.ndarray]:
+    """(f(x + h v) - f(x - h v)) / 2h: the derivative along ``v``, by central differences,
+    and its error bound (``_central``)."""
     v = _flat(tangents)
     vnorm = float(np.max(np.abs(v), initial=0.0))
     if vnorm == 0:
-        return np.zeros_like(_flat(f(*args)))
-    h = _fd_step(x) / vnorm
-    hi = tuple(_as_float(np.asarray(a, dtype=float) + h * np.asarray(t)) for a, t in zip(args, tangents))
-    lo = tuple(_as_float(np.asarray(a, dtype=float) - h * np.asarray(t)) for a, t in zip(args, tangents))
-    return (_flat(f(*hi)) - _flat(f(*lo))) / (2 * h)
+        zero = np.zeros_like(_flat(f(*args)))
+        return zero, zero
+
+    def g(t):
+        return _flat(f(*(_as_float(np.asarray(a, dtype=float) + t * np.asarray(tv))
+                         for a, tv in zip(args, tangents))))
+
+    return _central(g, _fd_step(_flat(args)) / vnorm, ops)
 
 
 def _random_like(rng, shape):
@@ -368,8 +424,9 @@ def check_agreement(f: Callable, *args, rtol: float = 1e-7, atol: float = 1e-9, 
     """Compare minigrad forward and reverse mode, JAX (float64) and finite differences at
     ``args`` (floats, float arrays, or pytrees of them such as a parameter dictionary).
 
-    Exact engines are compared with ``rtol``/``atol``; finite differences, good to about
-    1e-10 relative, with the looser ``fd_rtol``/``fd_atol`` (at least ``rtol``/``atol``).
+    Exact engines are compared with ``rtol``/``atol``; finite differences with the looser
+    ``fd_rtol``/``fd_atol`` (at least ``rtol``/``atol``), widened by their own error bound
+    at the point where that is larger (a steep function's coarse differences are no error).
     ``seed`` fixes the random tangent and cotangent.  ``complex_step=True`` adds the JVP by
     the complex step, exact to rounding and compared with ``rtol``/``atol``, where ``f``
     evaluates on complex numbers (a note says so where it does not).
@@ -391,10 +448,21 @@ def check_agreement(f: Callable, *args, rtol: float = 1e-7, atol: float = 1e-9, 
     results: dict = {}
     comparisons: list[Comparison] = []
 
+    fd_bounds: dict = {}  # quantity -> the finite differences' error bound, per element
+
     def compare(quantity, left, right, r, a):
         x, y = results[(quantity, left)], results[(quantity, right)]
-        max_abs, max_rel, ok = _errors(x, y, r, a)
-        comparisons.append(Comparison(quantity, left, right, max_abs, max_rel, r, a, ok))
+        bound = fd_bounds.get(quantity) if "finite differences" in (left, right) else None
+        if bound is not None and bound.shape == x.shape:
+            bound = np.nan_to_num(bound, nan=0.0, posinf=0.0)  # non-finite: reported apart
+            widened = bound > a + r * np.maximum(np.abs(x), np.abs(y))
+            max_abs, max_rel, ok = _errors(x, y, r, a + bound)
+            shown = float(np.max(bound, where=widened, initial=0.0))
+        else:
+            (max_abs, max_rel, ok), shown = _errors(x, y, r, a), 0.0
+        finite = bool(np.all(np.isfinite(x)) and np.all(np.isfinite(y)))
+        comparisons.append(Comparison(quantity, left, right, max_abs, max_rel, r, a,
+                                      ok and finite, shown, finite))
 
     graph = trace(f, *args)
     out_value = concrete(graph.outputs) if graph.owns(graph.outputs) else graph.outputs
@@ -452,9 +520,10 @@ def check_agreement(f: Callable, *args, rtol: float = 1e-7, atol: float = 1e-9, 
                 results[("gradient", "jax")] = _flat(
                     [np.asarray(x) for x in jax.grad(f, argnums)(*jargs)])
 
-    # -- finite differences (on plain NumPy)
-    results[("jvp", "finite differences")] = _fd_directional(f, args, tangents)
-    results[("vjp", "finite differences")] = _fd_gradient(f, args, cotangent)
+    # -- finite differences (on plain NumPy), each with its error bound
+    ops = max(1, sum(v.prim is not None for v in graph.variables))
+    results[("jvp", "finite differences")], fd_bounds["jvp"] = _fd_directional(f, args, tangents, ops)
+    results[("vjp", "finite differences")], fd_bounds["vjp"] = _fd_gradient(f, args, cotangent, ops)
     if complex_step:
         try:
             results[("jvp", "complex step")] = _complex_step_directional(f, args, tangents)
@@ -462,7 +531,7 @@ def check_agreement(f: Callable, *args, rtol: float = 1e-7, atol: float = 1e-9, 
             complex_step = False
             notes.append(f"complex step skipped: {name} does not evaluate on complex numbers ({e})")
     if scalar_out:
-        results[("gradient", "finite differences")] = _fd_gradient(f, args, 1.0)
+        results[("gradient", "finite differences")], fd_bounds["gradient"] = _fd_gradient(f, args, 1.0, ops)
 
     # -- the pairs
     engines = ["jax"] if jax is not None else []
@@ -489,8 +558,8 @@ def check_agreement(f: Callable, *args, rtol: float = 1e-7, atol: float = 1e-9, 
     report = AgreementReport(name, comparisons, notes, None, results)
 
     # -- where minigrad and JAX part ways
-    jax_failed = any(not c.ok and ("jax" in (c.left, c.right)) for c in comparisons)
-    if jax is not None and (jax_failed or not report.ok):
+    # (not where the numbers are nan or inf: there is no finite tangent to follow)
+    if jax is not None and any(not c.ok and c.finite for c in comparisons):
         syms = Symbols(graph)
         names = syms.names
         exprs = [S.render(syms.expression(v), "text") for v in graph.variables]
