@@ -1,0 +1,329 @@
+"""Users' own derivative rules, with JAX's API: ``custom_jvp``, ``custom_vjp``, ``primitive``.
+
+Each decorated function owns one entry of the primitive table, made when it is decorated
+(``Primitive``, like every built-in one): so on minigrad values a call records ONE node
+named after the function, both sweeps apply the user's rule, and the trace table, the
+drawings, the frames, the checker and the code generator read it as they read ``sin``.
+On JAX values the function is a ``jax.custom_jvp`` / ``jax.custom_vjp`` with the very same
+rule functions (so ``jaxbridge`` and ``jax.jit`` use them); on anything else it just runs.
+
+How the entry's rules follow from the user's (minigrad's rules are per input, summed):
+
+* custom_jvp, forward: the user's rule with the tangent of input i and zeros elsewhere
+  (the rule is linear in the tangents, so the contributions add up to the full JVP);
+* custom_jvp, reverse: the transpose of that linear map, by minigrad's own reverse mode
+  over the rule (as JAX transposes the linear JVP);
+* custom_vjp, reverse: ``bwd(*nondiff, res, g)`` with ``res`` from ``fwd``; forward mode
+  is refused, as in JAX.
+
+User entries live in ``USER_TABLE``, beside the built-in ``TABLE`` (whose entries are
+minigrad's own operations, each with a test spec of its own).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Callable, Sequence
+
+import numpy as np
+
+from . import symbolic as S
+from .errors import TracedValueError, TransformError
+from .graph import Variable, concrete
+from .primitives import PerInput, Primitive, Scaled, USER_TABLE
+from .pytree import flatten, unflatten
+
+__all__ = ["custom_jvp", "custom_vjp", "primitive", "USER_TABLE"]
+
+
+def _is_jax(x) -> bool:
+    jax = sys.modules.get("jax")
+    return jax is not None and isinstance(x, jax.Array)
+
+
+def _zero(x):
+    """The zero tangent of a leaf: 0.0 for a scalar, else zeros of its shape."""
+    value = concrete(x)
+    if np.ndim(value) == 0:
+        return 0.0
+    return np.zeros(np.shape(value), dtype=np.result_type(value, np.float32))
+
+
+class _Call:
+    """How one call's arguments became the entry's operands: the diff arguments' leaves are
+    the operands; the nondiff arguments and the trees are this parameter."""
+
+    __slots__ = ("nargs", "nondiff", "trees", "counts")
+
+    def __init__(self, nargs: int, nondiff: dict, trees: list, counts: list):
+        self.nargs, self.nondiff, self.trees, self.counts = nargs, nondiff, trees, counts
+
+    def diff_args(self, leaves) -> list:
+        out, k = [], 0
+        for tree, n in zip(self.trees, self.counts):
+            out.append(unflatten(tree, list(leaves[k:k + n])))
+            k += n
+        return out
+
+    def all_args(self, leaves) -> list:
+        diff = iter(self.diff_args(leaves))
+        return [self.nondiff[i] if i in self.nondiff else next(diff) for i in range(self.nargs)]
+
+    def nondiff_values(self) -> list:
+        return [self.nondiff[i] for i in sorted(self.nondiff)]
+
+    def __repr__(self) -> str:  # how generated code and tables describe this parameter
+        return f"<call of {self.nargs} argument(s)>"
+
+
+class _Custom:
+    """What custom_jvp and custom_vjp share: dispatch, the per-function entry, the JAX twin."""
+
+    _kind = "custom"
+
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+        if not callable(fun):
+            raise TypeError(f"{self._kind}: expected a function, got {type(fun).__name__}")
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(sorted(int(i) for i in nondiff_argnums))
+        self.__name__ = getattr(fun, "__name__", "custom")
+        self._jax = None
+        self.entry = Primitive(
+            self.__name__, self._impl, PerInput(self._jvp_rule), PerInput(self._vjp_rule),
+            PerInput(self._partial), lambda *a, call: S.call(self.__name__, *a), self._jax_impl)
+        USER_TABLE[self.__name__] = self.entry
+
+    def __repr__(self) -> str:
+        return f"<{self._kind} {self.__name__}>"
+
+    def _split(self, args: tuple) -> tuple[list, _Call]:
+        nondiff, trees, counts, leaves = {}, [], [], []
+        for i, a in enumerate(args):
+            if i in self.nondiff_argnums or i - len(args) in self.nondiff_argnums:
+                if any(type(x) is Variable for x in flatten(a)[0]):
+                    raise TracedValueError(
+                        f"{self.__name__}: argument {i} is in nondiff_argnums but was given a "
+                        f"traced value. Fix: pass it as a plain value, or remove {i} from "
+                        f"nondiff_argnums so that it is differentiated.")
+                nondiff[i] = a
+                continue
+            found, tree = flatten(a)
+            leaves += found
+            trees.append(tree)
+            counts.append(len(found))
+        return leaves, _Call(len(args), nondiff, trees, counts)
+
+    def __call__(self, *args):
+        self._check_defined()
+        leaves, call = self._split(args)
+        if any(type(x) is Variable for x in leaves):
+            return self.entry.bind(*leaves, call=call)
+        if any(_is_jax(x) for x in leaves):
+            return self._jax_function()(*args)
+        return self.fun(*args)
+
+    def _impl(self, *leaves, call: _Call):
+        out = self.fun(*call.all_args(leaves))
+        if isinstance(out, (tuple, list, dict)):
+            raise TransformError(
+                f"{self.__name__} returned a {type(out).__name__}; a {self._kind} function "
+                f"traced by minigrad is one node with one output. Fix: return one array "
+                f"(stack the results), or define one custom function per output.")
+        return out
+
+    def _jax_impl(self, *leaves, call: _Call):
+        return self._jax_function()(*call.all_args(leaves))
+
+    def _partial(self, i: int, out, *args, call: _Call):
+        return S.Name(self._rule_name())  # the table and drawings show which rule applies
+
+    def _check_defined(self):
+        pass
+
+
+class custom_jvp(_Custom):
+    """Like ``jax.custom_jvp``: ``fun`` differentiated by the rule given to ``defjvp``.
+
+    ``@mg.custom_jvp`` (or ``functools.partial(mg.custom_jvp, nondiff_argnums=(0,))``) on
+    ``fun(*args)``, then ``@fun.defjvp`` on ``rule(*nondiff_args, primals, tangents) ->
+    (primal_out, tangent_out)``; ``defjvps(*rules)`` gives one ``rule(t, ans, *args)`` per
+    argument instead.  Write both with ``minigrad.numpy``: they run on every engine.
+    """
+
+    _kind = "custom_jvp"
+
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+        super().__init__(fun, nondiff_argnums)
+        self.jvp = None
+
+    def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
+        """Set the rule ``jvp(*nondiff_args, primals, tangents) -> (out, tangent_out)``."""
+        if symbolic_zeros:
+            raise NotImplementedError(f"{self.__name__}.defjvp: symbolic_zeros=True is not "
+                                      f"supported; tangents are always arrays of zeros")
+        self.jvp, self._jax = jvp, None
+        return jvp
+
+    def defjvps(self, *jvps: Callable | None) -> None:
+        """One rule per argument, ``jvp_i(t, ans, *args)`` (None: no dependence), summed."""
+        def rule(*nondiff_and_pair):
+            primals, tangents = nondiff_and_pair[-2:]
+            out = self.fun(*primals)
+            total = 0.0
+            for f, t, in zip(jvps, tangents):
+                if f is not None:
+                    total = total + f(t, out, *primals)
+            return out, total
+
+        rule.__name__ = "+".join(getattr(f, "__name__", "rule") for f in jvps if f is not None)
+        self.defjvp(rule)
+
+    def _check_defined(self):
+        if self.jvp is None:
+            raise TypeError(f"custom_jvp {self.__name__}: no JVP rule defined. Fix: decorate "
+                            f"the rule with @{self.__name__}.defjvp before calling it.")
+
+    def _rule_name(self) -> str:
+        return getattr(self.jvp, "__name__", "jvp rule")
+
+    def _jax_function(self):
+        if self._jax is None:
+            import jax
+
+            f = jax.custom_jvp(self.fun, nondiff_argnums=self.nondiff_argnums)
+            f.defjvp(self.jvp)
+            self._jax = f
+        return self._jax
+
+    def _tangent_out(self, i: int, t, leaves, call: _Call):
+        tangents = [_zero(x) for x in leaves]
+        tangents[i] = t
+        result = self.jvp(*call.nondiff_values(), tuple(call.diff_args(leaves)),
+                          tuple(call.diff_args(tangents)))
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise TypeError(f"custom_jvp {self.__name__}: the rule {self._rule_name()} must "
+                            f"return a pair (primal_out, tangent_out), got {type(result).__name__}")
+        return result[1]
+
+    def _jvp_rule(self, i: int, t, out, *leaves, call: _Call):
+        return self._tangent_out(i, t, leaves, call)
+
+    def _vjp_rule(self, i: int, g, out, *leaves, call: _Call):
+        # the rule is linear in the tangent: its transpose, by reverse mode over the rule
+        from .transforms import vjp
+
+        _, pullback = vjp(lambda t: self._tangent_out(i, t, leaves, call), _zero(leaves[i]))
+        return pullback(g)[0]
+
+
+class custom_vjp(_Custom):
+    """Like ``jax.custom_vjp``: ``fun`` differentiated in reverse mode by ``defvjp(fwd, bwd)``.
+
+    ``fwd(*args) -> (out, residuals)``; ``bwd(*nondiff_args, residuals, g)`` returns one
+    cotangent per differentiable argument (a tuple; None for zero).  As in JAX there is
+    no forward mode (``mg.jvp``, ``jacfwd`` refuse it); ``grad(grad(f))`` works when
+    ``bwd`` is written with ``minigrad.numpy``.
+    """
+
+    _kind = "custom_vjp"
+
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+        super().__init__(fun, nondiff_argnums)
+        self.fwd = self.bwd = None
+
+    def defvjp(self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False,
+               optimize_remat: bool = False) -> None:
+        """Set ``fwd(*args) -> (out, res)`` and ``bwd(*nondiff_args, res, g) -> cotangents``."""
+        if symbolic_zeros:
+            raise NotImplementedError(f"{self.__name__}.defvjp: symbolic_zeros=True is not supported")
+        self.fwd, self.bwd, self._jax = fwd, bwd, None
+
+    def _check_defined(self):
+        if self.fwd is None:
+            raise TypeError(f"custom_vjp {self.__name__}: no VJP rule defined. Fix: call "
+                            f"{self.__name__}.defvjp(fwd, bwd) before calling it.")
+
+    def _rule_name(self) -> str:
+        return getattr(self.bwd, "__name__", "bwd")
+
+    def _jax_function(self):
+        if self._jax is None:
+            import jax
+
+            f = jax.custom_vjp(self.fun, nondiff_argnums=self.nondiff_argnums)
+            f.defvjp(self.fwd, self.bwd)
+            self._jax = f
+        return self._jax
+
+    def _jvp_rule(self, i: int, t, out, *leaves, call: _Call):
+        raise TransformError(
+            f"forward mode (jvp, jacfwd, hessian) of custom_vjp function {self.__name__}: it "
+            f"has a reverse-mode rule only, as in JAX. Fix: differentiate it in reverse mode "
+            f"(grad, vjp, jacrev), or define it with mg.custom_jvp.")
+
+    def _vjp_rule(self, i: int, g, out, *leaves, call: _Call):
+        _, res = self.fwd(*call.all_args(leaves))
+        cts = self.bwd(*call.nondiff_values(), res, g)
+        n = len(call.trees)
+        if not isinstance(cts, (tuple, list)) or len(cts) != n:
+            raise TypeError(
+                f"custom_vjp {self.__name__}: bwd ({self._rule_name()}) must return a tuple of "
+                f"{n} cotangent(s), one per differentiable argument, got {cts!r:.60}")
+        flat = []
+        for ct, tree, arg in zip(cts, call.trees, call.diff_args(leaves)):
+            parts = flatten(arg)[0]
+            found = [None] * len(parts) if ct is None else flatten(ct)[0]
+            flat += [_zero(p) if c is None else c for c, p in zip(found, parts)]
+        return flat[i]
+
+
+def primitive(name: str, impl: Callable, *, deriv: Sequence | None = None,
+              jvp: Sequence | Callable | None = None, vjp: Sequence | Callable | None = None,
+              partials: Sequence | None = None, jax: str | Callable | None = None,
+              expr: Callable | None = None, scalar: Callable | None = None) -> Primitive:
+    """A new entry of the primitive table, as the built-in ones are made (``primitives.define``).
+
+    ``impl`` computes on NumPy values; ``deriv`` gives per input the local derivative
+    ``d(out, *args)`` (elementwise), or ``jvp``/``vjp`` give per input the rules
+    ``jvp_i(t, out, *args)``, ``vjp_i(g, out, *args)``; ``partials`` per input
+    ``p_i(out, *args)`` over symbols, for tables (default: ``d name / d x_i``); ``jax`` is its
+    JAX counterpart (a function or ``"jax.numpy.name"``).  Returns the entry: call it.
+    """
+    if deriv is None and (jvp is None or vjp is None):
+        raise TypeError(f"primitive({name!r}): give deriv=(one local derivative per input), or "
+                        f"both jvp= and vjp= (one rule per input)")
+    if callable(jvp):
+        jvp = (jvp,)
+    if callable(vjp):
+        vjp = (vjp,)
+    if deriv is not None:
+        deriv = (deriv,) if callable(deriv) else tuple(deriv)
+        for d in deriv:
+            if not (d is None or callable(d) or (type(d) is int and d in (1, -1))):
+                raise ValueError(f"primitive({name!r}): a local derivative is None, 1, -1 or a "
+                                 f"function of (out, *args), not {d!r}")
+        jvp = vjp = tuple(None if d is None else Scaled(d) for d in deriv)
+    n = len(jvp)
+    if len(vjp) != n:
+        raise ValueError(f"primitive({name!r}): {n} jvp rule(s) but {len(vjp)} vjp rule(s); "
+                         f"give one per input")
+    if partials is None:
+        partials = tuple(None if r is None else
+                         (lambda o, *a, _k=k, **p: S.Name(f"d{name}/dx{_k + 1}"))
+                         for k, r in enumerate(jvp))
+    if expr is None:
+        expr = lambda *a, **p: S.call(name, *a)  # noqa: E731
+    entry = Primitive(name, impl, tuple(jvp), tuple(vjp), tuple(partials), expr,
+                      jax if jax is not None else _no_jax(name), scalar)
+    USER_TABLE[name] = entry
+    return entry
+
+
+def _no_jax(name: str) -> Callable:
+    def missing(*args, **params):
+        raise TypeError(f"primitive {name!r} was called on JAX values but has no JAX "
+                        f"counterpart. Fix: give mg.primitive(..., jax=<function of JAX arrays>).")
+    return missing
+

@@ -1,0 +1,201 @@
+"""Users' own rules (mg.custom_jvp, mg.custom_vjp, mg.primitive): one function object, every engine.
+
+References are closed forms (the derivative of softplus is the sigmoid) and JAX run on the
+very same decorated objects; a rule that differs on purpose from the true derivative
+(gradient clipping) shows the user's rule, not the implementation, is differentiated.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+import minigrad.numpy as mnp
+from minigrad.errors import TracedValueError, TransformError
+from minigrad.testing import check_agreement
+
+TOL = dict(rtol=1e-12, atol=1e-14)
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+@mg.custom_jvp
+def softplus(x):
+    return mnp.log1p(mnp.exp(x))
+
+
+@softplus.defjvp
+def softplus_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return softplus(x), t * mnp.sigmoid(x)
+
+
+@functools.partial(mg.custom_vjp, nondiff_argnums=(0,))
+def clip_gradient(bound, x):
+    """The identity, whose gradient is clipped to [-bound, bound] (JAX's docs' example)."""
+    return x
+
+
+def _clip_fwd(bound, x):
+    return x, None
+
+
+def _clip_bwd(bound, res, g):
+    return (mnp.clip(g, -bound, bound),)
+
+
+clip_gradient.defvjp(_clip_fwd, _clip_bwd)
+
+
+@functools.partial(mg.custom_jvp, nondiff_argnums=(1,))
+def power_of(x, k):
+    return x ** k
+
+
+@power_of.defjvp
+def power_of_jvp(k, primals, tangents):
+    (x,), (t,) = primals, tangents
+    return power_of(x, k), k * x ** (k - 1) * t
+
+
+@pytest.fixture(scope="module")
+def jx():
+    jax = pytest.importorskip("jax")
+    previous = bool(jax.config.jax_enable_x64)
+    jax.config.update("jax_enable_x64", True)
+    yield jax
+    jax.config.update("jax_enable_x64", previous)
+
+
+def test_custom_jvp_runs_on_floats_minigrad_and_both_modes():
+    x = np.array([-2.0, 0.3, 4.0])
+    np.testing.assert_allclose(softplus(0.3), np.log1p(np.exp(0.3)), **TOL)
+    f = lambda x: mnp.sum(softplus(x) * x)  # noqa: E731
+    want = np.log1p(np.exp(x)) + x * _sigmoid(x)
+    np.testing.assert_allclose(mg.grad(f)(x), want, **TOL)
+    np.testing.assert_allclose(mg.jvp(f, (x,), (np.ones(3),))[1], want.sum(), **TOL)
+    # second order, both ways: (softplus)'' is sigmoid (1 - sigmoid)
+    s = _sigmoid(0.3)
+    second = s * (1 - s)
+    assert mg.grad(mg.grad(softplus))(0.3) == pytest.approx(second, rel=1e-12)
+    assert mg.jacfwd(mg.grad(softplus))(0.3) == pytest.approx(second, rel=1e-12)
+    assert mg.grad(lambda x: mg.jvp(softplus, (x,), (1.0,))[1])(0.3) == pytest.approx(second, rel=1e-12)
+
+
+def test_custom_jvp_rule_is_what_minigrad_differentiates():
+    """A rule off by a factor gives that factor in both modes: the rule, not the body, is used."""
+    @mg.custom_jvp
+    def f(x):
+        return mnp.sin(x)
+
+    f.defjvp(lambda primals, tangents: (f(*primals), 3.0 * mnp.cos(primals[0]) * tangents[0]))
+    assert mg.grad(f)(0.4) == pytest.approx(3 * np.cos(0.4), rel=1e-14)
+    assert mg.jvp(f, (0.4,), (1.0,))[1] == pytest.approx(3 * np.cos(0.4), rel=1e-14)
+
+
+def test_one_node_named_after_the_function_with_its_rule(tmp_path):
+    g = mg.trace(lambda x: softplus(x) * 2.0, 0.3)
+    assert [v.prim.name for v in g.variables[1:]] == ["softplus", "mul"]
+    row = g.table(mode="reverse").rows[1]
+    assert str(row.expression) == "softplus v1"
+    assert [(n, str(d)) for n, d in row.partials] == [("v1", "softplus_jvp")]
+    assert "softplus" in g.to_dot(mode="reverse").source and "softplus_jvp" in g.to_dot().source
+    assert len(g.frames(mode="reverse")) > 0
+    assert g.table(mode="forward").rows[1].tangent == pytest.approx(_sigmoid(0.3), rel=1e-14)
+
+
+def test_the_same_objects_under_jax_and_jit(jx):
+    f = lambda x: jx.numpy.sum(softplus(x) * x)  # noqa: E731
+    x = np.array([-2.0, 0.3, 4.0])
+    want = np.log1p(np.exp(x)) + x * _sigmoid(x)
+    np.testing.assert_allclose(jx.grad(f)(x), want, **TOL)
+    np.testing.assert_allclose(jx.jit(jx.grad(f))(x), want, **TOL)
+    # JAX uses the same rule: clipping and the nondiff power follow the user's rules
+    clipped = lambda x: mnp.sum(clip_gradient(0.5, 3.0 * x))  # noqa: E731
+    xs = np.array([0.2, -1.0])
+    np.testing.assert_allclose(jx.grad(clipped)(xs), [1.5, 1.5], **TOL)
+    np.testing.assert_allclose(mg.grad(clipped)(xs), [1.5, 1.5], **TOL)
+    assert jx.grad(power_of)(2.0, 3) == pytest.approx(12.0) == mg.grad(power_of)(2.0, 3)
+    import jaxbridge as jb
+
+    np.testing.assert_allclose(jb.grad(lambda x: mnp.sum(softplus(x) * x))(x), want, **TOL)
+
+
+def test_custom_vjp_reverse_only_as_in_jax():
+    x = np.array([0.2, -1.0])
+    np.testing.assert_allclose(mg.grad(lambda x: mnp.sum(clip_gradient(0.5, 3.0 * x)))(x),
+                               [1.5, 1.5], **TOL)
+    np.testing.assert_allclose(mg.grad(lambda x: mnp.sum(clip_gradient(2.0, 0.1 * x)))(x),
+                               [0.1, 0.1], **TOL)
+    with pytest.raises(TransformError, match="forward mode .* of custom_vjp function clip_gradient"):
+        mg.jvp(lambda x: clip_gradient(0.5, x), (0.3,), (1.0,))
+
+    @mg.custom_vjp
+    def cube(x):
+        return x ** 3
+
+    cube.defvjp(lambda x: (cube(x), x), lambda x, g: (3.0 * x * x * g,))
+    assert mg.grad(mg.grad(cube))(0.7) == pytest.approx(6 * 0.7, rel=1e-14)  # bwd is differentiable
+
+
+def test_pytree_arguments_and_nondiff_argnums(jx):
+    @mg.custom_jvp
+    def affine(p, x):
+        return mnp.sum(p["w"] * x) + p["b"]
+
+    @affine.defjvp
+    def affine_jvp(primals, tangents):
+        (p, x), (tp, tx) = primals, tangents
+        return affine(p, x), mnp.sum(tp["w"] * x + p["w"] * tx) + tp["b"]
+
+    p, x = {"w": np.array([1.0, 2.0]), "b": 0.5}, np.array([3.0, -1.0])
+    got = mg.grad(affine, argnums=(0, 1))(p, x)
+    np.testing.assert_allclose(got[0]["w"], x, **TOL)
+    assert got[0]["b"] == 1.0
+    np.testing.assert_allclose(got[1], p["w"], **TOL)
+    want = jx.grad(affine, argnums=(0, 1))(p, x)
+    np.testing.assert_allclose(want[0]["w"], x, **TOL)
+    assert check_agreement(affine, p, x)
+    assert mg.grad(power_of)(2.0, 3) == pytest.approx(12.0)
+    with pytest.raises(TracedValueError, match="argument 1 is in nondiff_argnums"):
+        mg.grad(power_of, argnums=1)(2.0, 3.0)
+
+
+def test_primitive_is_a_table_entry_everywhere():
+    cube = mg.primitive("cube", lambda x: x ** 3, deriv=(lambda o, x: 3.0 * x * x,),
+                        partials=(lambda o, x: 3 * x ** 2,), jax=lambda x: x ** 3)
+    f = lambda x: mnp.sin(cube(x))  # noqa: E731
+    want = np.cos(0.7 ** 3) * 3 * 0.7 ** 2
+    assert mg.grad(f)(0.7) == pytest.approx(want, rel=1e-14)
+    assert mg.jvp(f, (0.7,), (1.0,))[1] == pytest.approx(want, rel=1e-14)
+    assert mg.jit(mg.grad(f))(0.7) == pytest.approx(want, rel=1e-14)
+    g = mg.trace(f, 0.7)
+    assert g.variables[1].prim is cube and mg.PRIMITIVES.get("cube") is None
+    assert [(n, str(d)) for n, d in g.table().rows[1].partials] == [("v1", "3 v1^2")]
+    report = check_agreement(f, 0.7)
+    assert report, str(report)
+    with pytest.raises(TypeError, match="give deriv="):
+        mg.primitive("half", lambda x: x, jvp=(lambda t, o, x: t,))
+
+
+def test_rules_missing_or_misshapen_say_so():
+    @mg.custom_jvp
+    def f(x):
+        return x
+
+    with pytest.raises(TypeError, match=r"custom_jvp f: no JVP rule defined. Fix: decorate"):
+        f(1.0)
+
+    @mg.custom_vjp
+    def pair(x):
+        return (x, x)
+
+    pair.defvjp(lambda x: (pair(x), None), lambda res, g: (g,))
+    assert pair(1.0) == (1.0, 1.0)  # plain values: the function itself
+    with pytest.raises(TypeError, match="one node with one output"):
+        mg.grad(lambda x: pair(x)[0])(1.0)
