@@ -33,7 +33,8 @@ from .explain.dot import output_format
 from .explain.frames import MAX_NODES as FRAMES_LIMIT
 from .explain.frames import write_deck
 from .explain.layout import MAX_NODES as LAYOUT_LIMIT
-from .graph import trace
+from .explain.table import format_value
+from .graph import concrete, trace
 from .parse import ExpressionError, parse_expression
 from .testing import check_agreement
 
@@ -135,10 +136,14 @@ def print_agreement(names: list[str], report, ok: bool) -> None:
 def cmd_table(args) -> int:
     view = view_options(args)
     f, point = function_and_point(args)
-    table = trace(f, *point).table(**view, steps=args.steps, constants=args.constants)
+    graph = trace(f, *point)
+    table = graph.table(**view, steps=args.steps, constants=args.constants)
     out = {"text": str, "markdown": lambda t: t.to_markdown(), "latex": lambda t: t.to_latex(),
            "html": lambda t: t.to_html()}[args.format](table)
     print(out)
+    if not graph.owns(graph.outputs):  # "pi": folded into a constant, so the table is empty
+        print(f"(the output is the constant {format_value(concrete(graph.outputs))}: it depends "
+              f"on no input, so no variable is recorded)")
     return 0
 
 

@@ -145,6 +145,7 @@ def test_a_single_name_is_an_expression():
     assert rows(r.stdout) == [["v1", "x", "1.5", ""]]
     r = run("table", "pi")
     assert r.returncode == 0, r.stderr
+    assert "the output is the constant 3.14159" in r.stdout  # pi to six digits
     r = run("check", "pi")  # no variable: nothing to differentiate, said so
     assert r.returncode == 2
     assert one_line(r) == ("minigrad check: check_agreement: expression has no inputs, so there "
