@@ -11,11 +11,12 @@ import functools
 
 import numpy as np
 import pytest
+from hypothesis import given, note, settings
 
 import minigrad as mg
 import minigrad.numpy as mnp
 from minigrad.errors import TracedValueError, TransformError
-from minigrad.testing import check_agreement
+from minigrad.testing import check_agreement, programs
 
 TOL = dict(rtol=1e-12, atol=1e-14)
 
@@ -61,6 +62,10 @@ def power_of(x, k):
 def power_of_jvp(k, primals, tangents):
     (x,), (t,) = primals, tangents
     return power_of(x, k), k * x ** (k - 1) * t
+
+
+CUBE = mg.primitive("cube", lambda x: x ** 3, deriv=(lambda o, x: 3.0 * x * x,),
+                    partials=(lambda o, x: 3 * x ** 2,), jax=lambda x: x ** 3)
 
 
 @pytest.fixture(scope="module")
@@ -167,8 +172,7 @@ def test_pytree_arguments_and_nondiff_argnums(jx):
 
 
 def test_primitive_is_a_table_entry_everywhere():
-    cube = mg.primitive("cube", lambda x: x ** 3, deriv=(lambda o, x: 3.0 * x * x,),
-                        partials=(lambda o, x: 3 * x ** 2,), jax=lambda x: x ** 3)
+    cube = CUBE
     f = lambda x: mnp.sin(cube(x))  # noqa: E731
     want = np.cos(0.7 ** 3) * 3 * 0.7 ** 2
     assert mg.grad(f)(0.7) == pytest.approx(want, rel=1e-14)
@@ -199,3 +203,13 @@ def test_rules_missing_or_misshapen_say_so():
     assert pair(1.0) == (1.0, 1.0)  # plain values: the function itself
     with pytest.raises(TypeError, match="one node with one output"):
         mg.grad(lambda x: pair(x)[0])(1.0)
+
+
+@settings(max_examples=10, deadline=None)
+@given(programs(max_ops=5, primitives=[softplus, (CUBE, "small")]))
+def test_user_entries_in_random_programs_agree_everywhere(prog):
+    """The strategies mix users' entries with the built-in ones; the checker (both modes,
+    JAX, finite differences) finds them in agreement, as it does built-in programs."""
+    note(prog.table())
+    report = check_agreement(prog.fn, *prog.inputs)
+    assert report, str(report)

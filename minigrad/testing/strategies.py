@@ -32,8 +32,10 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import minigrad.numpy as mnp
+from minigrad.primitives import Primitive
 
-__all__ = ["DOMAINS", "points", "broadcastable_shapes", "programs", "Program", "Op", "OPS"]
+__all__ = ["DOMAINS", "points", "broadcastable_shapes", "programs", "Program", "Op", "OPS",
+           "primitive_op"]
 
 # ------------------------------------------------------------------------------- points
 
@@ -84,6 +86,28 @@ class Op:
     grows: bool = False          # may square magnitudes (informational)
     arrays_only: bool = False    # needs an operand with at least one axis
     params: Callable | None = None  # (draw, operand shapes) -> dict of parameters
+    entry: object = None  # a user's table entry (mg.primitive, mg.custom_jvp), called by name
+
+
+# How an operand is brought into a domain of ``points`` before a user's entry is applied.
+_GUARDS = {"real": "{a}", "small": "mnp.tanh({a})", "unit": "0.9 * mnp.tanh({a})",
+           "positive": "({a} * {a} + 0.5)", "nonnegative": "({a} * {a})",
+           "away_from_zero": "({a} * {a} + 0.5)"}
+
+
+def primitive_op(entry, domain: str = "real") -> Op:
+    """A program line applying a user's entry (``mg.primitive``, ``mg.custom_jvp`` or
+    ``custom_vjp``) to operands guarded into ``domain``, so that ``programs(primitives=...)``
+    mixes it with the built-in operations as it mixes those."""
+    if domain not in _GUARDS:
+        raise ValueError(f"primitive_op: unknown domain {domain!r}; choose one of {sorted(_GUARDS)}")
+    if isinstance(entry, Primitive):
+        name, arity = entry.name, len(entry.jvp)
+    else:
+        name, arity = entry.__name__, len(inspect.signature(entry).parameters)
+    guard = _GUARDS[domain]
+    return Op(name, arity, lambda *a: f"{name}({', '.join(guard.format(a=x) for x in a)})",
+              entry=entry)
 
 
 def _lit(x: float) -> str:
@@ -206,12 +230,14 @@ class Program:
     its sinks (the nodes no later line uses), so every line counts.
     """
 
-    def __init__(self, n_inputs: int, lines: Sequence[tuple], inputs: Sequence):
+    def __init__(self, n_inputs: int, lines: Sequence[tuple], inputs: Sequence,
+                 ops: Sequence[Op] = ()):
         self.n_inputs = n_inputs
+        self.ops = {**OPS_BY_NAME, **{op.name: op for op in ops}}
         self.lines = [(name, tuple(args), dict(params)) for name, args, params in lines]
         self.inputs = tuple(inputs)
         self.source = self._source()
-        namespace = {"mnp": mnp}
+        namespace = _namespace(ops)
         exec(compile(self.source, "<minigrad.testing.program>", "exec"), namespace)
         self.fn = namespace["f"]
         self.__signature__ = inspect.signature(self.fn)
@@ -224,7 +250,7 @@ class Program:
         body = []
         used: set[int] = set()
         for k, (name, args, kw) in enumerate(self.lines):
-            expr = OPS_BY_NAME[name].render(*[self._name(a) for a in args], **kw)
+            expr = self.ops[name].render(*[self._name(a) for a in args], **kw)
             body.append(f"    {self._name(self.n_inputs + k)} = {expr}")
             used.update(args)
         last = self.n_inputs + len(self.lines) - 1
@@ -250,6 +276,10 @@ class Program:
         return f"{self.source}\n# at {shown}"
 
 
+def _namespace(ops: Sequence[Op]) -> dict:
+    return {"mnp": mnp, **{op.name: op.entry for op in ops if op.entry is not None}}
+
+
 def _magnitude(x) -> float:
     return float(np.max(np.abs(x))) if np.size(x) else 0.0
 
@@ -257,15 +287,17 @@ def _magnitude(x) -> float:
 @st.composite
 def programs(draw, max_ops: int = 8, n_inputs: int | tuple[int, int] = (1, 3), array: bool = False,
              min_ops: int = 1, domain: str = "real", ops: Sequence[str] | None = None,
-             max_side: int = 2) -> Program:
+             max_side: int = 2, primitives: Sequence = ()) -> Program:
     """A random smooth program over minigrad's primitives, with its inputs drawn.
 
     ``n_inputs`` is a count or an inclusive range; ``array=True`` draws broadcastable
     array inputs and allows reductions (with keepdims), matmul and indexing; ``ops``
     restricts the kinds of lines (names in ``OPS``); array sides are at most ``max_side``.
     Operands larger than 4 in magnitude are squashed through ``tanh`` first, so values and
-    derivatives stay moderate and finite differences well conditioned.
+    derivatives stay moderate and finite differences well conditioned.  ``primitives`` adds
+    users' entries (each an entry or ``(entry, domain)``; see ``primitive_op``) to the mix.
     """
+    extra = [primitive_op(*p) if isinstance(p, tuple) else primitive_op(p) for p in primitives]
     lo, hi = (n_inputs, n_inputs) if isinstance(n_inputs, int) else n_inputs
     n = draw(st.integers(lo, hi))
     if array:
@@ -274,9 +306,10 @@ def programs(draw, max_ops: int = 8, n_inputs: int | tuple[int, int] = (1, 3), a
         shapes = ((),) * n
     inputs = [draw(points(domain, s if array else None)) for s in shapes]
     candidates = [OPS_BY_NAME[o] for o in ops] if ops is not None else list(OPS)
+    candidates += extra
     if not array:
         candidates = [op for op in candidates if not op.arrays_only]
-    namespace = {"mnp": mnp}
+    namespace = _namespace(extra)
     values = [np.asarray(x, dtype=np.float64) if array else x for x in inputs]
     names = [f"x{i + 1}" for i in range(n)]
     lines = []
@@ -301,4 +334,4 @@ def programs(draw, max_ops: int = 8, n_inputs: int | tuple[int, int] = (1, 3), a
         values.append(eval(expr, namespace))
         names.append(f"v{len(values) - n}")
         lines.append((op.name, tuple(args), params))
-    return Program(n, lines, inputs)
+    return Program(n, lines, inputs, extra)
