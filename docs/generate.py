@@ -10,7 +10,11 @@ What is regenerated:
   runs it) and what it prints replaces the fenced block's content;
 * a ```python block (after its output, if it has one) followed by ``<!-- figure -->`` and a
   Markdown image link ``![...](figures/NAME.svg)``: the code writes ``NAME.svg`` into its
-  temporary directory and that file becomes ``docs/figures/NAME.svg``.  Matplotlib runs with
+  temporary directory, or ends with an expression that a notebook would display as SVG
+  (``g.display(mode="reverse")``), and that becomes ``docs/figures/NAME.svg``.  Followed
+  instead by ``--8<-- "figures/NAME.html"`` (pymdownx.snippets includes it), the block ends
+  with an expression a notebook displays as HTML (a table, the stepper ``g.frames()``), and
+  that HTML becomes ``docs/figures/NAME.html``.  Matplotlib runs with
   the Agg backend, a fixed ``svg.hashsalt`` and ``SOURCE_DATE_EPOCH``.  ``--check`` compares
   what the figure shows, not its bytes (which move with the CPU and library versions): its
   texts and its data to half a point (docs/stable_view.py), and a figure is rewritten only
@@ -23,6 +27,7 @@ What is regenerated:
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
 import os
@@ -54,7 +59,8 @@ def pages() -> list[Path]:
 _PYTHON = re.compile(
     r"^```python\n(?P<code>(?:(?!^```).)*)^```\n"
     r"(?:\n<!-- output -->\n```\w*\n(?P<out>(?:(?!^```).)*)```\n<!-- /output -->\n)?"
-    r"(?:\n<!-- figure(?:: (?P<kind>[\w-]+))? -->\n!\[[^\]\n]*\]\(figures/(?P<figure>[\w.-]+\.svg)\)\n)?",
+    r"(?:\n<!-- figure(?:: (?P<kind>[\w-]+))? -->\n"
+    r"(?:!\[[^\]\n]*\]\(figures/(?P<figure>[\w.-]+\.svg)\)|--8<-- \"figures/(?P<html>[\w.-]+\.html)\")\n)?",
     re.S | re.M)
 _CONSOLE = re.compile(r"```console\n(?P<body>.*?)```", re.S)
 
@@ -105,17 +111,41 @@ def _reproducible_matplotlib():
 
 
 def run_python(code: str, figure: str | None = None) -> tuple[str, bytes | None]:
-    """What ``code`` prints, and the bytes of the file ``figure`` it writes (if named)."""
+    """What ``code`` prints, and the bytes of the file ``figure`` it writes (if named), or
+    else of what its last expression displays as in a notebook (SVG or HTML, by the suffix)."""
     buffer = io.StringIO()
     settings = _reproducible_matplotlib() if figure else contextlib.nullcontext()
     with _in_temp_dir() as tmp, settings, contextlib.redirect_stdout(buffer):
-        exec(compile(code, "<docs>", "exec"), {"__name__": "__docs__"})
+        shown = _run_as_a_cell(code)
         drawn = (tmp / figure).read_bytes() if figure and (tmp / figure).is_file() else None
     if figure and drawn is None:
+        drawn = _displayed(shown, Path(figure).suffix)
+    if figure and drawn is None:
         raise RuntimeError(f"a docs code block shown with figures/{figure} did not write "
-                           f"{figure}: save the figure under that name in the current directory")
+                           f"{figure}: save the figure under that name in the current directory"
+                           f" or end the block with what a notebook displays as {figure}")
     out = buffer.getvalue()
     return (out if out.endswith("\n") or not out else out + "\n"), drawn
+
+
+def _run_as_a_cell(code: str):
+    """Run ``code`` as a notebook cell runs it: the value of a last expression is returned."""
+    tree = ast.parse(code, "<docs>")
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    namespace = {"__name__": "__docs__"}
+    exec(compile(tree, "<docs>", "exec"), namespace)
+    return eval(compile(ast.Expression(last.value), "<docs>", "eval"), namespace) if last else None
+
+
+def _displayed(value, suffix: str) -> bytes | None:
+    """What a notebook shows for ``value`` as SVG (``.svg``) or HTML (``.html``), if anything."""
+    if value is None:
+        return None
+    mime = "image/svg+xml" if suffix == ".svg" else "text/html"
+    bundle = value._repr_mimebundle_() if hasattr(value, "_repr_mimebundle_") else {}
+    method = getattr(value, "_repr_svg_" if suffix == ".svg" else "_repr_html_", None)
+    shown = bundle.get(mime) or (method() if method else None)
+    return None if shown is None else (shown.rstrip("\n") + "\n").encode("utf-8")
 
 
 def run_console(body: str) -> str:
@@ -144,8 +174,12 @@ def _checked(m: re.Match) -> bool:
 
 def figures(text: str) -> list[Figure]:
     """The figures a page shows, each with the code block that draws it."""
-    return [Figure(FIGURES / m.group("figure"), m.group("code"), _checked(m))
-            for m in _PYTHON.finditer(text) if m.group("figure")]
+    return [Figure(FIGURES / _figure_name(m), m.group("code"), _checked(m))
+            for m in _PYTHON.finditer(text) if _figure_name(m)]
+
+
+def _figure_name(m: re.Match) -> str | None:
+    return m.group("figure") or m.group("html")
 
 
 def render(text: str, drawn: dict[Path, bytes] | None = None, all_figures: bool = True) -> str:
@@ -155,7 +189,7 @@ def render(text: str, drawn: dict[Path, bytes] | None = None, all_figures: bool 
     ``all_figures=False`` only the checked ones (the machine-dependent ones are not run).
     """
     def block(m: re.Match) -> str:
-        name = m.group("figure")
+        name = _figure_name(m)
         draw = drawn is not None and name and (_checked(m) or all_figures)
         if m.group("out") is None and not draw:
             return m.group(0)

@@ -83,10 +83,16 @@ class _Printed(NamedTuple):
     equations: list[str]  # JAX's text of each equation (may span lines: nested jaxprs)
 
 
+def _plain(closed) -> str:
+    """JAX's text of a jaxpr without colour: inside IPython (a notebook) ``str`` adds ANSI
+    colour codes, which neither the parser below nor a reader's table wants."""
+    return closed.pretty_print(use_color=False)
+
+
 def _parse(closed) -> _Printed:
     """Split JAX's pretty-printed jaxpr into binders and one text per equation, so every
     view uses exactly the names of ``str(closed)``."""
-    text = str(closed)
+    text = _plain(closed)
     lines = text.split("\n")
     head = lines[0]
     binders = head[head.index("lambda") + len("lambda"):head.index(". let")]
@@ -160,7 +166,7 @@ class JaxprView:
         return [_one_line(e, t) for e, t in zip(self.jaxpr.eqns, self._printed.equations)]
 
     def __str__(self) -> str:
-        return str(self.closed_jaxpr)
+        return _plain(self.closed_jaxpr)
 
     def __repr__(self) -> str:
         return f"<jaxpr of {self.name} ({self.of}): {len(self)} equations>"

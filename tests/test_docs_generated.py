@@ -46,9 +46,47 @@ def test_the_chapters_on_cost_testing_and_slides_have_their_figures():
 
 
 @pytest.mark.parametrize("figure", FIGURES)
-def test_figure_is_committed_and_is_an_svg(figure):
+def test_figure_is_committed_and_is_an_svg_or_html(figure):
     assert figure.path.is_file(), f"missing {figure.path}: run python docs/generate.py"
-    assert ET.parse(figure.path).getroot().tag == "{http://www.w3.org/2000/svg}svg"
+    if figure.path.suffix == ".svg":
+        assert ET.parse(figure.path).getroot().tag == "{http://www.w3.org/2000/svg}svg"
+    else:  # a table or a stepper, included in the page as HTML
+        assert re.match(r'<(table|div class="mg-stepper")', figure.path.read_text("utf-8"))
+
+
+class _Shown:
+    """What a notebook displays: an SVG drawing or an HTML table."""
+
+    def __init__(self, svg=None, html=None):
+        self.svg, self.html = svg, html
+
+    def _repr_svg_(self):
+        return self.svg
+
+    def _repr_html_(self):
+        return self.html
+
+
+def test_a_block_ending_in_what_a_notebook_displays_makes_its_figure(monkeypatch):
+    monkeypatch.setitem(sys.modules, "shown", sys.modules[__name__])
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10pt" height="5pt"><text>x</text></svg>'
+    code = f"from shown import _Shown\nprint('drawn')\n_Shown(svg={svg!r}, html='<table></table>')\n"
+    assert generate.run_python(code, "a.svg") == ("drawn\n", (svg + "\n").encode())
+    assert generate.run_python(code, "a.html")[1] == b"<table></table>\n"
+    with pytest.raises(RuntimeError, match="or end the block with what a notebook displays"):
+        generate.run_python("x = 1\n", "a.svg")
+
+
+def test_an_html_output_is_compared_by_its_texts_not_its_ids_and_styles():
+    table = next(f for f in FIGURES if f.values[0].path.name == "lognormal-reverse-table.html")
+    committed = table.values[0].path.read_bytes()
+    assert not stable_view.differences(committed, committed.replace(b"<table>", b'<table id="x">'), True)
+    changed = stable_view.differences(committed, committed.replace(b"0.28125", b"0.281250"), True)
+    assert changed and "0.28125" in changed[0]
+    stepper = next(f for f in FIGURES if f.values[0].path.name == "lognormal-reverse-stepper.html")
+    _, again = generate.run_python(stepper.values[0].code, "lognormal-reverse-stepper.html")
+    assert again != stepper.values[0].path.read_bytes()  # a fresh id for every stepper
+    assert not generate.figure_differences(stepper.values[0].path, again, True)
 
 
 @pytest.mark.parametrize("figure", [p for p in FIGURES if not p.values[0].checked])

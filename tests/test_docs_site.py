@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+import headless
+
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted(p.stem for p in (ROOT / "docs").glob("0*.md"))
 
@@ -98,3 +100,143 @@ def test_the_home_page_links_every_chapter(site):
     _, home = _page(site, "index")
     linked = {h.split("#")[0].removesuffix(".html") for h in home.links}
     assert set(CHAPTERS) | {"explainer"} <= linked
+
+
+# -- the site in a browser: what a student sees --------------------------------------------
+
+SCREENSHOTS = ROOT / "build" / "docs-screenshots"  # for a person to look at; git ignores build/
+BROWSER_PAGES = ["02-forward-mode", "03-reverse-mode", "08-slides", "01-chain-rule"]
+MIN_LABEL_PX = 12  # drawings' labels at a page 800 px wide
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Debian's ``chromium``; .ci/run installs it), network cut off."""
+    program = headless.chromium()
+    if program is None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("CI must open the docs in Chromium: apt-get install chromium")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    b = headless.Browser(program, width=800, height=1000)
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="module")
+def opened(site, browser):
+    """Each page of BROWSER_PAGES loaded from a local server, a screenshot taken: page ->
+    what the page's script found (see _INSPECT)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    found = {}
+    with headless.serve(site) as base:
+        for name in BROWSER_PAGES:
+            browser.requests.clear()
+            browser.open(base + f"{name}.html")
+            found[name] = browser.evaluate(_INSPECT)
+            found[name]["requests"] = list(browser.requests)
+            found[name]["base"] = base
+            found[name]["stepper"] = _step_through(browser) if found[name]["steppers"] else None
+            browser.evaluate("window.scrollTo(0, 0)")  # the header where it belongs
+            browser.screenshot(SCREENSHOTS / f"{name}.png")
+    return found
+
+
+# What a page shows: its visible prose (code blocks aside), its formulas, images and the
+# smallest drawing label as rendered (font size in the SVG times the drawing's scale).
+_INSPECT = """(async () => {
+  const content = document.querySelector(".md-content").cloneNode(true);
+  content.querySelectorAll("pre, code, math, script, style, .mg-stepper").forEach(e => e.remove());
+  const maths = [...document.querySelectorAll(".md-content math")];
+  const images = [...document.querySelectorAll(".md-content img")];
+  const labels = [];
+  async function svgOf(img) {
+    const text = await (await fetch(img.src)).text();
+    return new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
+  }
+  for (const img of images.filter(i => i.src.endsWith(".svg"))) {
+    const svg = await svgOf(img);
+    if (!svg.querySelector("g.node")) continue;  // a plot, not a graph drawing
+    const scale = img.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    for (const t of svg.querySelectorAll("text"))
+      labels.push({where: img.src.split("/").pop(), px: parseFloat(t.getAttribute("font-size")) * scale});
+  }
+  for (const svg of document.querySelectorAll(".mg-stepper section:not([hidden]) svg")) {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    for (const t of svg.querySelectorAll("text"))
+      labels.push({where: "stepper", px: parseFloat(t.getAttribute("font-size")) * scale});
+  }
+  labels.sort((a, b) => a.px - b.px);
+  return {
+    text: content.innerText,
+    maths: maths.length,
+    typeset: maths.filter(m => m.getBoundingClientRect().width > 0).length,
+    images: images.map(i => ({src: i.src.split("/").pop(), loaded: i.complete && i.naturalWidth > 0})),
+    smallest: labels.slice(0, 3),
+    steppers: document.querySelectorAll(".mg-stepper").length,
+  };
+})()"""
+
+# Which step each stepper shows: its counter, its visible section, and that section's
+# highlighted table row and drawing caption.
+_STEPPER_STATE = """[...document.querySelectorAll(".mg-stepper")].map(s => {
+  const shown = [...s.querySelectorAll("section.frame")].filter(f => !f.hidden);
+  return {counter: s.querySelector(".counter").textContent, shown: shown.map(f => f.id.split("-").pop()),
+          active: shown.map(f => f.dataset.active),
+          row: shown.map(f => (f.querySelector("tr.active td") || {}).textContent)};
+})"""
+
+
+def _step_through(browser) -> dict:
+    """Each stepper's state before and after a real ArrowRight key press (the stepper
+    focused, as a click focuses it), and after a click on its 'previous' button."""
+    before = browser.evaluate(_STEPPER_STATE)
+    after_key, after_click = [], []
+    for k in range(len(before)):
+        browser.evaluate(f"document.querySelectorAll('.mg-stepper')[{k}].focus()")
+        browser.press("ArrowRight", "ArrowRight", 39)
+        after_key.append(browser.evaluate(_STEPPER_STATE)[k])
+        browser.evaluate(f"document.querySelectorAll('.mg-stepper')[{k}].querySelector('button.prev').click()")
+        after_click.append(browser.evaluate(_STEPPER_STATE)[k])
+    return {"before": before, "after_key": after_key, "after_click": after_click}
+
+
+_RAW_TEX = re.compile(r"\$[^$\n]+\$|\\(?:frac|partial|bar|dot|sum|sigma|mu|mathcal|tfrac|"
+                      r"begin|end|qquad|varepsilon|cdot|text)\b")
+
+
+@pytest.mark.parametrize("name", BROWSER_PAGES)
+def test_the_page_shows_typeset_maths_and_no_tex(opened, name):
+    page = opened[name]
+    assert not _RAW_TEX.findall(page["text"]), f"{name}: raw TeX in the visible text"
+    source = (ROOT / "docs" / f"{name}.md").read_text(encoding="utf-8")
+    formulas = len(re.findall(r"\$\$.+?\$\$|\$[^$\n]+\$", source, re.S))
+    assert page["maths"] >= formulas > 0 or name == "08-slides" and page["maths"] > 0
+    assert page["typeset"] == page["maths"], f"{name}: a formula has no width"
+
+
+@pytest.mark.parametrize("name", BROWSER_PAGES)
+def test_every_image_loads_and_every_drawing_label_is_legible(opened, name):
+    page = opened[name]
+    assert page["images"] and all(i["loaded"] for i in page["images"]), page["images"]
+    assert page["smallest"], f"{name}: no graph drawing"
+    assert page["smallest"][0]["px"] >= MIN_LABEL_PX, page["smallest"]
+
+
+@pytest.mark.parametrize("name", BROWSER_PAGES)
+def test_no_request_leaves_the_machine(opened, name):
+    page = opened[name]
+    remote = [u for u in page["requests"] if not u.startswith((page["base"], "data:", "blob:"))]
+    assert page["requests"] and not remote, remote
+
+
+@pytest.mark.parametrize("name", ["02-forward-mode", "03-reverse-mode", "08-slides"])
+def test_the_stepper_steps_on_a_key_press_drawing_and_table_in_step(opened, name):
+    steps = opened[name]["stepper"]
+    assert steps, f"{name} has no stepper"
+    for before, key, click in zip(steps["before"], steps["after_key"], steps["after_click"]):
+        assert before["counter"].startswith("1 / ") and before["shown"] == ["1"]
+        assert key["counter"].startswith("2 / ") and key["shown"] == ["2"], key
+        assert key["active"] != before["active"]
+        # the drawing's highlighted variable is the table's highlighted row
+        assert [row.replace(" ", "") for row in key["row"]] == key["active"], key
+        assert click == before
