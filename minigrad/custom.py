@@ -22,8 +22,10 @@ minigrad's own operations, each with a test spec of its own).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
+import threading
 from typing import Callable, Sequence
 
 import numpy as np
@@ -34,7 +36,21 @@ from .graph import Variable, concrete
 from .primitives import PerInput, Primitive, Scaled, USER_TABLE
 from .pytree import flatten, unflatten
 
-__all__ = ["custom_jvp", "custom_vjp", "primitive", "USER_TABLE"]
+__all__ = ["custom_jvp", "custom_vjp", "primitive", "USER_TABLE", "plain_bodies"]
+
+_BODIES = threading.local()
+
+
+@contextlib.contextmanager
+def plain_bodies():
+    """Inside, custom functions run (and are differentiated) through their bodies, their rules
+    ignored, in this thread: the reference ``check_rules`` holds a rule against."""
+    was = getattr(_BODIES, "on", False)
+    _BODIES.on = True
+    try:
+        yield
+    finally:
+        _BODIES.on = was
 
 
 def _is_jax(x) -> bool:
@@ -93,6 +109,7 @@ class _Custom:
         self.entry = Primitive(
             self.__name__, self._impl, PerInput(self._jvp_rule), PerInput(self._vjp_rule),
             PerInput(self._partial), lambda *a, call: S.call(self.__name__, *a), self._jax_impl)
+        self.entry.custom = self  # (how check_rules finds a custom function in a graph)
         USER_TABLE[self.__name__] = self.entry
 
     def __repr__(self) -> str:
@@ -116,6 +133,8 @@ class _Custom:
         return leaves, _Call(len(args), nondiff, trees, counts)
 
     def __call__(self, *args):
+        if getattr(_BODIES, "on", False):
+            return self.fun(*args)
         self._check_defined()
         leaves, call = self._split(args)
         if any(type(x) is Variable for x in leaves):
