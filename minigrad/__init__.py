@@ -5,7 +5,7 @@ Write a function once with Python operators and ``minigrad.numpy``; record it wi
 transformations below.
 """
 
-from . import numpy
+from . import lax, numpy
 from .custom import custom_jvp, custom_vjp, primitive
 from .errors import EscapedVariableError, MinigradError, ShapeError, TracedValueError, TransformError
 from .graph import Const, Graph, Variable, scope, trace
@@ -16,7 +16,7 @@ from .primitives import Primitive
 from .transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 
 __all__ = [
-    "numpy", "trace", "scope", "Graph", "Variable", "Const", "Primitive", "PRIMITIVES",
+    "numpy", "lax", "trace", "scope", "Graph", "Variable", "Const", "Primitive", "PRIMITIVES",
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian",
     "forward_sweep", "reverse_sweep", "jit", "custom_jvp", "custom_vjp", "primitive",
     "MinigradError", "TracedValueError", "ShapeError", "TransformError", "EscapedVariableError",

@@ -30,6 +30,7 @@ exp, expm1, log, log1p = P.exp, P.expm1, P.log, P.log1p
 sin, cos, tan, arctan, sinh, cosh, tanh = P.sin, P.cos, P.tan, P.arctan, P.sinh, P.cosh, P.tanh
 sigmoid, abs, absolute, logaddexp = P.sigmoid, P.absolute, P.absolute, P.logaddexp
 maximum, minimum, matmul = P.maximum, P.minimum, P.matmul
+stop_gradient = P.stop_gradient  # the value, with a zero derivative (jax.lax.stop_gradient)
 
 
 def _ndim(x) -> int:

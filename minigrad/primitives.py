@@ -695,6 +695,12 @@ def _decision(name: str, impl: Callable, code: str | None, arity: int) -> Callab
                      impl, code=code).bind
 
 
+# Identity with a zero derivative (jax.lax.stop_gradient): like the decisions, no entry of
+# TABLE, whose entries are differentiated and checked against finite differences.
+stop_gradient = Primitive("stop_gradient", lambda x: x, (None,), (None,), (None,),
+                          lambda a: S.call("stop_gradient", a), "jax.lax.stop_gradient",
+                          code="{0}").bind
+
 _DECIDE = {name: _decision(name, impl, f"{{0}} {symbol} {{1}}", 2)
            for name, impl, symbol in [("lt", operator.lt, "<"), ("le", operator.le, "<="),
                                       ("gt", operator.gt, ">"), ("ge", operator.ge, ">="),

@@ -1,0 +1,109 @@
+"""minigrad.lax and mnp.stop_gradient: one function object on floats, minigrad and JAX.
+
+References: closed forms of small loops (a Horner recurrence is a polynomial), and JAX's
+own transformations of the same functions (which then run jax.lax)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+import minigrad.numpy as mnp
+from minigrad import lax
+from minigrad.errors import TracedValueError, TransformError
+
+
+@pytest.fixture(scope="module")
+def jx():
+    jax = pytest.importorskip("jax")
+    previous = bool(jax.config.jax_enable_x64)
+    jax.config.update("jax_enable_x64", True)
+    yield jax
+    jax.config.update("jax_enable_x64", previous)
+
+
+def horner(a, xs):
+    """sum_k a^(n-1-k) xs[k], by a scan whose ys are the partial sums."""
+    return lax.scan(lambda c, x: (c * a + x, c), 0.0, xs)
+
+
+def horner_fori(a):
+    return lax.fori_loop(0, 3, lambda i, c: c * a + 1.0, 0.0)  # a^2 + a + 1
+
+
+def halvings(x):
+    """Multiply by x / 2 three times: (x / 2)^3 x; the trip count comes from the carry."""
+    return lax.while_loop(lambda c: c[1] < 3, lambda c: (c[0] * 0.5 * x, c[1] + 1), (x, 0))[0]
+
+
+def piecewise(x):
+    return lax.cond(x > 0, lambda x: x * x, lambda x: -mnp.sin(x), x)
+
+
+def branches(i, x):
+    return lax.switch(i, [mnp.sin, mnp.cos, lambda x: x * x], x)
+
+
+XS = np.array([1.0, -2.0, 0.5])
+
+
+def test_plain_values_run_python_and_minigrad_differentiates_the_unrolled_loop():
+    a = 1.5
+    carry, ys = horner(a, XS)
+    assert carry == pytest.approx(a * a * 1.0 - 2.0 * a + 0.5, rel=1e-15)
+    np.testing.assert_allclose(ys, [0.0, 1.0, a - 2.0], rtol=1e-15)
+    assert mg.grad(lambda a: horner(a, XS)[0])(a) == pytest.approx(2 * a - 2.0, rel=1e-14)
+    np.testing.assert_allclose(mg.grad(lambda xs: horner(a, xs)[0])(XS), [a * a, a, 1.0], rtol=1e-14)
+    assert horner_fori(2.0) == 7.0 and mg.grad(horner_fori)(2.0) == 5.0
+    assert mg.hessian(horner_fori)(2.0) == 2.0
+    assert halvings(2.0) == 2.0 and mg.jvp(halvings, (2.0,), (1.0,))[1] == pytest.approx(4.0)
+    assert (mg.grad(piecewise)(2.0), mg.grad(piecewise)(-2.0)) == (4.0, pytest.approx(-np.cos(-2.0)))
+    assert mg.grad(branches, 1)(7, 0.3) == pytest.approx(0.6)  # the index clamped to 2, as JAX
+    reverse_carry, _ = lax.scan(lambda c, x: (c * 1.5 + x, None), 0.0, XS, reverse=True)
+    assert reverse_carry == pytest.approx(0.5 * 2.25 - 2.0 * 1.5 + 1.0)
+
+
+def test_iterations_are_scoped_for_drawings():
+    g = mg.trace(horner_fori, 2.0)
+    assert sorted(set(g.scopes.values())) == ["<lambda> 0", "<lambda> 1", "<lambda> 2"]
+    assert g.to_dot().source.count("subgraph cluster_") == 3
+
+
+def test_while_loop_is_forward_differentiable_only():
+    with pytest.raises(TransformError, match=r"^reverse-mode differentiation of lax.while_loop is "
+                                             r"not supported, as in JAX"):
+        mg.grad(halvings)(2.0)
+    assert mg.jacfwd(halvings)(2.0) == pytest.approx(4.0)
+
+
+def test_jax_values_go_to_jax_lax(jx):
+    jnp = jx.numpy
+    carry, ys = jx.jit(horner)(1.5, jnp.asarray(XS))
+    assert float(carry) == pytest.approx(horner(1.5, XS)[0], rel=1e-15)
+    # the same closed forms as minigrad's, by JAX's own differentiation of jax.lax
+    assert float(jx.grad(lambda a: horner(a, jnp.asarray(XS))[0])(1.5)) == pytest.approx(1.0)
+    assert float(jx.grad(horner_fori)(2.0)) == 5.0
+    assert float(jx.grad(piecewise)(2.0)) == 4.0
+    assert float(jx.grad(piecewise)(-2.0)) == pytest.approx(-np.cos(-2.0), rel=1e-15)
+    assert float(jx.grad(lambda x: branches(7, x))(0.3)) == pytest.approx(0.6, rel=1e-15)
+    assert float(jx.jvp(halvings, (2.0,), (1.0,))[1]) == pytest.approx(4.0)
+    np.testing.assert_allclose(jx.vmap(horner_fori)(jnp.array([1.0, 2.0])), [3.0, 7.0])
+
+
+def test_mg_jit_unrolls_loops_and_refuses_value_dependent_ones():
+    jitted = mg.jit(mg.grad(horner_fori))
+    assert jitted(2.0) == 5.0 and jitted(3.0) == 7.0
+    with pytest.raises(TracedValueError, match="lax.while_loop its number of iterations depends"):
+        mg.jit(halvings)(2.0)
+    with pytest.raises(TracedValueError, match="lax.cond the branch taken depends"):
+        mg.jit(piecewise)(2.0)
+
+
+def test_stop_gradient_follows_jax(jx):
+    f = lambda x: x * mnp.stop_gradient(x) + mnp.sin(mnp.stop_gradient(x))  # noqa: E731
+    assert mg.grad(f)(3.0) == 3.0 == float(jx.grad(f)(3.0))
+    assert mg.jvp(f, (3.0,), (1.0,))[1] == 3.0
+    assert mg.grad(mg.grad(f))(3.0) == 0.0 == float(jx.grad(jx.grad(f))(3.0))
+    np.testing.assert_allclose(mg.grad(lambda x: mnp.sum(x * mnp.stop_gradient(x)))(XS), XS)
+    assert f(3.0) == pytest.approx(9.0 + np.sin(3.0))
