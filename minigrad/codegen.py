@@ -120,7 +120,7 @@ def _index_literal(index, imports: set[str]) -> str | None:
                 return None
             parts.append(text)
     if isinstance(index, tuple) and len(items) < 2:
-        return "(" + "".join(parts) + ",)" if items else "()"
+        return parts[0] + "," if items else "()"  # x[1:2,] is x[(slice(1, 2),)]
     return ", ".join(parts)
 
 
@@ -377,9 +377,25 @@ class _Lines:
         self.body.append(f"{code}  # {comment(note)}" if note else code)
 
 
-def _uses(graph: Graph, extra=()) -> dict[int, int]:
+def _live(graph: Graph, outputs) -> list[bool]:
+    """Which variables the outputs depend on (a gradient does not need the loss's value)."""
+    live = [False] * len(graph.variables)
+    for o in outputs:
+        if graph.owns(o):
+            live[o.index] = True
+    for v in reversed(graph.variables):
+        if live[v.index]:
+            for x in v.inputs:
+                if type(x) is Variable and graph.owns(x):
+                    live[x.index] = True
+    return live
+
+
+def _uses(graph: Graph, extra=(), live=None) -> dict[int, int]:
     counts: dict[int, int] = {}
     for v in graph.variables:
+        if live is not None and not live[v.index]:
+            continue
         for x in v.inputs:
             if graph.owns(x):
                 counts[x.index] = counts.get(x.index, 0) + 1
@@ -400,7 +416,8 @@ def program_source(graph: Graph, inputs: list[Variable], outputs: list, name: st
     float program falls back on where the math module raises (``jit`` says when).
     """
     writer = Writer(safe=safe)
-    uses = _uses(graph, outputs)
+    live = _live(graph, outputs)
+    uses = _uses(graph, outputs, live)
     lines = _Lines(graph, writer, lambda v: uses.get(v.index, 0) == 1)
     taken: set[str] = set()
     params = []
@@ -410,11 +427,12 @@ def program_source(graph: Graph, inputs: list[Variable], outputs: list, name: st
     if safe:
         lines.body += [f"{p} = np.float64({p}) if type({p}) is float else {p}" for p in params]
     for v in graph.variables:
-        if v.prim is not None:
+        if v.prim is not None and live[v.index]:
             lines.emit(v)
     rendered = [lines.operand(o)[0] if graph.owns(o) else writer.constant(o) for o in outputs]
     lines.body.append("return (" + ", ".join(rendered) + ("," if len(rendered) == 1 else "") + ")")
-    doc = f"the program of {graph.name} as traced: {len(graph.variables)} variables"
+    doc = (f"the program of {graph.name} as traced: {sum(live)} of its {len(graph.variables)} "
+           f"variables (the others are not needed for the result)")
     return _module(writer, identifier(name, set()), params, lines.body, doc)
 
 
