@@ -52,7 +52,7 @@ class Sizes:
     min_time: float
 
 
-FULL = Sizes(blocks=2500, jax_blocks=250, logistic=(10_000, 100), hessian_n=50, mlp=(256, 10_000), repeats=9, min_time=0.05)
+FULL = Sizes(blocks=2500, jax_blocks=100, logistic=(10_000, 100), hessian_n=50, mlp=(256, 10_000), repeats=9, min_time=0.05)
 QUICK = Sizes(blocks=25, jax_blocks=25, logistic=(500, 20), hessian_n=5, mlp=(8, 200), repeats=3, min_time=0.0)
 
 

@@ -454,7 +454,10 @@ def to_python(graph: Graph, mode: str | None = None, wrt=None) -> Source:
         seeds = {_output(graph, "to_python(mode='reverse')").index: float("1")}  # (an object of its own)
     else:
         seeds = _forward_seeds(graph, wrt)
-    program = _sweep_program(graph, "backward" if mode == "reverse" else "forward", seeds)
+    from .primitives import record_decisions
+
+    with record_decisions():  # rules that choose by value (abs, max...) choose in the program
+        program = _sweep_program(graph, "backward" if mode == "reverse" else "forward", seeds)
     return _sweep_source(graph, program, mode, seeds)
 
 

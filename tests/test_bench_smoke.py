@@ -47,6 +47,16 @@ def test_bench_quick_runs_and_reports_ratios():
     assert "FAILED" not in out
 
 
+def test_bench_jit_quick_checks_and_reports():
+    proc = run_bench("--jit", "--quick")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert out.count("| mg.jit(grad), per call |") == 3, out
+    assert "| mg.jit(jacfwd(jacrev)), per call |" in out
+    assert "first call (trace + write + compile, once per signature)" in out
+    assert out.count("check mg.jit") == 4 and "FAILED" not in out
+
+
 def test_bench_exits_nonzero_when_a_check_fails():
     # sabotage the finite-difference reference: the run must report it and fail
     setup = ("import bench.checks as checks\n"
