@@ -90,6 +90,19 @@ class Engine:
     def jvp(self, f, primals, tangents):
         return self.module.jvp(f, primals, tangents)
 
+    def array(self, tree):
+        """A loop's starting values as this engine's arrays: ``minigrad.lax.scan`` runs as
+        ``jax.lax.scan`` (one compiled loop) exactly when its carry holds JAX arrays."""
+        if not self.is_jax:
+            return tree
+        import jax.numpy as jnp
+
+        if isinstance(tree, dict):
+            return {k: self.array(v) for k, v in tree.items()}
+        if isinstance(tree, (tuple, list)):
+            return type(tree)(self.array(t) for t in tree)
+        return jnp.asarray(tree)
+
     def describe(self) -> str:
         if self.is_jax:
             with self.scope():

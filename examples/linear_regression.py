@@ -16,6 +16,7 @@ import numpy as np
 from _common import plot_curves, progress, report, session, to_numpy
 
 from minigrad import examples as ex
+from minigrad import lax
 
 
 def _extra(parser):
@@ -24,32 +25,33 @@ def _extra(parser):
     parser.add_argument("--batch", type=int, default=50, help="SGD minibatch size")
 
 
-def gradient_descent(engine, X, y, steps, lr, quiet=False):
+def gradient_descent(engine, X, y, steps, lr):
     grad_mse = engine.grad(ex.mse)
-    value_mse = ex.mse
-    beta = np.zeros(X.shape[1])
-    losses = []
-    for _ in progress(range(steps), desc="GD  ", disable=quiet):
-        losses.append(float(value_mse(beta, X, y)))
-        beta = beta - lr * to_numpy(grad_mse(beta, X, y))
-    losses.append(float(value_mse(beta, X, y)))
-    return beta, losses
+
+    def step(beta, _):  # one definition for both engines: lax.scan is jax.lax.scan on JAX arrays
+        return beta - lr * grad_mse(beta, X, y), ex.mse(beta, X, y)
+
+    beta, losses = lax.scan(step, engine.array(np.zeros(X.shape[1])), np.arange(steps))
+    beta = to_numpy(beta)
+    return beta, [float(v) for v in to_numpy(losses)] + [float(ex.mse(beta, X, y))]
 
 
 def minibatch_sgd(engine, X, y, epochs, batch, seed=0, quiet=False):
     grad_rmse = engine.grad(ex.rmse)
     rng = np.random.default_rng(seed)
-    beta, step = np.zeros(X.shape[1]), 0
-    losses = []
     n = len(y)
+    X, y = engine.array(X), engine.array(y)  # indexed by traced indices inside jax.lax.scan
+
+    def sgd_step(carry, idx):  # one minibatch; an epoch is one lax.scan over them
+        beta, step = carry
+        return (beta - 0.5 / (1 + 0.05 * step) * grad_rmse(beta, X[idx], y[idx]), step + 1.0), None
+
+    carry, losses = engine.array((np.zeros(X.shape[1]), 0.0)), []
     for _epoch in progress(range(epochs), desc="SGD ", disable=quiet):
-        order = rng.permutation(n)
-        for k in range(0, n - batch + 1, batch):
-            idx = order[k:k + batch]
-            beta = beta - 0.5 / (1 + 0.05 * step) * to_numpy(grad_rmse(beta, X[idx], y[idx]))
-            step += 1
-        losses.append(float(ex.rmse(beta, X, y)))
-    return beta, losses
+        batches = rng.permutation(n)[:n - n % batch].reshape(-1, batch)
+        carry, _ = lax.scan(sgd_step, carry, batches)
+        losses.append(float(ex.rmse(carry[0], X, y)))
+    return to_numpy(carry[0]), losses
 
 
 def main(argv=None):
@@ -58,7 +60,7 @@ def main(argv=None):
         # ---- part 1: gradient descent on the MSE, 100 points
         X, y, beta_true = ex.linear_data(0)
         beta_ls = np.linalg.lstsq(X, y, rcond=None)[0]
-        beta, losses = gradient_descent(engine, X, y, args.steps, args.lr, args.quiet)
+        beta, losses = gradient_descent(engine, X, y, args.steps, args.lr)
         print(f"gradient descent: {args.steps} steps, lr {args.lr}: "
               f"mse {losses[0]:.6f} -> {losses[-1]:.6f}")
         print(f"  true beta           {beta_true}")

@@ -12,9 +12,10 @@ accuracy, and how close the estimate is to the coefficients that generated the d
 from __future__ import annotations
 
 import numpy as np
-from _common import plot_curves, progress, report, session, to_numpy
+from _common import plot_curves, report, session, to_numpy
 
 from minigrad import examples as ex
+from minigrad import lax
 
 
 def _extra(parser):
@@ -27,14 +28,14 @@ def main(argv=None):
         print(f"data: X {X.shape}, {int(y.sum())} of {len(y)} labels are 1")
         value_and_grad = engine.value_and_grad(ex.logistic_loglik)
 
-        params = {"b0": 0.0, "b1": np.zeros(X.shape[1])}
-        values = []
-        for step in progress(range(args.steps), desc="ascent", disable=args.quiet):
+        def ascent(params, _):  # one definition for both engines (jax.lax.scan on JAX arrays)
             value, g = value_and_grad(params, X, y)
-            values.append(float(value))
-            g = to_numpy(g)
-            params = {k: params[k] + args.lr * g[k] for k in params}  # ascent: +
-        values.append(float(ex.logistic_loglik(params, X, y)))
+            return {k: params[k] + args.lr * g[k] for k in params}, value  # ascent: +
+
+        params0 = engine.array({"b0": 0.0, "b1": np.zeros(X.shape[1])})
+        params, values = lax.scan(ascent, params0, np.arange(args.steps))
+        params = to_numpy(params)
+        values = [float(v) for v in to_numpy(values)] + [float(ex.logistic_loglik(params, X, y))]
 
         every = max(1, args.steps // 5)
         for i in list(range(0, args.steps, every)) + [args.steps]:

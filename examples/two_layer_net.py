@@ -12,9 +12,11 @@ plain gradient descent, then with RMSprop written out step by step.
 from __future__ import annotations
 
 import numpy as np
-from _common import plot_curves, progress, report, session, to_numpy
+from _common import plot_curves, report, session, to_numpy
 
 from minigrad import examples as ex
+from minigrad import lax
+from minigrad import numpy as mnp
 
 
 def _extra(parser):
@@ -28,27 +30,27 @@ def accuracy(params, X, y) -> float:
     return float(np.mean((np.asarray(ex.mlp_predict(params, X)) > 0.5) == (y > 0.5)))
 
 
-def train_gd(value_and_grad, p, X, y, steps, lr, quiet):
-    losses = []
-    for _ in progress(range(steps), desc="gradient steps", disable=quiet):
+def train_gd(engine, value_and_grad, p, X, y, steps, lr):
+    def step(p, _):  # one definition for both engines (jax.lax.scan on JAX arrays)
         v, g = value_and_grad(p, X, y)
-        losses.append(float(v))
-        g = to_numpy(g)
-        p = {k: p[k] - lr * g[k] for k in p}
-    return p, losses
+        return {k: p[k] - lr * g[k] for k in p}, v
+
+    p, losses = lax.scan(step, engine.array(p), np.arange(steps))
+    return to_numpy(p), [float(v) for v in to_numpy(losses)]
 
 
-def train_rmsprop(value_and_grad, p, X, y, steps, lr, quiet, decay=0.9, eps=1e-8):
+def train_rmsprop(engine, value_and_grad, p, X, y, steps, lr, decay=0.9, eps=1e-8):
     """RMSprop: s <- decay s + (1 - decay) g^2;  p <- p - lr g / (sqrt(s) + eps)."""
     s = {k: np.zeros_like(np.asarray(v, dtype=float)) for k, v in p.items()}
-    losses = []
-    for _ in progress(range(steps), desc="RMSprop       ", disable=quiet):
+
+    def step(carry, _):
+        p, s = carry
         v, g = value_and_grad(p, X, y)
-        losses.append(float(v))
-        g = to_numpy(g)
         s = {k: decay * s[k] + (1 - decay) * g[k] ** 2 for k in p}
-        p = {k: p[k] - lr * g[k] / (np.sqrt(s[k]) + eps) for k in p}
-    return p, losses
+        return ({k: p[k] - lr * g[k] / (mnp.sqrt(s[k]) + eps) for k in p}, s), v
+
+    (p, _), losses = lax.scan(step, engine.array((p, s)), np.arange(steps))
+    return to_numpy(p), [float(v) for v in to_numpy(losses)]
 
 
 def main(argv=None):
@@ -60,13 +62,13 @@ def main(argv=None):
         print(f"start: loss {float(ex.mlp_loss(p0, Xtr, ytr)):.4f}, "
               f"test accuracy {accuracy(p0, Xte, yte):.4f}")
 
-        p_gd, loss_gd = train_gd(value_and_grad, p0, Xtr, ytr, args.steps, args.lr, args.quiet)
+        p_gd, loss_gd = train_gd(engine, value_and_grad, p0, Xtr, ytr, args.steps, args.lr)
         acc_gd = accuracy(p_gd, Xte, yte)
         print(f"gradient steps: {args.steps} steps, lr {args.lr}: loss {loss_gd[0]:.4f} -> "
               f"{float(ex.mlp_loss(p_gd, Xtr, ytr)):.4f}, test accuracy {acc_gd:.4f}")
 
-        p_rms, loss_rms = train_rmsprop(value_and_grad, p0, Xtr, ytr, args.steps, args.rms_lr,
-                                        args.quiet)
+        p_rms, loss_rms = train_rmsprop(engine, value_and_grad, p0, Xtr, ytr, args.steps,
+                                        args.rms_lr)
         acc_rms = accuracy(p_rms, Xte, yte)
         print(f"RMSprop:        {args.steps} steps, lr {args.rms_lr}: loss {loss_rms[0]:.4f} -> "
               f"{float(ex.mlp_loss(p_rms, Xtr, ytr)):.4f}, test accuracy {acc_rms:.4f}")
