@@ -155,7 +155,8 @@ def run_console(body: str) -> str:
         for line in lines:
             argv = shlex.split(line[2:])
             assert argv[0] == "minigrad", line
-            env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+            env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+                       COLUMNS="80")  # argparse wraps its help to the terminal's width
             r = subprocess.run([sys.executable, "-m", "minigrad.cli", *argv[1:]], cwd=tmp,
                                capture_output=True, text=True, env=env, timeout=300)
             output = (r.stdout + r.stderr).replace(str(tmp) + os.sep, "")

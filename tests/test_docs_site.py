@@ -4,6 +4,7 @@ Where MkDocs is not installed the test skips, except under CI (``CI=true``), whi
 installs the ``docs`` extra and must build the site.
 """
 
+import json
 import os
 import re
 import subprocess
@@ -66,7 +67,8 @@ def _page(site: Path, name: str) -> tuple[Path, _Resources]:
 
 
 def test_the_chapters_are_numbered_one_to_eight():
-    assert [c[:2] for c in CHAPTERS] == [f"{k:02d}" for k in range(1, 9)]
+    assert [c[:2] for c in CHAPTERS if c[2] == "-"] == [f"{k:02d}" for k in range(1, 9)]
+    assert all(re.match(r"\d\d[a-z]?-", c) for c in CHAPTERS)  # 03b: after chapter 3
 
 
 @pytest.mark.parametrize("name", ["index", "explainer", *CHAPTERS])
@@ -100,6 +102,37 @@ def test_the_home_page_links_every_chapter(site):
     _, home = _page(site, "index")
     linked = {h.split("#")[0].removesuffix(".html") for h in home.links}
     assert set(CHAPTERS) | {"explainer"} <= linked
+
+
+def test_every_chapter_links_its_notebook_which_has_the_page_s_code(site):
+    for name in [*CHAPTERS, "explainer"]:
+        _, page = _page(site, name)
+        href = f"notebooks/{name}.ipynb"
+        assert href in page.links, f"{name} does not link {href}"
+        cells = json.loads((site / href).read_text(encoding="utf-8"))["cells"]
+        source = (ROOT / "docs" / f"{name}.md").read_text(encoding="utf-8")
+        assert sum(c["cell_type"] == "code" for c in cells) == source.count("```python\n")
+
+
+def test_the_api_reference_documents_the_modules_and_the_command(site):
+    expected = {"minigrad": ["minigrad.trace", "minigrad.grad", "minigrad.jvp", "minigrad.Graph"],
+                "numpy": ["minigrad.numpy"],
+                "testing": ["minigrad.testing.check_agreement", "minigrad.testing.strategies"],
+                "jaxbridge": ["jaxbridge.grad", "jaxbridge.check_gradients_at"],
+                "cli": ["minigrad.cli.main"]}
+    for name, ids in expected.items():
+        text = (site / "api" / f"{name}.html").read_text(encoding="utf-8")
+        assert all(f'id="{i}"' in text for i in ids), (name, [i for i in ids if f'id="{i}"' not in text])
+    cli = (site / "api" / "cli.html").read_text(encoding="utf-8")
+    for command in ["table", "graph", "frames", "slides", "check", "demo"]:
+        assert f"usage: minigrad {command}" in cli
+
+
+def test_the_tutorials_are_in_the_navigation(site):
+    _, home = _page(site, "index")
+    assert "tutorials.html" in home.links
+    tutorials = (site / "tutorials.html").read_text(encoding="utf-8")
+    assert all(script.name in tutorials for script in (ROOT / "examples").glob("[!_]*.py"))
 
 
 # -- the site in a browser: what a student sees --------------------------------------------
