@@ -53,6 +53,9 @@ COUNTERPARTS: dict[str, set[str]] = {
     "getitem": {"slice", "squeeze", "gather", "dynamic_slice", "rev"},
     "scatter_add": {"scatter-add", "scatter_add"},
     "concatenate": {"concatenate"}, "stack": {"stack", "concatenate"},
+    "arcsin": {"asin"}, "arccos": {"acos"}, "arcsinh": {"asinh"}, "arccosh": {"acosh"},
+    "arctanh": {"atanh"}, "log2": {"log", "div"}, "log10": {"log", "div"}, "exp2": {"exp2"},
+    "sign": {"sign"},
 }
 # Equations that stand for their one variable operand: a dtype change, a copy; and per
 # counterpart, the trailing equations of its JAX implementation (mean = sum, then divide).

@@ -29,6 +29,8 @@ negative, power, square, sqrt, reciprocal = P.neg, P.power, P.square, P.sqrt, P.
 exp, expm1, log, log1p = P.exp, P.expm1, P.log, P.log1p
 sin, cos, tan, arctan, sinh, cosh, tanh = P.sin, P.cos, P.tan, P.arctan, P.sinh, P.cosh, P.tanh
 sigmoid, abs, absolute, logaddexp = P.sigmoid, P.absolute, P.absolute, P.logaddexp
+arcsin, arccos, arcsinh, arccosh, arctanh = P.arcsin, P.arccos, P.arcsinh, P.arccosh, P.arctanh
+log2, log10, exp2, sign = P.log2, P.log10, P.exp2, P.sign
 maximum, minimum, matmul = P.maximum, P.minimum, P.matmul
 stop_gradient = P.stop_gradient  # the value, with a zero derivative (jax.lax.stop_gradient)
 

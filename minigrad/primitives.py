@@ -338,6 +338,42 @@ tanh = _unary("tanh", np.tanh, "jax.numpy.tanh",
               lambda o, x: 1 - o * o, lambda o, x: 1 - o ** 2,
               scalar=math.tanh)
 
+# The inverse trigonometric and hyperbolic functions, base-2 and base-10 logarithms and exp2:
+# derivatives as JAX writes them, so special points (0, 1, inf, nan) agree with it.
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+
+
+def _rsqrt(u):
+    """1 / sqrt(u): nan for u < 0 and inf at 0, derivatives as JAX's rsqrt at both."""
+    return truediv(1.0, sqrt(u))
+
+
+arcsin = _unary("arcsin", np.arcsin, "jax.numpy.arcsin",
+                lambda o, x: _rsqrt(1 - square(x)), lambda o, x: 1 / S.call("sqrt", 1 - x ** 2),
+                scalar=math.asin)
+arccos = _unary("arccos", np.arccos, "jax.numpy.arccos",
+                lambda o, x: -_rsqrt(1 - square(x)), lambda o, x: -1 / S.call("sqrt", 1 - x ** 2),
+                scalar=math.acos)
+arcsinh = _unary("arcsinh", np.arcsinh, "jax.numpy.arcsinh",
+                 lambda o, x: _rsqrt(square(x) + 1), lambda o, x: 1 / S.call("sqrt", x ** 2 + 1),
+                 scalar=math.asinh)
+arccosh = _unary("arccosh", np.arccosh, "jax.numpy.arccosh",
+                 lambda o, x: _rsqrt(square(x) - 1),
+                 lambda o, x: 1 / S.call("sqrt", x ** 2 - 1), scalar=math.acosh)
+arctanh = _unary("arctanh", np.arctanh, "jax.numpy.arctanh",
+                 lambda o, x: reciprocal(1 + x) * truediv(1.0, 1 - x), lambda o, x: 1 / (1 - x ** 2),
+                 scalar=math.atanh)
+log2 = _unary("log2", np.log2, "jax.numpy.log2",
+              lambda o, x: truediv(1.0, x) / _LN2, lambda o, x: 1 / (x * S.call("log", 2)),
+              scalar=math.log2)
+log10 = _unary("log10", np.log10, "jax.numpy.log10",
+               lambda o, x: truediv(1.0, x) / _LN10, lambda o, x: 1 / (x * S.call("log", 10)),
+               scalar=math.log10)
+exp2 = _unary("exp2", np.exp2, "jax.numpy.exp2",
+              lambda o, x: o * _LN2, lambda o, x: o * S.call("log", 2), scalar=math.exp2)
+sign = _unary("sign", np.sign, "jax.numpy.sign",  # 0 everywhere, at 0 too (JAX's convention)
+              lambda o, x: 0.0, lambda o, x: S.ZERO)
+
 
 def _sigmoid(x):
     with np.errstate(over="ignore"):  # exp(-x) = inf for very negative x gives exactly 0

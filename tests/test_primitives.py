@@ -134,6 +134,9 @@ DOMAINS = {  # elementwise unary primitives: where finite differences are well c
     "sin": floats(-4.0, 4.0), "cos": floats(-4.0, 4.0), "tan": floats(-1.2, 1.2),
     "arctan": floats(-4.0, 4.0), "sinh": REAL, "cosh": REAL, "tanh": REAL,
     "sigmoid": floats(-6.0, 6.0), "abs": st.one_of(floats(-3.0, -0.05), floats(0.05, 3.0)),
+    "arcsin": floats(-0.9, 0.9), "arccos": floats(-0.9, 0.9), "arcsinh": REAL,
+    "arccosh": floats(1.1, 4.0), "arctanh": floats(-0.9, 0.9), "log2": floats(0.1, 4.0),
+    "log10": floats(0.1, 4.0), "exp2": REAL, "sign": NONZERO,
 }
 # maximum/minimum without ties: a in n + [0, 0.3], b in m + [0.5, 0.8], so |a - b| >= 0.2
 # and either may win.
@@ -495,6 +498,8 @@ UNARY_JAX = {
     "cos": "jax.numpy.cos", "tan": "jax.numpy.tan", "arctan": "jax.numpy.arctan",
     "sinh": "jax.numpy.sinh", "cosh": "jax.numpy.cosh", "tanh": "jax.numpy.tanh",
     "sigmoid": "jax.nn.sigmoid", "abs": "jax.numpy.abs",
+    **{name: f"jax.numpy.{name}" for name in ["arcsin", "arccos", "arcsinh", "arccosh", "arctanh",
+                                              "log2", "log10", "exp2", "sign"]},
 }
 
 SPECS: dict[str, st.SearchStrategy] = {
@@ -507,7 +512,8 @@ SPECS: dict[str, st.SearchStrategy] = {
     "abs": unary_case("abs", mnp.abs, abs),
     **{name: unary_case(name, getattr(mnp, name)) for name in [
         "square", "sqrt", "reciprocal", "exp", "expm1", "log", "log1p", "sin", "cos", "tan",
-        "arctan", "sinh", "cosh", "tanh", "sigmoid"]},
+        "arctan", "sinh", "cosh", "tanh", "sigmoid", "arcsin", "arccos", "arcsinh", "arccosh",
+        "arctanh", "log2", "log10", "exp2", "sign"]},
     "maximum": binary_case("maximum", mnp.maximum, a_el=BELOW_HALF, b_el=ABOVE_HALF),
     "minimum": binary_case("minimum", mnp.minimum, a_el=ABOVE_HALF, b_el=BELOW_HALF),
     "logaddexp": binary_case("logaddexp", mnp.logaddexp),
