@@ -1,6 +1,8 @@
 """What a notebook shows: graphs and programs as SVG drawings fitted to a cell, frames as a
 self-contained stepper whose keys and buttons work in a real browser."""
 
+import html
+import json
 import re
 import shutil
 import subprocess
@@ -87,7 +89,7 @@ def test_frames_display_as_a_self_contained_stepper(graph):
         assert not re.search(r"<(link|img|iframe)\b|\bsrc=|@import|url\(", page)
         found = tags(page)
         sections = [a for t, a in found if t == "section"]
-        assert len(sections) == 7 and page.count("<svg") == 7
+        assert len(sections) == 7 and page.count("<svg") == 1  # one drawing, repainted per step
         assert "hidden" not in sections[0] and all("hidden" in a for a in sections[1:])
         ids += [a["id"] for t, a in found if "id" in a]
         root = found[0][1]
@@ -109,7 +111,8 @@ def test_the_stepper_without_any_layout_engine_still_steps_through_the_table(gra
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
 def test_the_stepper_answers_keys_and_buttons_in_a_browser(graph, tmp_path):
-    first = graph.frames(mode="reverse")._repr_html_()
+    reverse = graph.frames(mode="reverse")
+    first = reverse._repr_html_()
     second = graph.frames(mode="forward", wrt="y")._repr_html_()
     uid = re.search(r'id="(mg-[0-9a-f]+)"', first).group(1)
     other = re.search(r'id="(mg-[0-9a-f]+)"', second).group(1)
@@ -124,6 +127,11 @@ def test_the_stepper_answers_keys_and_buttons_in_a_browser(graph, tmp_path):
       [].map.call(root.querySelectorAll("section"), function (s) {{ return s.hidden ? 0 : 1; }}).join(""));
     document.body.setAttribute("data-other",
       document.getElementById("{other}").querySelector(".counter").textContent);
+    document.body.setAttribute("data-drawn", JSON.stringify([].map.call(
+      root.querySelectorAll("g.node, g.edge"), function (g) {{
+        var line = g.querySelector("text.sweep-line");
+        return [g.querySelector("title").textContent, g.classList.contains("highlight"),
+                line ? line.textContent : null]; }})));
     </script>"""
     page = tmp_path / "two.html"
     page.write_text(f"<!DOCTYPE html><html><body>{first}{second}{driver}</body></html>",
@@ -134,3 +142,12 @@ def test_the_stepper_answers_keys_and_buttons_in_a_browser(graph, tmp_path):
     assert 'data-shown="0001000"' in dom  # the fourth step of seven
     assert 'data-other="1 / 7"' in dom
     assert re.search(rf'id="{uid}".*?class="counter">4 / 7<', dom, re.S)
+    # The one drawing, repainted by the script, shows what Graphviz draws for step 4 alone
+    # (the slide file of that step, laid out from its own DOT source).
+    painted = json.loads(html.unescape(re.search(r'data-drawn="([^"]*)"', dom).group(1)))
+    nodes, edges = drawn(reverse.svgs()[3])
+    step = reverse[3]
+    assert {t: on for t, on, _ in painted if "->" in t} == {
+        f"{a}->{b}": (a, b) in step.edges for a, b in edges}
+    assert {t: (on, line) for t, on, line in painted if "->" not in t} == {
+        name: (name == step.active, texts[2]) for name, texts in nodes.items()}

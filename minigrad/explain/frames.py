@@ -34,6 +34,7 @@ the reverse steps) from the same writers: ``minigrad slides``.
 from __future__ import annotations
 
 import html
+import json
 import re
 import uuid
 from collections.abc import Sequence
@@ -364,14 +365,15 @@ class Frames(Sequence):
         return _beamer_document("one overlay per step of the sweep", self.beamer_frame(graphics))
 
     # -- HTML
-    def html_sections(self, svgs: Sequence[str] | None = None, uid: str = "") -> list[str]:
-        """One ``<section class="frame">`` per step: drawing, arithmetic and table.
-
-        ``svgs`` are the drawings (SVG documents, one per frame); without them a section
-        has the arithmetic and the table only.  Ids are ``{uid}{mode}-{step}``, so that the
-        sections of both sweeps, and several steppers, can share a page.
+    def html_sections(self, uid: str = "") -> list[str]:
+        """One ``<section class="frame">`` per step: the arithmetic and the table, and what
+        the page's one drawing shows at that step (``data-active``, ``data-edges`` and
+        ``data-lines``, each variable's tangent or adjoint line, read by the stepper's
+        script).  Ids are ``{uid}{mode}-{step}``, so that the sections of both sweeps, and
+        several steppers, can share a page.
         """
         head = "".join(f"<th>{html.escape(c)}</th>" for c in self.table.columns())
+        names = [row.var for row in self.table.rows]
         sections = []
         for frame in self.frames:
             body = []
@@ -382,47 +384,65 @@ class Frames(Sequence):
                 attr = f' class="{" ".join(cls)}"' if cls else ""
                 body.append(f"<tr{attr}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
             ident = f"{uid}{self.mode}-{frame.index}"
-            drawing = _inline_svg(svgs[frame.index - 1], f"{ident}-") if svgs else ""
             math = "".join(f"<div>{line}</div>" for line in step_lines(frame, "html"))
+            lines = dict(zip(names, self._sweep_lines(frame)))
+            edges = [f"{a}->{b}" for a, b in frame.edges]
             sections.append(
                 f'<section class="frame" id="{ident}" data-sweep="{self.mode}" '
-                f'data-active="{html.escape(frame.active)}">\n'
+                f'data-active="{html.escape(frame.active)}" '
+                f'data-edges="{html.escape(json.dumps(edges))}" '
+                f'data-lines="{html.escape(json.dumps(lines))}">\n'
                 f'<p class="sweep">{html.escape(self.title)}</p>\n'
                 f"<h2>{self.caption(frame, 'html')}</h2>\n"
-                f'<div class="step"><div class="graph">{drawing}</div>\n'
-                f'<div><div class="math">{math}</div>\n'
-                f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-                "</div></div>\n</section>")
+                f'<div class="math">{math}</div>\n'
+                f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>\n"
+                "</section>")
         return sections
 
-    def to_html(self, svgs: Sequence[str] | None = None) -> str:
+    def to_html(self) -> str:
         """One self-contained page: a section per step (``html_sections``), shown one at a
-        time with previous/next buttons and the arrow keys; no external resources."""
-        return _html_page(self.title, self.html_sections(svgs), self.theme, drawings=bool(svgs))
+        time beside the one drawing, with previous/next buttons and the arrow keys; no
+        external resources."""
+        return _html_page(self.title, self.html_sections(), self.theme, self._drawings())
 
     def _repr_html_(self) -> str:
-        """The stepper, inline in a notebook: drawings (when Graphviz, program or WebAssembly,
-        can lay them out) fitted to the cell beside the table, buttons, and the arrow keys
-        once the stepper has focus."""
-        try:
-            svgs = self.cell_svgs()
-        except layout.LayoutError:
-            svgs = None
+        """The stepper, inline in a notebook: the drawing (when Graphviz, program or
+        WebAssembly, can lay it out) fitted to the cell beside the table, buttons, and the
+        arrow keys once the stepper has focus."""
         uid = _unique_id()
-        return stepper(self.html_sections(svgs, uid=f"{uid}-"), self.theme, bool(svgs), uid)
+        return stepper(self.html_sections(uid=f"{uid}-"), self.theme, self._drawings(uid), uid)
 
     def check_size(self) -> None:
         """Refuse, before any layout or file, to draw more than ``max_nodes`` variables."""
         layout.check_size(len(self.graph.variables), self.max_nodes,
                           f"the frames of {self.graph.name!r}")
 
-    def cell_svgs(self) -> list[str]:
-        """Each step's drawing for a page beside the table (which shows the arithmetic, so
-        no caption), top to bottom where left to right would not fit a notebook cell."""
+    def _sweep_lines(self, frame: Frame) -> list[str]:
+        """Each node's tangent or adjoint line at ``frame``, as ``to_dot`` writes it."""
+        word = "tangent" if self.mode == "forward" else "adjoint"
+        return [f"{word} {_sweep_cell(frame, j, 'text')}".rstrip()
+                for j in range(len(self.graph.variables))]
+
+    def page_svg(self) -> str:
+        """The one drawing a page steps through: laid out once, fitted to a notebook cell,
+        with each node as wide as its widest tangent or adjoint line over the steps, then
+        shown at the first step (``_paint``; the stepper's script repaints it per step, the
+        same way).  A page of n steps so holds one drawing, not n."""
         self.check_size()
-        rankdir, first = fitted(lambda r: layout.svg(self.to_dot(self.frames[0], False, r).source))
-        return [first] + [layout.svg(self.to_dot(frame, False, rankdir).source)
-                          for frame in self.frames[1:]]
+        widest = [max((_sweep_cell(frame, j, "text") for frame in self.frames), key=len)
+                  for j in range(len(self.graph.variables))]
+        _, svg = fitted(lambda rankdir: layout.svg(_graph_to_dot(
+            self.graph, mode=self.mode, wrt=self.wrt, naming=self.naming, theme=self.theme,
+            edge_labels=self.edge_labels(), sweep=widest, rankdir=rankdir).source))
+        first = self.frames[0]
+        return _paint(svg, dict(zip((r.var for r in self.table.rows), self._sweep_lines(first))),
+                      first.active, [f"{a}->{b}" for a, b in first.edges])
+
+    def _drawings(self, uid: str = "") -> list[str]:
+        """The page's drawing, as the stepper embeds it (none without a layout engine)."""
+        if not layout.can_draw("svg"):
+            return []
+        return [_drawing_div(self.page_svg(), self.mode, f"{uid}{self.mode}-drawing-")]
 
     # -- everything
     def draw(self, directory: Path, prefix: str = "frame") -> tuple[list[Path], list[str] | None]:
@@ -473,8 +493,7 @@ class Frames(Sequence):
         tex = directory / "frames.tex"
         tex.write_text(self.to_beamer(), encoding="utf-8")
         page = directory / "frames.html"
-        # the page shows the table beside each drawing: captionless, fitted to the window
-        page.write_text(self.to_html(svgs and self.cell_svgs()), encoding="utf-8")
+        page.write_text(self.to_html(), encoding="utf-8")
         return written + [tex, page]
 
 
@@ -525,10 +544,9 @@ def write_deck(graph: Graph, directory: str | Path, wrt=None, naming: str = "v",
                + "".join(f"<li>{html.escape(s.title)}: {len(s)} steps</li>" for s in sweeps)
                + "</ol>\n</section>")
     page = directory / "deck.html"
-    sections = [section for s, svgs in zip(sweeps, drawings)
-                for section in s.html_sections(svgs and s.cell_svgs())]
+    sections = [section for s in sweeps for section in s.html_sections()]
     page.write_text(_html_page(title, [opening] + sections, theme,
-                               drawings=drawings[0] is not None), encoding="utf-8")
+                               [d for s in sweeps for d in s._drawings()]), encoding="utf-8")
     return written + [tex, page]
 
 
@@ -603,9 +621,10 @@ def _unique_id() -> str:
     return "mg-" + uuid.uuid4().hex[:12]
 
 
-def stepper(sections: list[str], theme: str, drawings: bool, uid: str, *,
+def stepper(sections: list[str], theme: str, drawings: list[str], uid: str, *,
             document_keys: bool = False) -> str:
-    """A stepper through ``sections``: one shown at a time, previous/next buttons and keys.
+    """A stepper through ``sections``: one shown at a time beside its sweep's drawing (each
+    of ``drawings`` from ``_drawing_div``), previous/next buttons and keys.
 
     Self-contained HTML and JavaScript, no network and no widget extension, so that it works
     as a page, in the docs and in every notebook front end; ids, style and script are
@@ -617,15 +636,46 @@ def stepper(sections: list[str], theme: str, drawings: bool, uid: str, *,
     shown = sections[:1] + [s.replace("<section ", "<section hidden ", 1) for s in sections[1:]]
     return _STEPPER.format(
         uid=uid, count=len(sections), sections="\n".join(shown), note=note,
-        keys="document" if document_keys else "root", bg=colors["bg"], fg=colors["fg"],
-        edge=colors["edge"], hlfill=colors["highlight_fill"])
+        drawings="\n".join(drawings), keys="document" if document_keys else "root",
+        bg=colors["bg"], fg=colors["fg"], edge=colors["edge"], hl=colors["highlight"],
+        hlfill=colors["highlight_fill"])
 
 
-def _html_page(title: str, sections: list[str], theme: str, drawings: bool) -> str:
+def _html_page(title: str, sections: list[str], theme: str, drawings: list[str]) -> str:
     """A page of its own around one stepper, the keys acting anywhere on it."""
     colors = THEMES[theme]
     return _PAGE.format(title=html.escape(title), bg=colors["bg"], fg=colors["fg"],
                         body=stepper(sections, theme, drawings, "stepper", document_keys=True))
+
+
+def _drawing_div(svg: str, sweep: str, prefix: str) -> str:
+    """A drawing as the stepper holds it: inline, its ids prefixed, shown for ``sweep``."""
+    return f'<div class="drawing" data-sweep="{sweep}">{_inline_svg(svg, prefix)}</div>'
+
+
+_NODE = re.compile(r'(<g id="[^"]*" class="node">\s*<title>)(.*?)(</title>.*?</g>)', re.S)
+_EDGE = re.compile(r'(<g id="[^"]*" class="edge)(">\s*<title>)(.*?)(</title>)', re.S)
+_SWEEP_TEXT = re.compile(r'(<text\b[^>]*)>((?:tangent|adjoint)\b[^<]*)</text>')
+
+
+def _paint(svg: str, lines: dict[str, str], active: str, edges: list[str]) -> str:
+    """``svg`` at one step, as the stepper's script paints the others: each node's tangent or
+    adjoint line (marked ``class="sweep-line"`` for the script) set to ``lines``, the active node
+    and ``edges`` (``"a->b"``) in the class ``highlight``."""
+    def node(m):
+        name = html.unescape(m.group(2))
+        body = _SWEEP_TEXT.sub(lambda t: f'{t.group(1)} class="sweep-line">'
+                               f'{html.escape(lines.get(name, t.group(2)), quote=False)}</text>',
+                               m.group(3), count=1)
+        head = m.group(1).replace('class="node"', 'class="node highlight"') if name == active \
+            else m.group(1)
+        return head + m.group(2) + body
+
+    def edge(m):
+        on = html.unescape(m.group(3)) in edges
+        return m.group(1) + (" highlight" if on else "") + m.group(2) + m.group(3) + m.group(4)
+
+    return _EDGE.sub(edge, _NODE.sub(node, svg))
 
 
 _LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
@@ -670,7 +720,12 @@ _STEPPER = """<div class="mg-stepper" id="{uid}" tabindex="0">
 #{uid} h2 {{ font-size: 1.15em; margin: 0.3em 0; }}
 #{uid} .step {{ display: flex; flex-wrap: wrap; gap: 1em 2em; align-items: flex-start; }}
 #{uid} .graph {{ flex: 1 1 320px; max-width: 100%; }}
+#{uid} .graph:empty {{ display: none; }}
 #{uid} .graph svg {{ max-width: 100%; height: auto; }}
+#{uid} g.node.highlight > path, #{uid} g.node.highlight > polygon {{ stroke: {hl}; stroke-width: 3px; fill: {hlfill}; }}
+#{uid} g.edge.highlight > path {{ stroke: {hl}; stroke-width: 3px; }}
+#{uid} g.edge.highlight > polygon {{ stroke: {hl}; fill: {hl}; }}
+#{uid} g.edge.highlight > text {{ fill: {hl}; }}
 #{uid} .math {{ font-size: 1.1em; margin: 0.6em 0; line-height: 1.6; }}
 #{uid} table {{ border-collapse: collapse; margin-top: 0.5em; }}
 #{uid} th, #{uid} td {{ padding: 0.25em 0.8em; text-align: left; }}
@@ -688,16 +743,42 @@ _STEPPER = """<div class="mg-stepper" id="{uid}" tabindex="0">
 <span>(or the arrow keys)</span>
 </nav>
 {note}
+<div class="step">
+<div class="graph">{drawings}</div>
+<div class="frames">
 {sections}
+</div>
+</div>
 <script>
 (function () {{
   var root = document.getElementById("{uid}");
   var frames = root.querySelectorAll("section.frame");
+  var drawings = root.querySelectorAll("div.drawing");
   var prev = root.querySelector("button.prev"), next = root.querySelector("button.next");
   var current = 0;
+  function paint(frame) {{
+    // the step's drawing: its sweep's, the active node and edges highlighted, each
+    // node's tangent or adjoint line as the step leaves it (as _paint does in Python)
+    var lines = JSON.parse(frame.dataset.lines || "{{}}");
+    var edges = JSON.parse(frame.dataset.edges || "[]");
+    drawings.forEach(function (d) {{
+      d.hidden = d.dataset.sweep !== frame.dataset.sweep;
+      if (d.hidden) return;
+      d.querySelectorAll("g.node").forEach(function (g) {{
+        var name = g.querySelector("title").textContent;
+        g.classList.toggle("highlight", name === frame.dataset.active);
+        var line = g.querySelector("text.sweep-line");
+        if (line && name in lines) line.textContent = lines[name];
+      }});
+      d.querySelectorAll("g.edge").forEach(function (g) {{
+        g.classList.toggle("highlight", edges.indexOf(g.querySelector("title").textContent) >= 0);
+      }});
+    }});
+  }}
   function show(k) {{
     current = Math.max(0, Math.min(frames.length - 1, k));
     frames.forEach(function (f, i) {{ f.hidden = i !== current; }});
+    paint(frames[current]);
     root.querySelector(".counter").textContent = (current + 1) + " / " + frames.length;
     prev.disabled = current === 0;
     next.disabled = current === frames.length - 1;
