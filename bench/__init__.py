@@ -6,22 +6,12 @@ autograd, PyTorch and JAX on every workload of issue 5 (peers/).  ``python -m be
 --bridge``: jaxbridge against JAX itself (bridge.py).  ``--quick`` is the CI smoke test.
 """
 
-import argparse
 import sys
 import time
 
+from minigrad.cli import positive_int  # noqa: F401  (the counts' check, as the command line's)
+
 _START = time.perf_counter()
-
-
-def positive_int(text: str) -> int:
-    """argparse type for counts (rounds, blocks): a clear error instead of an empty median."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number; give 1 or more")
-    return value
 
 
 def progress(step: str) -> None:

@@ -221,14 +221,15 @@ def cmd_demo(args) -> int:
 
 
 def positive_int(text: str) -> int:
-    """An argparse type: a whole number of at least 1."""
+    """An argparse type for counts (--max-nodes; the benchmarks' rounds): a whole number of
+    at least 1, or a clear error."""
     try:
-        n = int(text)
+        value = int(text)
     except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
-    return n
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number; give 1 or more")
+    return value
 
 
 class _Parser(argparse.ArgumentParser):

@@ -136,7 +136,7 @@ def test_the_command_line_refuses_a_drawing_past_max_nodes_before_writing(tmp_pa
 
 def test_max_nodes_must_be_a_positive_whole_number(tmp_path):
     r = run_cli("graph", "x*x", "--at", "x=2", "--max-nodes", "0", cwd=tmp_path)
-    assert r.returncode == 2 and "--max-nodes: expected a whole number of at least 1, not '0'" in r.stderr
+    assert r.returncode == 2 and "--max-nodes: '0' is not a positive whole number; give 1 or more" in r.stderr
 
 
 def test_frames_have_a_smaller_default_limit_than_single_drawings():
