@@ -273,3 +273,32 @@ def test_the_stepper_steps_on_a_key_press_drawing_and_table_in_step(opened, name
         # the drawing's highlighted variable is the table's highlighted row
         assert [row.replace(" ", "") for row in key["row"]] == key["active"], key
         assert click == before
+
+
+# The contrast of each text in the shown steps' tables against its painted background.
+_CONTRAST = """(() => {
+  const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = c => { const [r, g, b] = rgb(c).map(v => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const painted = e => { for (; e; e = e.parentElement) { const c = getComputedStyle(e).backgroundColor;
+    if (!/rgba\\(0, 0, 0, 0\\)|transparent/.test(c)) return c; } return "rgb(255, 255, 255)"; };
+  return [...document.querySelectorAll(".mg-stepper section:not([hidden]) td, .md-content > article td")]
+    .filter(e => e.textContent.trim()).map(e => {
+      const [a, b] = [lum(getComputedStyle(e).color), lum(painted(e))].sort((x, y) => y - x);
+      return (a + 0.05) / (b + 0.05); });
+})()"""
+
+
+def test_tables_stay_readable_in_the_dark_scheme(site, browser):
+    browser.call("Emulation.setEmulatedMedia", session=True,
+                 features=[{"name": "prefers-color-scheme", "value": "dark"}])
+    try:
+        with headless.serve(site) as base:
+            browser.open(base + "02-forward-mode.html")
+            ratios = browser.evaluate(_CONTRAST)
+            browser.evaluate("window.scrollTo(0, 0)")
+            browser.screenshot(SCREENSHOTS / "02-forward-mode-dark.png")
+    finally:
+        browser.call("Emulation.setEmulatedMedia", session=True, features=[])
+    assert len(ratios) > 20 and min(ratios) >= 4.5, sorted(ratios)[:5]  # WCAG AA
