@@ -55,7 +55,10 @@ COUNTERPARTS: dict[str, set[str]] = {
     "concatenate": {"concatenate"}, "stack": {"stack", "concatenate"},
     "arcsin": {"asin"}, "arccos": {"acos"}, "arcsinh": {"asinh"}, "arccosh": {"acosh"},
     "arctanh": {"atanh"}, "log2": {"log", "div"}, "log10": {"log", "div"}, "exp2": {"exp2"},
-    "sign": {"sign"},
+    "sign": {"sign"}, "prod": {"reduce_prod"}, "cumsum": {"cumsum"},
+    "einsum": {"dot_general", "jit", "pjit"}, "inv": {"lu", "triangular_solve", "jit", "pjit"},
+    "solve": {"lu", "custom_linear_solve", "jit", "pjit"}, "det": {"lu", "jit", "pjit"},
+    "logabsdet": {"lu", "jit", "pjit"}, "cholesky": {"cholesky", "jit", "pjit"},
 }
 # Equations that stand for their one variable operand: a dtype change, a copy; and per
 # counterpart, the trailing equations of its JAX implementation (mean = sum, then divide).

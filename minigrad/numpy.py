@@ -8,6 +8,7 @@ floats and arrays, under minigrad's transformations and under JAX's.
 
 from __future__ import annotations
 
+import builtins
 import math
 import sys
 from typing import Sequence
@@ -191,3 +192,158 @@ def _install_methods(cls) -> None:
 
 
 _install_methods(Variable)
+
+
+# ---------------------------------------------- more of NumPy: entries, or exact compositions
+
+def prod(x, axis=None, keepdims: bool = False):
+    """The product; its derivative is exact where entries are 0 (no division by them)."""
+    return P.reduce_prod(x, axis=_axis(axis, _ndim(x), "prod"), keepdims=keepdims)
+
+
+def cumsum(x, axis: int | None = None):
+    if axis is None:  # NumPy: over the flattened array
+        return P.cumsum(ravel(x), axis=0)
+    return P.cumsum(x, axis=_axis(axis, _ndim(x), "cumsum")[0])
+
+
+def var(x, axis=None, ddof: int = 0, keepdims: bool = False):
+    """mean((x - mean(x))^2), divided by n - ddof: a composition of table entries."""
+    axes = _axis(axis, _ndim(x), "var")
+    d = x - mean(x, axes, keepdims=True)
+    n = size(x) if axes is None else int(_np.prod([shape(x)[a] for a in axes]))
+    return sum(d * d, axes, keepdims=keepdims) / (n - ddof)
+
+
+def std(x, axis=None, ddof: int = 0, keepdims: bool = False):
+    return sqrt(var(x, axis, ddof, keepdims))
+
+
+def deg2rad(x):
+    return x * (math.pi / 180.0)  # NumPy's own formula: the same float64 product
+
+
+def rad2deg(x):
+    return x * (180.0 / math.pi)
+
+
+def squeeze(x, axis=None):
+    dims = shape(x)
+    axes = tuple(i for i, n in enumerate(dims) if n == 1) if axis is None else _axis(axis, len(dims), "squeeze")
+    for a in axes:
+        if dims[a] != 1:
+            raise ValueError(f"mnp.squeeze: axis {a} has length {dims[a]}, not 1. Fix: squeeze "
+                             f"only axes of length 1 (or give no axis).")
+    return reshape(x, tuple(n for i, n in enumerate(dims) if i not in axes))
+
+
+def flip(x, axis=None):
+    axes = range(_ndim(x)) if axis is None else _axis(axis, _ndim(x), "flip")
+    index = [slice(None)] * _ndim(x)
+    for a in axes:
+        index[a] = slice(None, None, -1)
+    return x[tuple(index)]
+
+
+def roll(x, shift, axis=None):
+    """Indexing with the rolled positions (exact: it moves values, computes nothing)."""
+    if axis is None:
+        return reshape(roll(ravel(x), shift, 0), shape(x))
+    shifts = (shift,) * len(_np.atleast_1d(axis)) if _np.ndim(shift) == 0 else tuple(shift)
+    for a, k in zip(_np.atleast_1d(axis), shifts):
+        a = _axis(int(a), _ndim(x), "roll")[0]
+        n = shape(x)[a]
+        index = [slice(None)] * _ndim(x)
+        index[a] = (_np.arange(n) - k) % n
+        x = x[tuple(index)]
+    return x
+
+
+def repeat(x, repeats, axis=None):
+    if axis is None:
+        x, axis = ravel(x), 0
+    a = _axis(axis, _ndim(x), "repeat")[0]
+    index = [slice(None)] * _ndim(x)
+    index[a] = _np.repeat(_np.arange(shape(x)[a]), repeats)
+    return x[tuple(index)]
+
+
+def tile(x, reps):
+    """np.tile as a broadcast and a reshape: x's axes interleaved with the repetitions."""
+    reps = (reps,) if isinstance(reps, int) else tuple(reps)
+    dims = shape(x)
+    d = builtins.max(len(dims), len(reps))
+    dims, reps = (1,) * (d - len(dims)) + dims, (1,) * (d - len(reps)) + reps
+    spread = reshape(x, tuple(v for n in dims for v in (1, n)))
+    big = broadcast_to(spread, tuple(v for r, n in zip(reps, dims) for v in (r, n)))
+    return reshape(big, tuple(r * n for r, n in zip(reps, dims)))
+
+
+def outer(a, b):
+    return reshape(a, (-1, 1)) * reshape(b, (1, -1))
+
+
+def trace(x, offset: int = 0, axis1: int = 0, axis2: int = 1):
+    """The sum of a diagonal, picked out by indexing."""
+    nd = _ndim(x)
+    a1, a2 = _axis(axis1, nd, "trace")[0], _axis(axis2, nd, "trace")[0]
+    rest = [i for i in range(nd) if i not in (a1, a2)]
+    moved = transpose(x, (a1, a2, *rest))
+    n1, n2 = shape(x)[a1], shape(x)[a2]
+    r0, c0 = builtins.max(-offset, 0), builtins.max(offset, 0)
+    k = builtins.max(0, builtins.min(n1 - r0, n2 - c0))
+    return sum(moved[_np.arange(k) + r0, _np.arange(k) + c0], axis=0)
+
+
+def einsum(subscripts: str, *operands):
+    """One table entry per call; explicit or implicit output, ``...`` for broadcast axes."""
+    return P.einsum(*operands, spec=_einsum_spec(subscripts, [shape(o) for o in operands]))
+
+
+def _einsum_spec(subscripts: str, shapes: list) -> str:
+    spec = subscripts.replace(" ", "")
+    if "->" not in spec:  # implicit output: the letters used once, in order
+        letters = spec.replace(",", "").replace(".", "")
+        spec += "->" + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+        if "..." in subscripts:
+            spec = spec.replace("->", "->...")
+    ins, out = spec.split("->")
+    ins = ins.split(",")
+    if len(ins) != len(shapes):
+        raise ValueError(f"mnp.einsum: {subscripts!r} names {len(ins)} operand(s) but "
+                         f"{len(shapes)} were given. Fix: one comma-separated term per operand.")
+    if "..." in spec:  # spell the broadcast axes with unused letters
+        free = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in spec]
+        width = builtins.max(len(s) - len(t.replace("...", "")) for s, t in zip(shapes, ins))
+        ell = "".join(free[:width])
+        ins = [t.replace("...", ell[width - (len(s) - len(t.replace("...", ""))):]) for s, t in zip(shapes, ins)]
+        out = out.replace("...", ell)
+    for term, s in zip(ins, shapes):
+        if len(set(term)) != len(term):
+            raise ValueError(f"mnp.einsum: {term!r} repeats an index within one operand (a "
+                             f"diagonal), which is not supported. Fix: take the diagonal first "
+                             f"(mnp.trace, or indexing x[i, i]).")
+        if len(term) != len(s):
+            raise ValueError(f"mnp.einsum: {term!r} has {len(term)} indices for an operand of "
+                             f"shape {s}. Fix: one index per axis.")
+    return ",".join(ins) + "->" + out
+
+
+def tensordot(a, b, axes=2):
+    """An einsum: the last ``axes`` axes of a against the first of b, or the axes listed."""
+    na, nb = _ndim(a), _ndim(b)
+    if isinstance(axes, int):
+        axes = (list(range(na - axes, na)), list(range(axes)))
+    ax_a, ax_b = ([axes[0]] if isinstance(axes[0], int) else list(axes[0]),
+                  [axes[1]] if isinstance(axes[1], int) else list(axes[1]))
+    letters = iter("abcdefghijklmnopqrstuvwxyz")
+    ta = [next(letters) for _ in range(na)]
+    tb = [next(letters) for _ in range(nb)]
+    for i, j in zip(ax_a, ax_b):
+        tb[j % nb] = ta[i % na]
+    out = [c for k, c in enumerate(ta) if k not in {i % na for i in ax_a}] + \
+          [c for k, c in enumerate(tb) if k not in {j % nb for j in ax_b}]
+    return P.einsum(a, b, spec=f"{''.join(ta)},{''.join(tb)}->{''.join(out)}")
+
+
+from . import linalg  # noqa: E402,F401  (mnp.linalg: its entries join the table on import)

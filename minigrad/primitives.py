@@ -542,6 +542,89 @@ logsumexp = define(
     expr=_reduce_expr("logsumexp"),
 )
 
+
+
+def _inverse_permutation(perm) -> tuple:
+    return tuple(int(i) for i in np.argsort(perm))
+
+
+def _prod_others(x, axis):
+    """Per element of ``x``, the product of the others in its reduction: exact where some are
+    0 (out / x is not).  The reduced axes go last, flattened to N; an (N, N) identity mask
+    puts a 1 in each element's own place, and one more product reduces them."""
+    shape = _shape(x)
+    axes = tuple(range(len(shape))) if axis is None else axis
+    rest = tuple(i for i in range(len(shape)) if i not in axes)
+    perm = rest + axes
+    kept = tuple(shape[i] for i in rest)
+    n = math.prod(shape[i] for i in axes)
+    flat = reshape(transpose(x, axes=perm), shape=kept + (1, n))
+    others = reduce_prod(where(np.eye(n, dtype=bool), 1.0, flat), axis=(len(kept) + 1,), keepdims=False)
+    return transpose(reshape(others, shape=tuple(shape[i] for i in perm)),
+                     axes=_inverse_permutation(perm))
+
+
+reduce_prod = define(
+    "prod", lambda x, *, axis, keepdims: np.prod(x, axis=axis, keepdims=keepdims),
+    code="np.prod({0}, axis={axis}, keepdims={keepdims})",
+    jax="jax.numpy.prod",
+    jvp=(lambda t, out, x, *, axis, keepdims:
+         reduce_sum(t * _prod_others(x, axis), axis=axis, keepdims=keepdims),),
+    vjp=(lambda g, out, x, *, axis, keepdims:
+         _expand(g, _shape(x), axis, keepdims) * _prod_others(x, axis),),
+    partials=(lambda o, x, *, axis, keepdims: S.Name(f"{o} / {x}"),),
+    expr=_reduce_expr("prod"),
+)
+
+
+def _reversed_along(x, axis):
+    return getitem(x, index=_block(axis, len(_shape(x)), slice(None, None, -1)))
+
+
+cumsum = define(
+    "cumsum", lambda x, *, axis: np.cumsum(x, axis=axis), code="np.cumsum({0}, axis={axis})",
+    jax="jax.numpy.cumsum",
+    jvp=(lambda t, out, x, *, axis: cumsum(t, axis=axis),),
+    # the transpose of a running sum is the running sum from the other end
+    vjp=(lambda g, out, x, *, axis: _reversed_along(cumsum(_reversed_along(g, axis), axis=axis), axis),),
+    partials=(lambda o, x, *, axis: S.Name("[j <= i]"),),
+    expr=lambda x, *, axis: S.call("cumsum", x, axis=axis),
+)
+
+
+def _einsum_operands(spec: str) -> tuple[list[str], str]:
+    inputs, out = spec.split("->")
+    return inputs.split(","), out
+
+
+def _einsum_tangent(i, t, out, *xs, spec):
+    return einsum(*xs[:i], t, *xs[i + 1:], spec=spec)
+
+
+def _einsum_cotangent(i, g, out, *xs, spec):
+    """Operand i's cotangent: the output's and the other operands' indices contracted to
+    operand i's; its indices found nowhere else were summed over, so g broadcasts along them."""
+    ins, res = _einsum_operands(spec)
+    mine = ins[i]
+    elsewhere = set(res).union(*[set(s) for k, s in enumerate(ins) if k != i])
+    kept = "".join(c for c in mine if c in elsewhere)
+    others = [x for k, x in enumerate(xs) if k != i]
+    ct = einsum(g, *others, spec=",".join([res] + [s for k, s in enumerate(ins) if k != i]) + "->" + kept)
+    if kept != mine:
+        shape = _shape(xs[i])
+        ct = broadcast_to(reshape(ct, shape=tuple(shape[k] if c in elsewhere else 1
+                                                   for k, c in enumerate(mine))), shape=shape)
+    return ct
+
+
+einsum = define(
+    "einsum", lambda *xs, spec: np.einsum(spec, *xs), code="np.einsum({spec}, {args})",
+    jax=lambda *xs, spec: _jnp().einsum(spec, *xs),
+    jvp=PerInput(_einsum_tangent), vjp=PerInput(_einsum_cotangent),
+    partials=PerInput(lambda i, o, *xs, spec: S.Name(f"d einsum[{spec}] / d operand {i + 1}")),
+    expr=lambda *xs, spec: S.call("einsum", *xs, spec=spec),
+)
+
 # ------------------------------------------------------------------ linear algebra, shapes
 
 

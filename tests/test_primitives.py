@@ -488,6 +488,127 @@ def concat_stack_case(draw, name):
                 f"{name} of {n} (traced {positions}) along {axis}")
 
 
+@st.composite
+def cumsum_case(draw):
+    shape = draw(shapes(min_dims=1))
+    x = draw(values(shape))
+    axis = None if draw(BOOL) else draw(ints(-len(shape), len(shape) - 1))
+    return Case(lambda x: mnp.cumsum(x, axis), (x,), f"cumsum(axis={axis})")
+
+
+EINSUMS = ("ij,jk->ik", "ij,ij->i", "i,j->ij", "ijk,kj->i", "ij->ji", "ij->", "ij,jk", "...j,j->...")
+
+
+@st.composite
+def einsum_case(draw):
+    spec = draw(choice(EINSUMS))
+    dims = {c: draw(ints(1, 3)) for c in "ijk"}
+    terms = spec.split("->")[0].split(",")
+    lead = tuple(draw(shapes(max_dims=2)))  # the axes "..." stands for
+
+    def operand(term):
+        return draw(values((lead if "..." in term else ()) + tuple(dims[c] for c in term.replace("...", ""))))
+
+    args = tuple(operand(t) for t in terms)
+    traced = draw(choice(tuple(range(1, 2 ** len(args)))))  # which operands are variables
+    positions = [i for i in range(len(args)) if traced >> i & 1]
+
+    def f(*xs):
+        full = list(args)
+        for i, x in zip(positions, xs):
+            full[i] = x
+        return mnp.einsum(spec, *full)
+
+    return Case(f, tuple(args[i] for i in positions), f"einsum({spec!r}), traced {positions}")
+
+
+@st.composite
+def square_matrix(draw, batch=True, negative_det=False):
+    """Well-conditioned: entries in [-0.5, 0.5] plus twice the identity (diagonally dominant)."""
+    n = draw(ints(1, 3))
+    lead = (draw(ints(1, 2)),) if batch and draw(BOOL) else ()
+    a = draw(values(lead + (n, n), floats(-0.5, 0.5))) + 2.0 * np.eye(n)
+    if negative_det and draw(BOOL):
+        a[..., 0, :] *= -1.0
+    return a
+
+
+@st.composite
+def linalg_case(draw, name):
+    a = draw(square_matrix(negative_det=name == "logabsdet"))
+    if name == "cholesky":
+        a = a @ np.swapaxes(a, -1, -2) + np.eye(a.shape[-1])
+        return Case(mnp.linalg.cholesky, (a,), f"cholesky of {a.shape}")
+    if name == "solve":
+        n = a.shape[-1]
+        b = draw(values((n,) if a.ndim == 2 and draw(BOOL) else a.shape[:-2] + (n, draw(ints(1, 2)))))
+        forms = {"both": (mnp.linalg.solve, (a, b)), "constant a": (lambda b: mnp.linalg.solve(a, b), (b,)),
+                 "constant b": (lambda a: mnp.linalg.solve(a, b), (a,))}
+        form = draw(choice(tuple(sorted(forms))))
+        return Case(*forms[form], f"solve {a.shape}, {b.shape}, {form}")
+    fn = {"inv": mnp.linalg.inv, "det": mnp.linalg.det,
+          "logabsdet": lambda a: mnp.linalg.slogdet(a)[1]}[name]
+    return Case(fn, (a,), f"{name} of {a.shape}")
+
+
+@st.composite
+def composed_case(draw, name):
+    """The functions made of table entries: each drawn with its arguments."""
+    shape = draw(shapes(min_dims=1))
+    nd = len(shape)
+    x = draw(values(shape))
+    if name in ("var", "std"):
+        axis, ddof = draw(axes_for(nd)), draw(ints(0, 1))
+        n = np.prod([shape[a] for a in np.atleast_1d(axis)] if axis is not None else shape)
+        if name == "std" and n <= 1:  # a spread of zero, where sqrt has no derivative
+            x, axis, n = np.stack([x, x + 0.7]), 0, 2
+        ddof = 0 if n <= 1 else ddof
+        if name == "std":  # away from a zero spread
+            x = x + np.reshape(np.arange(x.size) * 0.7, x.shape)
+        return Case(lambda x: getattr(mnp, name)(x, axis, ddof), (x,), f"{name}(axis={axis}, ddof={ddof})")
+    if name == "squeeze":
+        y = np.reshape(x, (1,) + shape + (1,))
+        axis = draw(choice((None, 0, -1, (0, -1))))
+        return Case(lambda y: mnp.squeeze(y, axis), (y,), f"squeeze(axis={axis})")
+    if name == "outer":
+        y = draw(values(draw(shapes(max_dims=2))))
+        return Case(mnp.outer, (x, y), "outer")
+    if name == "trace":
+        x = draw(values(draw(shapes(min_dims=2))))
+        off = draw(ints(-2, 2))
+        return Case(lambda x: mnp.trace(x, off, 0, -1), (x,), f"trace(offset={off}, 0, -1)")
+    if name == "tensordot":
+        k = draw(ints(0, min(nd, 2)))
+        y = draw(values(shape[nd - k:] + tuple(draw(shapes(max_dims=1)))))
+        return Case(lambda x, y: mnp.tensordot(x, y, k), (x, y), f"tensordot(axes={k})")
+    if name in ("flip", "roll", "repeat"):
+        axis = None if draw(BOOL) else draw(ints(-nd, nd - 1))
+        if name == "flip":
+            return Case(lambda x: mnp.flip(x, axis), (x,), f"flip(axis={axis})")
+        if name == "roll":
+            k = draw(ints(-5, 5))
+            return Case(lambda x: mnp.roll(x, k, axis), (x,), f"roll({k}, axis={axis})")
+        k = draw(ints(0, 2))
+        return Case(lambda x: mnp.repeat(x, k, axis), (x,), f"repeat({k}, axis={axis})")
+    if name == "tile":
+        reps = tuple(draw(ints(1, 2)) for _ in range(draw(ints(1, 3))))
+        return Case(lambda x: mnp.tile(x, reps), (x,), f"tile({reps})")
+    if name == "norm":
+        kind = draw(choice(("2", "1", "inf", "-inf", "3", "fro", "matrix 1", "matrix inf")))
+        if kind.startswith("matrix") or kind == "fro":
+            x = draw(int_arrays((3, 2), -60, 60, unique=True)) * 0.1 + 0.05  # no ties, no zeros
+            ord_ = {"fro": "fro", "matrix 1": 1, "matrix inf": np.inf}[kind]
+            return Case(lambda x: mnp.linalg.norm(x, ord_, (0, 1)), (x,), f"norm(ord={ord_!r})")
+        x = draw(int_arrays((4,), -60, 60, unique=True)) * 0.1 + 0.05
+        ord_ = {"2": None, "1": 1, "inf": np.inf, "-inf": -np.inf, "3": 3}[kind]
+        return Case(lambda x: mnp.linalg.norm(x, ord_), (x,), f"norm(ord={ord_!r})")
+    return Case(getattr(mnp, name), (x,), name)  # deg2rad, rad2deg
+
+
+# Functions that are exact compositions of table entries: tested like the entries.
+COMPOSED = ("var", "std", "squeeze", "outer", "trace", "tensordot", "flip", "roll", "tile",
+            "repeat", "deg2rad", "rad2deg", "norm")
+
 # JAX's functions for the elementwise unary primitives (the higher-order references), and
 # the minigrad.numpy name where it differs from the primitive's.
 MNP_NAME = {"neg": "negative"}
@@ -532,6 +653,11 @@ SPECS: dict[str, st.SearchStrategy] = {
     "scatter_add": scatter_add_case(),
     "concatenate": concat_stack_case("concatenate"),
     "stack": concat_stack_case("stack"),
+    "prod": reduction_case("prod", mnp.prod),
+    "cumsum": cumsum_case(),
+    "einsum": einsum_case(),
+    **{name: linalg_case(name) for name in ("inv", "solve", "det", "logabsdet", "cholesky")},
+    **{name: composed_case(name) for name in COMPOSED},
 }
 NAMES = sorted(SPECS)
 
@@ -547,7 +673,7 @@ def draw_case(data, name) -> Case:
 
 def test_every_primitive_has_a_spec():
     missing = sorted(set(TABLE) - set(SPECS))
-    stale = sorted(set(SPECS) - set(TABLE))
+    stale = sorted(set(SPECS) - set(TABLE) - set(COMPOSED))
     assert not missing, f"primitives without a test spec in tests/test_primitives.py: {missing}"
     assert not stale, f"specs for primitives no longer in TABLE: {stale}"
 
@@ -598,6 +724,8 @@ def test_every_elementwise_unary_primitive_has_a_higher_order_reference():
 
 def _check_records(case: Case, name: str) -> None:
     """A spec must really reach its primitive (not, say, a decomposition into others)."""
+    if name in COMPOSED:
+        return
     graph = mg.trace(case.fn, *case.args)
     recorded = {v.prim.name for v in graph.variables if v.prim is not None}
     assert name in recorded, f"spec {case.label!r} recorded only {sorted(recorded)}"
@@ -719,6 +847,32 @@ def compare_with_jax(jax, f, jf, args, seed, what=""):
     got = mg.vjp(f, *args)[1](u)
     want = jax.vjp(jf, *jargs)[1](jax.numpy.asarray(u))
     assert_close_leaves(got, want, **EXACT_TOL, err_msg=f"{what}: vjp vs jax.vjp")
+
+
+NUMPY_COVERAGE = ("prod", "cumsum", "einsum", "inv", "solve", "det", "logabsdet", "cholesky") + COMPOSED
+
+
+@pytest.mark.parametrize("name", NUMPY_COVERAGE)
+@settings(max_examples=2)  # JAX compiles each drawn shape: seconds per example
+@given(data=st.data())
+def test_numpy_coverage_matches_jax_on_the_same_code(jx, name, data):
+    """The same spec function, called with JAX arrays (so jax.numpy computes it and JAX
+    differentiates), against minigrad's jvp and vjp of it."""
+    case = draw_case(data, name)
+    compare_with_jax(jx, case.fn, jx.jit(case.fn), case.args, 0, case.label)  # one compilation
+
+
+def test_kinks_of_the_numpy_coverage_follow_jax(jx):
+    """prod with zeros (one, two), norms at zero and at ties, sign: JAX's conventions."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for x in (np.array([2.0, 0.0, 3.0]), np.array([0.0, 0.0, 3.0]), np.zeros((2, 2))):
+            compare_with_jax(jx, mnp.prod, jx.numpy.prod, (x,), 0, f"prod at {x}")
+        for ord_ in (None, 1, np.inf, 3):
+            for x in (np.zeros(3), np.array([1.0, -1.0, 0.0])):
+                compare_with_jax(jx, lambda x: mnp.linalg.norm(x, ord_),
+                                 lambda x: jx.numpy.linalg.norm(x, ord_), (x,), 1, f"norm({x}, {ord_})")
+        compare_with_jax(jx, mnp.sign, jx.numpy.sign, (GRID,), 2, "sign")
 
 
 # The kinks and ties are few, so they are enumerated exhaustively, every combination in one
