@@ -153,6 +153,7 @@ class _Statement:
     note: str = ""
     atomic: bool = False
     depth: int = 0
+    reads: list = field(default_factory=list)  # the named variables it reads
 
 
 @dataclass
@@ -325,9 +326,11 @@ class _Lines:
     """
 
     def __init__(self, graph: Graph, writer: Writer, inline: Callable[[Variable], bool],
-                 temporaries: bool = False):
+                 temporaries: bool = False, release: dict[int, int] | None = None):
         self.graph, self.writer, self.inline = graph, writer, inline
         self.temporaries = temporaries  # name the unnamed t1, t2... (else v + the index)
+        self.release = release  # uses of each variable: big arrays are deleted after the last
+        self._read: dict[int, int] = {}
         self.names: dict[int, str] = {}      # variable index -> name
         self.inlined: dict[int, _Statement] = {}
         self.body: list[str] = []
@@ -352,14 +355,17 @@ class _Lines:
         return self.writer.constant(x), True, 0
 
     def render(self, v: Variable) -> _Statement:
-        parts, depth = [], 0
+        parts, depth, reads = [], 0, []
         for x in v.inputs:
+            if self.graph.owns(x):
+                st = self.inlined.get(x.index)
+                reads += [x] if st is None else st.reads
             text, atomic, d = self.operand(x)
             parts.append((text, atomic))
             depth = max(depth, d)
         code, atomic = self.writer.expression(v, parts)
         notes = [S.render(x.sym) for x in v.inputs if type(x) is Const and not isinstance(x.sym, S.Num)]
-        return _Statement(None, code, "; ".join(notes), atomic, depth + 1)
+        return _Statement(None, code, "; ".join(notes), atomic, depth + 1, reads)
 
     def emit(self, v: Variable, name: str | None = None) -> None:
         """Write ``name = <expression of v>``, or keep the expression to inline (name None)."""
@@ -372,6 +378,21 @@ class _Lines:
             name = f"t{self.temps}" if self.temporaries else f"v{v.index + 1}"
         self.names[v.index] = name
         self.line(f"{name} = {st.code}", st.note)
+        if self.release is not None:
+            self._free(st.reads)
+
+    def _free(self, reads: list) -> None:
+        """``del`` the big intermediate arrays read for the last time: NumPy can reuse their
+        memory at once, where a local would hold it until the program returns."""
+        done = []
+        for x in reads:
+            k = x.index
+            self._read[k] = self._read.get(k, 0) + 1
+            if self._read[k] == self.release.get(k) and x.prim is not None \
+                    and type(x.value) is np.ndarray and x.value.size >= 1024:
+                done.append(self.names[k])
+        if done:
+            self.body.append("del " + ", ".join(done))
 
     def line(self, code: str, note: str = "") -> None:
         self.body.append(f"{code}  # {comment(note)}" if note else code)
@@ -418,7 +439,7 @@ def program_source(graph: Graph, inputs: list[Variable], outputs: list, name: st
     writer = Writer(safe=safe)
     live = _live(graph, outputs)
     uses = _uses(graph, outputs, live)
-    lines = _Lines(graph, writer, lambda v: uses.get(v.index, 0) == 1)
+    lines = _Lines(graph, writer, lambda v: uses.get(v.index, 0) == 1, release=uses)
     taken: set[str] = set()
     params = []
     for v in inputs:

@@ -181,7 +181,7 @@ def assert_source_is_inert(source: str) -> None:
         else:
             assert isinstance(node, ast.Assign)
     assert isinstance(fn, ast.FunctionDef) and not fn.decorator_list
-    assert all(isinstance(st, (ast.Assign, ast.AugAssign, ast.Return)) for st in fn.body)
+    assert all(isinstance(st, (ast.Assign, ast.AugAssign, ast.Delete, ast.Return)) for st in fn.body)
     for node in ast.walk(fn):
         if isinstance(node, ast.Call):
             f = node.func

@@ -173,6 +173,7 @@ def test_the_tutorial_network_under_jit():
         assert_same(got, want)
         p = {k: np.asarray(p[k] - 0.5 * got[k]) for k in p}
     assert g.traces == 1
+    assert "\n    del " in g.source(p, X, y)  # big intermediates are released after their last use
 
 
 def test_a_branch_on_a_traced_value_is_an_error_at_trace_time():
