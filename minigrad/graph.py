@@ -19,6 +19,7 @@ import functools
 import gc
 import inspect
 import operator
+import threading
 import weakref
 from types import FunctionType, MethodType
 from typing import Any, Callable, Sequence
@@ -48,7 +49,21 @@ class _Trace:
         self.names: dict[int, str] = {}  # input variable index -> its name
 
 
-_OPEN: list["Graph"] = []  # the open graphs, outermost first; index == depth
+class _State(threading.local):
+    """This thread's recording state, as JAX keeps its trace state per thread: a trace or
+    scope opened in one thread is never nested in, closed by or tagged by another.
+
+    ``open``: the open graphs, outermost first (index == depth); ``scopes``: one
+    ``(path, [(graph, start), ...])`` per open ``mg.scope``, outermost first.  Only opening
+    and closing a trace or scope reads it; ``bind`` finds its trace on its arguments.
+    """
+
+    def __init__(self):
+        self.open: list[Graph] = []
+        self.scopes: list[tuple[str, list]] = []
+
+
+_STATE = _State()
 
 
 class Variable:
@@ -319,24 +334,30 @@ def _operation_error(prim, args, params, err: Exception) -> MinigradError:
 # still scan everything alive (JAX alone holds hundreds of thousands of objects), and
 # every new node again, as a graph grows: about half the recording time.  So it is paused
 # while a trace records and while a transformation sweeps it, and restored as it was.
-_gc_holds = 0
-_gc_was_enabled = False
+# The collector is one per process, so the record of pauses is too, shared by all threads
+# without a lock (a lock would double the cost of a pause): ``_gc_holds`` has one entry per
+# pause in progress (list append and pop are atomic), and ``_gc_restore`` says that some
+# pause found the collector on.  Whichever thread ends the last pause turns it back on; a
+# race between one thread's last resume and another's pause can only turn it on early.
+_gc_holds: list = []
+_gc_restore = False
 
 
 def pause_gc() -> None:
     """Pause the cyclic garbage collector; calls nest, ``resume_gc`` undoes one."""
-    global _gc_holds, _gc_was_enabled
-    if _gc_holds == 0:
-        _gc_was_enabled = gc.isenabled()
+    global _gc_restore
+    if gc.isenabled():
         gc.disable()
-    _gc_holds += 1
+        _gc_restore = True
+    _gc_holds.append(None)
 
 
 def resume_gc() -> None:
-    """Undo one ``pause_gc``; the last one restores the collector as it was."""
-    global _gc_holds
-    _gc_holds -= 1
-    if _gc_holds == 0 and _gc_was_enabled:
+    """Undo one ``pause_gc``; the last one (in any thread) restores the collector as it was."""
+    global _gc_restore
+    _gc_holds.pop()
+    if not _gc_holds and _gc_restore:
+        _gc_restore = False
         gc.enable()
 
 
@@ -367,6 +388,7 @@ class Graph:
         self.outputs: Any = None
         self.scopes: dict[int, str] = {}  # variable index -> scope path ("layer1/attn")
         self._trace: _Trace | None = None
+        self._opened: list | None = None  # while recording: its thread's stack of open graphs
 
     def __len__(self) -> int:
         return len(self.variables)
@@ -375,17 +397,26 @@ class Graph:
         return f"<Graph {self.name}: {len(self.inputs)} inputs, {len(self.variables)} variables>"
 
     def __enter__(self) -> "Graph":
+        opened = _STATE.open
+        self._trace = _Trace(len(opened), self.variables)
+        self._opened = opened  # the opening thread's stack, where __exit__ pops (one lookup)
         pause_gc()
-        self._trace = _Trace(len(_OPEN), self.variables)
-        _OPEN.append(self)
+        opened.append(self)
         return self
 
     def __exit__(self, *exc) -> None:
-        self._trace.open = False
-        self._trace.variables = None
-        popped = _OPEN.pop()
-        assert popped is self, "traces must close in the order they opened"
-        resume_gc()
+        trace, opened = self._trace, self._opened
+        trace.open = False
+        trace.variables = None
+        self._opened = None  # (no graph -> stack -> graph cycle outlives the recording)
+        try:
+            if not opened or opened[-1] is not self:
+                raise MinigradError(
+                    f"the trace of {self.name!r} was closed before a trace opened inside "
+                    f"it; open and close traces with `with` (Graph is a context manager).")
+            opened.pop()
+        finally:
+            resume_gc()
 
     def add_input(self, value, name: str | None = None) -> Variable:
         """Wrap ``value`` as a new input variable of this (open) graph."""
@@ -502,24 +533,19 @@ class scope(contextlib.ContextDecorator):
         if not isinstance(name, str) or not name:
             raise ValueError(f"scope: the name must be a non-empty string, got {name!r}")
         self.name = name
-        self._entered: list = []  # one (path, [(graph, start), ...]) per active entry
 
     def __enter__(self) -> "scope":
-        _SCOPES.append(self.name)
-        starts = [(g, len(g.variables)) for g in _OPEN]
-        self._entered.append(("/".join(_SCOPES), starts))
+        state = _STATE
+        path = f"{state.scopes[-1][0]}/{self.name}" if state.scopes else self.name
+        state.scopes.append((path, [(g, len(g.variables)) for g in state.open]))
         return self
 
     def __exit__(self, *exc) -> None:
-        path, starts = self._entered.pop()
-        _SCOPES.pop()
+        path, starts = _STATE.scopes.pop()  # scopes close in the order they opened, per thread
         for g, start in starts:
             tags = g.scopes
             for i in range(start, len(g.variables)):
                 tags.setdefault(i, path)  # inner scopes closed first and keep their path
-
-
-_SCOPES: list[str] = []  # the names of the open scopes, outermost first
 
 
 def record(f: Callable, args: Sequence, argnums: Sequence[int], names: Sequence[str]):

@@ -173,5 +173,5 @@ def test_recording_a_program_leaves_no_trace_open(graph):
 
     graph.backward_graph()
     graph.forward_graph(wrt="y")
-    assert graph_module._OPEN == [] and graph_module._SCOPES == []
+    assert graph_module._STATE.open == [] and graph_module._STATE.scopes == []
     assert mg.grad(lognormal)(Y, MU, SIGMA) == pytest.approx(CLOSED_FORM[0])

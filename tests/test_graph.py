@@ -6,7 +6,7 @@ import pytest
 import minigrad as mg
 import minigrad.numpy as mnp
 from minigrad.examples import chain_rule, lognormal
-from minigrad.graph import _OPEN, Variable
+from minigrad.graph import _STATE, Variable
 
 # The reference table of ../shared/design/examples.md, typed from that document.
 LOGNORMAL_REFERENCE = [
@@ -118,9 +118,9 @@ def test_closure_over_outer_variable_is_a_constant_inside():
 def test_no_trace_state_survives_a_call_even_after_an_error():
     with pytest.raises(ZeroDivisionError):
         mg.grad(lambda x: x * (1 // 0))(1.0)
-    assert _OPEN == []
+    assert _STATE.open == []
     mg.hessian(lambda x: mnp.sum(x ** 3))(np.array([1.0, 2.0]))
-    assert _OPEN == []
+    assert _STATE.open == []
 
 
 def test_inputs_are_never_mutated():

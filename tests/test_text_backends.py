@@ -215,7 +215,7 @@ def test_scopes_tag_variables_per_graph_and_nest():
     with mg.scope("outside"):  # no open trace: nothing to tag, nothing left behind
         assert mg.grad(f)(0.5) == pytest.approx(mg.grad(lambda x: f(x))(0.5))
     from minigrad import graph as graph_module
-    assert graph_module._SCOPES == []
+    assert graph_module._STATE.scopes == []
     source = g.to_dot().source
     assert source.count("subgraph cluster_block {") == 1
     inner = source.split("subgraph cluster_block_inner {")[1].split("}")[0]
