@@ -36,7 +36,6 @@ import numpy as np
 
 from . import symbolic as S
 from .graph import Const, Graph, Variable
-from .pytree import flatten, unflatten
 
 INLINE_DEPTH = 4  # deepest expression made by inlining single-use temporaries
 
@@ -148,7 +147,8 @@ def _call_form(template: str) -> bool:
 
 @dataclass
 class _Statement:
-    target: str | None  # None: the expression is inlined where it is used
+    """One expression, to be assigned to a name or inlined where it is used."""
+
     code: str
     note: str = ""
     atomic: bool = False
@@ -226,7 +226,7 @@ class Writer:
         name = base if base not in self.imports and not hasattr(math, base) else f"{base}_impl"
         name = re.sub(r"\W", "_", name, flags=re.ASCII)
         self.helpers[name] = (prim.name, attribute, getattr(prim, attribute))
-        return f"{name}({{args}}{{kwargs}})"
+        return f"{name}({{args}}{{_kwargs}})"
 
     def expression(self, v: Variable, operands: list[tuple[str, bool]]) -> tuple[str, bool]:
         """The expression of variable ``v``, given its operands (text, and whether atomic)."""
@@ -239,20 +239,18 @@ class Writer:
                 else param_literal(value, self.imports)
             params[k] = self.constant(value) if text is None else text
         kwargs = "".join(f", {k}={t}" for k, t in params.items())
-        filled = code.replace("{kwargs}", "{{kwargs}}") if "{kwargs}" in code else code
         try:
-            text = filled.format(*operands, args=", ".join(operands), **params)
-        except (IndexError, KeyError):  # a template that does not fit: the implementation, called
+            return code.format(*operands, args=", ".join(operands), _kwargs=kwargs, **params), atomic
+        except (IndexError, KeyError, TypeError):  # a template that does not fit: the implementation
             code = self._helper(v.prim, "impl")
-            text, atomic = code.format(args=", ".join(operands), kwargs="{kwargs}"), True
-        return text.replace("{kwargs}", kwargs), atomic
+            return code.format(args=", ".join(operands), _kwargs=kwargs), True
 
     def header(self) -> list[str]:
         """The module's imports and helper bindings, and what each named constant is."""
         lines = []
         if self.uses_numpy or self.safe:
             lines.append("import numpy as np")
-        if self.imports - {"inf", "nan"} or self.imports:
+        if self.imports:
             lines.append("from math import " + ", ".join(sorted(self.imports)))
         if self.helpers:
             lines.append("from minigrad import PRIMITIVES")
@@ -365,7 +363,7 @@ class _Lines:
             depth = max(depth, d)
         code, atomic = self.writer.expression(v, parts)
         notes = [S.render(x.sym) for x in v.inputs if type(x) is Const and not isinstance(x.sym, S.Num)]
-        return _Statement(None, code, "; ".join(notes), atomic, depth + 1, reads)
+        return _Statement(code, "; ".join(notes), atomic, depth + 1, reads)
 
     def emit(self, v: Variable, name: str | None = None) -> None:
         """Write ``name = <expression of v>``, or keep the expression to inline (name None)."""
