@@ -150,3 +150,11 @@ def test_an_unknown_figure_kind_is_refused():
     for find in (generate.figures, lambda text: generate.render(text, {})):
         with pytest.raises(ValueError, match="the only figure kind is 'machine-dependent'"):
             find(page)
+
+
+def test_a_figure_shown_on_two_pages_is_made_by_the_same_code():
+    codes = {}
+    for param in FIGURES:
+        codes.setdefault(param.values[0].path.name, set()).add(param.values[0].code)
+    assert all(len(made_by) == 1 for made_by in codes.values()), codes
+    assert any(name == "lognormal-reverse-stepper.html" for name in codes)
