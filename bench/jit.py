@@ -88,7 +88,7 @@ def chain_problem(blocks: int) -> E.ScalarProblem:
                            NODES_PER_BLOCK * blocks)
 
 
-def first_calls(blocks: int) -> list[str]:
+def first_calls(blocks: int, with_jax: bool = True) -> list[str]:
     """The first call of mg.jit(grad) and of jax.jit(grad) on the chain, in us per node."""
     p = chain_problem(blocks)
     _, _, seconds = _jitted(mg.grad(p.on(mg.numpy), argnums=(0, 1)), X0, W0)
@@ -97,7 +97,7 @@ def first_calls(blocks: int) -> list[str]:
              f"({fmt_seconds(first).strip()}: trace {seconds['trace'] * 1e6 / p.nodes:.0f}, write "
              f"{seconds['write'] * 1e6 / p.nodes:.0f}, compile {seconds['compile'] * 1e6 / p.nodes:.0f} "
              f"us per node; {seconds['variables']:,} variables: the chain and its adjoint computation)"]
-    if E.optional("jax") is not None:
+    if with_jax and E.optional("jax") is not None:
         times: dict[str, float] = {}
         E.jax_jit_grad(p, times)
         t = times["JAX jit(grad)"]
@@ -115,7 +115,7 @@ def chain_section(blocks: int, jax_blocks: int) -> Section:
     notes: list[str] = []
     E.add_peers(engines, notes, [E.MICROGRAD], p)
     extra = [f"first call (trace + write + compile, once per signature), {line}"
-             for line in first_calls(jax_blocks) + (first_calls(blocks)[:1] if blocks != jax_blocks else [])]
+             for line in first_calls(jax_blocks) + (first_calls(blocks, False) if blocks != jax_blocks else [])]
     goals = [Goal("jit(grad) 10^4-node chain / hand-written adjoint in floats", JIT, HAND_FLOAT, 2.0)]
     if "micrograd (Value)" in engines:
         goals.append(Goal("jit(grad) 10^4-node chain / micrograd (goal: 20x faster)", JIT,
