@@ -40,6 +40,12 @@ def _jax_lax(*trees):
     return None
 
 
+def _scope_name(fn: Callable, loop: str) -> str:
+    """Iterations are scoped by the body's name, or the loop's for a lambda."""
+    name = getattr(fn, "__name__", "<lambda>")
+    return loop if name == "<lambda>" else name
+
+
 def _concrete_bool(pred, where: str) -> bool:
     value = concrete(unmask(pred))
     if np.size(value) != 1:
@@ -73,7 +79,7 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
                          f"if given, equal to it), got lengths {sorted(lengths) or 'none'}. Fix: "
                          f"pass xs with a common first axis, or xs=None with length=n.")
     n = lengths.pop()
-    name = getattr(f, "__name__", "scan")
+    name = _scope_name(f, "scan")
     carry, ys = init, [None] * n
     for i in (range(n - 1, -1, -1) if reverse else range(n)):
         x = unflatten(tree, [leaf[i] for leaf in leaves]) if leaves else None
@@ -100,7 +106,7 @@ def fori_loop(lower: int, upper: int, body_fun: Callable, init_val, *, unroll=No
     if isinstance(lower, Variable) or isinstance(upper, Variable):
         raise TracedValueError("lax.fori_loop: the bounds are traced values; a loop's trip count "
                                "cannot be differentiated. Fix: pass plain integers.")
-    name = getattr(body_fun, "__name__", "fori_loop")
+    name = _scope_name(body_fun, "fori_loop")
     val = init_val
     for i in range(int(lower), int(upper)):
         with scope(f"{name} {i}"):
@@ -131,7 +137,7 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
     traced = any(type(x) is Variable for x in flatten(init_val)[0])
     if traced:
         _no_jit("while_loop", "its number of iterations")
-    name = getattr(body_fun, "__name__", "while_loop")
+    name = _scope_name(body_fun, "while_loop")
     val, i = init_val, 0
     while _concrete_bool(cond_fun(val), "while_loop"):
         with scope(f"{name} {i}"):

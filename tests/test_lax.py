@@ -66,7 +66,7 @@ def test_plain_values_run_python_and_minigrad_differentiates_the_unrolled_loop()
 
 def test_iterations_are_scoped_for_drawings():
     g = mg.trace(horner_fori, 2.0)
-    assert sorted(set(g.scopes.values())) == ["<lambda> 0", "<lambda> 1", "<lambda> 2"]
+    assert sorted(set(g.scopes.values())) == ["fori_loop 0", "fori_loop 1", "fori_loop 2"]
     assert g.to_dot().source.count("subgraph cluster_") == 3
 
 

@@ -67,7 +67,7 @@ class RulesReport:
                     f"fails at ({at})")
         rows = [[c.quantity, f"{c.left} vs {c.right}", f"{c.max_abs:.2e}", f"{c.max_rel:.2e}",
                  c.tolerance, c.verdict] for c in self.checks]
-        out = [head, f"point: ({at})",
+        out = [head,
                text_grid(["check", "against", "max abs err", "max rel err", "tolerance", "ok"], rows)]
         out += [f"note: {n}" for n in self.notes]
         if self.table and not self.ok:
