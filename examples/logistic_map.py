@@ -15,6 +15,7 @@ import numpy as np
 from _common import plot_curves, report, session, to_numpy
 
 from minigrad import examples as ex
+from minigrad import lax
 
 
 def _extra(parser):
@@ -36,6 +37,23 @@ def value_and_derivative(engine, a, x0, steps):
     else:
         x, dx = engine.jvp(f, (a,), (np.ones_like(a),))  # elementwise: one sweep for all a
     return to_numpy(x), to_numpy(dx)
+
+
+def orbits(a, x0=0.3, skip=1000, keep=1000):
+    """Iterates skip + 1 ... skip + keep of the logistic map from x0, one row per entry of a:
+    the points of the bifurcation diagram.  JAX: ``jit(vmap(orbit))``, two ``lax.scan``s."""
+    import jaxbridge as jb
+
+    def orbit(a):
+        def step(x, _):
+            x = a * x * (1 - x)
+            return x, x
+
+        x, _ = lax.scan(step, 0 * a + x0, None, length=skip)  # a JAX carry: jax.lax.scan
+        return lax.scan(step, x, None, length=keep)[1]
+
+    with jb.precision():
+        return to_numpy(jb.jit(jb.vmap(orbit))(np.asarray(a, dtype=float)))
 
 
 def main(argv=None):

@@ -22,20 +22,25 @@ def _extra(parser):
     parser.add_argument("--lr", type=float, default=2.0, help="gradient-ascent step size")
 
 
+def fit(engine, X, y, steps, lr):
+    """Gradient ascent from zero: the parameters and the mean log-likelihood at each step."""
+    value_and_grad = engine.value_and_grad(ex.logistic_loglik)
+
+    def ascent(params, _):  # one definition for both engines (jax.lax.scan on JAX arrays)
+        value, g = value_and_grad(params, X, y)
+        return {k: params[k] + lr * g[k] for k in params}, value  # ascent: +
+
+    params0 = engine.array({"b0": 0.0, "b1": np.zeros(X.shape[1])})
+    params, values = lax.scan(ascent, params0, np.arange(steps))
+    params = to_numpy(params)
+    return params, [float(v) for v in to_numpy(values)] + [float(ex.logistic_loglik(params, X, y))]
+
+
 def main(argv=None):
     with session(__doc__, steps=100, extra=_extra, argv=argv) as (args, engine):
         X, y, true_params = ex.logistic_data(0)
         print(f"data: X {X.shape}, {int(y.sum())} of {len(y)} labels are 1")
-        value_and_grad = engine.value_and_grad(ex.logistic_loglik)
-
-        def ascent(params, _):  # one definition for both engines (jax.lax.scan on JAX arrays)
-            value, g = value_and_grad(params, X, y)
-            return {k: params[k] + args.lr * g[k] for k in params}, value  # ascent: +
-
-        params0 = engine.array({"b0": 0.0, "b1": np.zeros(X.shape[1])})
-        params, values = lax.scan(ascent, params0, np.arange(args.steps))
-        params = to_numpy(params)
-        values = [float(v) for v in to_numpy(values)] + [float(ex.logistic_loglik(params, X, y))]
+        params, values = fit(engine, X, y, args.steps, args.lr)
 
         every = max(1, args.steps // 5)
         for i in list(range(0, args.steps, every)) + [args.steps]:

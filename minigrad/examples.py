@@ -105,6 +105,11 @@ def logistic_map(a, x0=0.5, steps=50):
     return x
 
 
+def quadratic_map(x):
+    """x -> (x^2 + 21) / 10: fixed points 3 (slope 3/5, attracting) and 7 (slope 7/5, repelling)."""
+    return (x * x + 21.0) / 10.0
+
+
 def init_mlp(hidden=10, seed=0, scale=1.0):
     """Random parameters for ``mlp_logits`` (normal weights, zero biases), float64."""
     rng = _np.random.default_rng(seed)
