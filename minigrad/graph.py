@@ -175,14 +175,15 @@ class Const(float):
 
     Operations on constants alone are folded into a new ``Const``, never recorded, so a
     trace table can print the readable expression instead of 0.9189385332046727.
-    It is a float in every numerical respect.
+    It is a float in every numerical respect.  An expression of more than
+    ``symbolic.MAX_CONSTANT_SIZE`` nodes is abbreviated to the number itself.
     """
 
     __slots__ = ("sym",)
 
     def __new__(cls, value: float, sym: S.Sym):
         self = super().__new__(cls, value)
-        self.sym = sym
+        self.sym = S.abbreviated(sym, value)  # a long expression prints as the number
         return self
 
     def __reduce__(self):

@@ -27,10 +27,15 @@ _LATEX_FUNCS = {"log", "exp", "sin", "cos", "tan", "sinh", "cosh", "tanh", "arct
 
 
 class Sym:
-    """A node of a symbolic expression; operators build (and simplify) bigger ones."""
+    """A node of a symbolic expression; operators build (and simplify) bigger ones.
+
+    ``_size`` is the number of nodes the expression prints, a shared sub-expression counted
+    at each use: an atom's is 1 (this default), a compound node sets its own when built.
+    """
 
     __slots__ = ()
     prec = ATOM
+    _size = 1
 
     def __add__(self, other):
         return add(self, as_sym(other))
@@ -108,11 +113,12 @@ class Name(Sym):
 
 
 class Neg(Sym):
-    __slots__ = ("arg",)
+    __slots__ = ("arg", "_size")
     prec = PREFIX
 
     def __init__(self, arg: Sym):
         self.arg = arg
+        self._size = 1 + arg._size
 
     def _key(self):
         return (self.arg,)
@@ -121,11 +127,12 @@ class Neg(Sym):
 class BinOp(Sym):
     """``a + b``, ``a - b``, ``a b`` (product), ``a / b``, ``a^b`` or ``a @ b``."""
 
-    __slots__ = ("op", "a", "b", "spaced")
+    __slots__ = ("op", "a", "b", "spaced", "_size")
     _PREC = {"+": SUM, "-": SUM, "*": PRODUCT, "/": PRODUCT, "@": PRODUCT, "^": POWER}
 
     def __init__(self, op: str, a: Sym, b: Sym, spaced: bool = True):
         self.op, self.a, self.b, self.spaced = op, a, b, spaced
+        self._size = 1 + a._size + b._size
 
     @property
     def prec(self):
@@ -138,11 +145,12 @@ class BinOp(Sym):
 class Call(Sym):
     """A function applied to arguments: ``log v3`` or ``max(v1, v2)``; ``options`` print as k=v."""
 
-    __slots__ = ("fn", "args", "options")
+    __slots__ = ("fn", "args", "options", "_size")
     prec = APPLY
 
     def __init__(self, fn: str, *args: Sym, options: tuple = ()):
         self.fn, self.args, self.options = fn, args, options
+        self._size = 1 + sum(a._size for a in args)
 
     def _key(self):
         return (self.fn, self.args, self.options)
@@ -151,11 +159,12 @@ class Call(Sym):
 class Postfix(Sym):
     """An operand with a suffix: ``v1^T``, ``v2[0:3]``, ``|v1|`` (suffix ``|`` means abs)."""
 
-    __slots__ = ("arg", "suffix")
+    __slots__ = ("arg", "suffix", "_size")
     prec = POWER
 
     def __init__(self, arg: Sym, suffix: str):
         self.arg, self.suffix = arg, suffix
+        self._size = 1 + arg._size
 
     def _key(self):
         return (self.arg, self.suffix)
@@ -164,11 +173,12 @@ class Postfix(Sym):
 class Approx(Sym):
     """A folded constant shown with its number: ``0.5 log 2 pi ≈ 0.918939``."""
 
-    __slots__ = ("arg", "value")
+    __slots__ = ("arg", "value", "_size")
     prec = SUM
 
     def __init__(self, arg: Sym, value: Sym):
         self.arg, self.value = arg, value
+        self._size = 1 + arg._size + value._size
 
     def _key(self):
         return (self.arg, self.value)
@@ -191,10 +201,11 @@ class Accent(Sym):
 class Group(Sym):
     """Forced parentheses, as the textbook writes ``(v5)^2`` and ``v9 - (0.5 log 2 pi)``."""
 
-    __slots__ = ("arg",)
+    __slots__ = ("arg", "_size")
 
     def __init__(self, arg: Sym):
         self.arg = arg
+        self._size = 1 + arg._size
 
     def _key(self):
         return (self.arg,)
@@ -210,6 +221,25 @@ def as_sym(x) -> Sym:
     if isinstance(x, Number):
         return Num(x)
     raise TypeError(f"cannot use {type(x).__name__} in a symbolic expression")
+
+
+# A folded constant's expression longer than this many nodes prints as its number: squaring
+# a constant n times would otherwise print 2^n factors (issue 13, item 2), and its
+# expression's depth, which comparing two expressions walks, stays bounded too.
+MAX_CONSTANT_SIZE = 40
+
+
+class Abbreviated(Num):
+    """A folded constant's number, standing for an expression too long to print.  It counts
+    as too long itself, so that constants computed from it are numbers too."""
+
+    __slots__ = ()
+    _size = MAX_CONSTANT_SIZE + 1
+
+
+def abbreviated(expr: Sym, value: float) -> Sym:
+    """``expr``, or its number when ``expr`` prints more than ``MAX_CONSTANT_SIZE`` nodes."""
+    return expr if expr._size <= MAX_CONSTANT_SIZE else Abbreviated(float(value))
 
 
 def _num(x: Sym):
@@ -443,51 +473,72 @@ def render(expr: Sym, fmt: str = "text") -> str:
     return _render(expr, style)
 
 
-def _render(e: Sym, st: _Style) -> str:
-    def child(x: Sym, slot: int) -> str:
-        s = _render(x, st)
+def _render(root: Sym, st: _Style) -> str:
+    """Render iteratively, children before parents (an explicit stack, not recursion, so
+    an expression of any depth prints)."""
+    done: list[str] = []  # the rendered children, in order, waiting for their parent
+    todo: list = [root]  # a Sym to expand, or (combine, number of children) to reduce
+    while todo:
+        item = todo.pop()
+        if isinstance(item, Sym):
+            children, combine = _plan(item, st)
+            todo.append((combine, len(children)))
+            todo.extend(reversed(children))
+        else:
+            combine, n = item
+            parts = done[len(done) - n:]
+            del done[len(done) - n:]
+            done.append(combine(parts))
+    return done[0]
+
+
+def _plan(e: Sym, st: _Style):
+    """``e``'s children to render first, and how to combine their texts into ``e``'s."""
+    def wrap(x: Sym, slot: int, s: str) -> str:
         return st.paren(s) if x.prec < slot else s
 
     if isinstance(e, Num):
-        return st.number(_format_number(e.value))
+        return (), lambda r: st.number(_format_number(e.value))
     if isinstance(e, Name):
-        return st.name(e.name)
-    if isinstance(e, Group):
-        return st.paren(_render(e.arg, st))
-    if isinstance(e, Approx):
-        return f"{_render(e.arg, st)} {st.approx} {_render(e.value, st)}"
+        return (), lambda r: st.name(e.name)
     if isinstance(e, Accent):
         base, sub_ = _split_name(e.name)
-        return st.accent(st.name(base), e.kind, sub_)
+        return (), lambda r: st.accent(st.name(base), e.kind, sub_)
+    if isinstance(e, Group):
+        return (e.arg,), lambda r: st.paren(r[0])
+    if isinstance(e, Approx):
+        return (e.arg, e.value), lambda r: f"{r[0]} {st.approx} {r[1]}"
     if isinstance(e, Neg):
-        return st.op_minus + child(e.arg, PRODUCT)
+        return (e.arg,), lambda r: st.op_minus + wrap(e.arg, PRODUCT, r[0])
     if isinstance(e, Postfix):
         if e.suffix == "|":
-            return st.abs(_render(e.arg, st))
+            return (e.arg,), lambda r: st.abs(r[0])
         if e.suffix == "^T":
-            return st.power(child(e.arg, ATOM), "T")
-        return child(e.arg, ATOM) + e.suffix
+            return (e.arg,), lambda r: st.power(wrap(e.arg, ATOM, r[0]), "T")
+        return (e.arg,), lambda r: wrap(e.arg, ATOM, r[0]) + e.suffix
     if isinstance(e, Call):
         fn = st.func(e.fn)
         if e.fn == "sqrt" and isinstance(st, _Latex):
-            return f"\\sqrt{{{_render(e.args[0], st)}}}"
+            return e.args[:1], lambda r: f"\\sqrt{{{r[0]}}}"
         if len(e.args) == 1 and not e.options:
-            return f"{fn} {child(e.args[0], PRODUCT)}"
-        parts = [_render(a, st) for a in e.args] + [f"{k}={v}" for k, v in e.options]
-        return f"{fn}({', '.join(parts)})"
+            return e.args, lambda r: f"{fn} {wrap(e.args[0], PRODUCT, r[0])}"
+        options = [f"{k}={v}" for k, v in e.options]
+        return e.args, lambda r: f"{fn}({', '.join(list(r) + options)})"
     a, b = e.a, e.b
     if e.op == "^":
-        exponent = _render(b, st)
-        if not st.braces_exponent and not isinstance(b, (Num, Name)):
-            exponent = st.paren(exponent)
-        return st.power(child(a, ATOM), exponent)
+        def power(r):
+            exponent = r[1]
+            if not st.braces_exponent and not isinstance(b, (Num, Name)):
+                exponent = st.paren(exponent)
+            return st.power(wrap(a, ATOM, r[0]), exponent)
+        return (a, b), power
     if e.op == "/":
         if isinstance(st, _Latex):
-            return st.divide(_render(a, st), _render(b, st), e.spaced)
-        return st.divide(child(a, PRODUCT), child(b, POWER), e.spaced)
+            return (a, b), lambda r: st.divide(r[0], r[1], e.spaced)
+        return (a, b), lambda r: st.divide(wrap(a, PRODUCT, r[0]), wrap(b, POWER, r[1]), e.spaced)
     if e.op == "*":
-        return st.product(child(a, PRODUCT), child(b, PRODUCT))
+        return (a, b), lambda r: st.product(wrap(a, PRODUCT, r[0]), wrap(b, PRODUCT, r[1]))
     if e.op == "@":
-        return f"{child(a, PRODUCT)} @ {child(b, PRODUCT + 1)}"
+        return (a, b), lambda r: f"{wrap(a, PRODUCT, r[0])} @ {wrap(b, PRODUCT + 1, r[1])}"
     op = "+" if e.op == "+" else st.op_minus
-    return f"{child(a, SUM)} {op} {child(b, SUM + 1)}"
+    return (a, b), lambda r: f"{wrap(a, SUM, r[0])} {op} {wrap(b, SUM + 1, r[1])}"
