@@ -160,25 +160,40 @@ def mlp_section(hidden: int, points: int) -> Section:
                           arrays.mlp_loss, arrays.mlp_gradient, p, X, y, goal)
 
 
-def hessian_section(n: int) -> Section:
+def quadratic_plus_cosines(x, A, b, ns):
+    """0.5 x^T A x + b^T x + sum(cos x): its Hessian, A - diag(cos x), depends on x."""
+    return quadratic_form(x, A, b) + ns.sum(ns.cos(x))
+
+
+def hessian_section(n: int, curved: bool) -> Section:
+    """``jacfwd(jacrev)`` of the quadratic form (a constant Hessian, A) or, with ``curved``,
+    of the form plus sum(cos x) (Hessian A - diag(cos x), so the program must work on x)."""
     A, b, x, _ = problem(n)
     mine = "mg.jit(jacfwd(jacrev)), per call"
-    _, run, seconds = _jitted(mg.jacfwd(mg.jacrev(lambda z: quadratic_form(z, A, b))), x)
-    eager = mg.jacfwd(mg.jacrev(lambda z: quadratic_form(z, A, b)))
+
+    def f(ns):
+        return (lambda z: quadratic_plus_cosines(z, A, b, ns)) if curved else (lambda z: quadratic_form(z, A, b))
+
+    _, run, seconds = _jitted(mg.jacfwd(mg.jacrev(f(mg.numpy))), x)
+    eager = mg.jacfwd(mg.jacrev(f(mg.numpy)))
     engines = {mine: run, "minigrad jacfwd(jacrev) (eager)": lambda: eager(x)}
     compile_times = {"mg.jit(jacfwd(jacrev))": sum(seconds[k] for k in ("trace", "write", "compile"))}
     notes: list[str] = []
-    if E.optional("jax") is not None:
-        jax = E.optional("jax")
-        Aj, bj, xj = (jax.numpy.asarray(a) for a in (A, b, x))
-        H = jax.jit(jax.jacfwd(jax.jacrev(lambda z: quadratic_form(z, Aj, bj))))
-        exe = E.compiled(H, (xj,), compile_times, "JAX jit(jacfwd(jacrev))")
+    jax = E.optional("jax")
+    if jax is not None:
+        xj = jax.numpy.asarray(x)
+        Aj, bj = jax.numpy.asarray(A), jax.numpy.asarray(b)
+        g = (lambda z: quadratic_plus_cosines(z, Aj, bj, jax.numpy)) if curved else \
+            (lambda z: quadratic_form(z, Aj, bj))
+        exe = E.compiled(jax.jit(jax.jacfwd(jax.jacrev(g))), (xj,), compile_times, "JAX jit(jacfwd(jacrev))")
         engines["JAX jit(jacfwd(jacrev)), compiled"] = lambda: jax.block_until_ready(exe(xj))
     else:
         notes.append("JAX: skipped (jax not installed)")
-    goals = [Goal("jit Hessian n = 50 / jax.jit", mine, "JAX jit(jacfwd(jacrev)), compiled", 1.0)] \
-        if n == 50 and len(engines) > 2 else []
-    return Section(f"Hessian of 0.5 x^T A x + b^T x, n = {n}: jacfwd(jacrev(f))", engines, A, mine,
+    what = "0.5 x^T A x + b^T x + sum cos x" if curved else "0.5 x^T A x + b^T x"
+    goals = [Goal(f"jit Hessian of {what}, n = 50 / jax.jit", mine, "JAX jit(jacfwd(jacrev)), compiled", 1.0)] \
+        if n == 50 and jax is not None else []
+    expected = A - np.diag(np.cos(x)) if curved else A
+    return Section(f"Hessian of {what}, n = {n}: jacfwd(jacrev(f))", engines, expected, mine,
                    notes=notes, compile_times=compile_times, goals=goals)
 
 
@@ -193,7 +208,8 @@ def run(quick: bool = False, repeats: int | None = None) -> tuple[str, bool]:
         jax.config.update("jax_enable_x64", True)
     builders = [("residual chain", lambda: chain_section(sizes.blocks, sizes.jax_blocks)),
                 ("logistic regression", lambda: logistic_section(*sizes.logistic)),
-                ("Hessian", lambda: hessian_section(sizes.hessian_n)),
+                ("Hessian", lambda: hessian_section(sizes.hessian_n, curved=False)),
+                ("Hessian, curved", lambda: hessian_section(sizes.hessian_n, curved=True)),
                 ("two-layer network", lambda: mlp_section(*sizes.mlp))]
     outcomes = []
     for name, build in builders:

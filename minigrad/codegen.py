@@ -324,8 +324,10 @@ class _Lines:
     """
 
     def __init__(self, graph: Graph, writer: Writer, inline: Callable[[Variable], bool],
-                 temporaries: bool = False, release: dict[int, int] | None = None):
+                 temporaries: bool = False, release: dict[int, int] | None = None,
+                 same: dict | None = None):
         self.graph, self.writer, self.inline = graph, writer, inline
+        self.same = same or {}  # a variable's index -> the earlier one computing the same
         self.temporaries = temporaries  # name the unnamed t1, t2... (else v + the index)
         self.release = release  # uses of each variable: big arrays are deleted after the last
         self._read: dict[int, int] = {}
@@ -344,6 +346,7 @@ class _Lines:
 
     def operand(self, x) -> tuple[str, bool, int]:
         if self.graph.owns(x):
+            x = self.same.get(x.index, x)
             if x.index in self.inlined:
                 st = self.inlined.pop(x.index)
                 return st.code, st.atomic, st.depth
@@ -356,6 +359,7 @@ class _Lines:
         parts, depth, reads = [], 0, []
         for x in v.inputs:
             if self.graph.owns(x):
+                x = self.same.get(x.index, x)
                 st = self.inlined.get(x.index)
                 reads += [x] if st is None else st.reads
             text, atomic, d = self.operand(x)
@@ -396,31 +400,55 @@ class _Lines:
         self.body.append(f"{code}  # {comment(note)}" if note else code)
 
 
-def _live(graph: Graph, outputs) -> list[bool]:
+def _repeats(graph: Graph) -> dict:
+    """Variables computing what an earlier one computes (the same operation on the same
+    operands), each mapped to that one: ``jacfwd`` sweeps once per column, and every sweep
+    records ``cos x`` again.  Operations are pure, so the program computes each once."""
+    same: dict[int, Variable] = {}
+    seen: dict = {}
+    for v in graph.variables:
+        if v.prim is None:
+            continue
+        operands = tuple(("v", same.get(x.index, x).index) if graph.owns(x) else ("c", id(x))
+                         for x in v.inputs)
+        key = (v.prim, operands, tuple(sorted(v.params.items())))
+        try:
+            first = seen.setdefault(key, v)
+        except TypeError:  # a parameter that cannot be hashed (an index array): kept as it is
+            continue
+        if first is not v:
+            same[v.index] = first
+    return same
+
+
+def _live(graph: Graph, outputs, same: dict) -> list[bool]:
     """Which variables the outputs depend on (a gradient does not need the loss's value)."""
     live = [False] * len(graph.variables)
     for o in outputs:
         if graph.owns(o):
-            live[o.index] = True
+            live[same.get(o.index, o).index] = True
     for v in reversed(graph.variables):
         if live[v.index]:
             for x in v.inputs:
                 if type(x) is Variable and graph.owns(x):
-                    live[x.index] = True
+                    live[same.get(x.index, x).index] = True
     return live
 
 
-def _uses(graph: Graph, extra=(), live=None) -> dict[int, int]:
+def _uses(graph: Graph, extra=(), live=None, same: dict | None = None) -> dict[int, int]:
+    same = same or {}
     counts: dict[int, int] = {}
     for v in graph.variables:
         if live is not None and not live[v.index]:
             continue
         for x in v.inputs:
             if graph.owns(x):
-                counts[x.index] = counts.get(x.index, 0) + 1
+                k = same.get(x.index, x).index
+                counts[k] = counts.get(k, 0) + 1
     for x in extra:
         if graph.owns(x):
-            counts[x.index] = counts.get(x.index, 0) + 2  # an output is never inlined
+            k = same.get(x.index, x).index
+            counts[k] = counts.get(k, 0) + 2  # an output is never inlined
     return counts
 
 
@@ -435,9 +463,10 @@ def program_source(graph: Graph, inputs: list[Variable], outputs: list, name: st
     float program falls back on where the math module raises (``jit`` says when).
     """
     writer = Writer(safe=safe)
-    live = _live(graph, outputs)
-    uses = _uses(graph, outputs, live)
-    lines = _Lines(graph, writer, lambda v: uses.get(v.index, 0) == 1, release=uses)
+    same = _repeats(graph)
+    live = _live(graph, outputs, same)
+    uses = _uses(graph, outputs, live, same)
+    lines = _Lines(graph, writer, lambda v: uses.get(v.index, 0) == 1, release=uses, same=same)
     taken: set[str] = set()
     params = []
     for v in inputs:
@@ -451,7 +480,7 @@ def program_source(graph: Graph, inputs: list[Variable], outputs: list, name: st
     rendered = [lines.operand(o)[0] if graph.owns(o) else writer.constant(o) for o in outputs]
     lines.body.append("return (" + ", ".join(rendered) + ("," if len(rendered) == 1 else "") + ")")
     doc = (f"the program of {graph.name} as traced: {sum(live)} of its {len(graph.variables)} "
-           f"variables (the others are not needed for the result)")
+           f"variables (the others repeat one or are not needed for the result)")
     return _module(writer, identifier(name, set()), params, lines.body, doc)
 
 
