@@ -20,6 +20,24 @@ def chain_rule(x1, x2):
     return x1 * x2 + mnp.sin(x1)
 
 
+def survey(x1, x2):
+    """ln x1 + x1 x2 - sin x2, Baydin et al.'s example (JMLR 2018, Tables 2 and 3), its
+    operations recorded in the survey's order: v1 = ln, v2 = x1 x2, v3 = sin, v4, v5."""
+    v1, v2, v3 = mnp.log(x1), x1 * x2, mnp.sin(x2)
+    return (v1 + v2) - v3
+
+
+def griewank_walther(x1, x2):
+    """[sin(x1/x2) + x1/x2 - e^x2][x1/x2 - e^x2], Griewank and Walther's example (2008),
+    each shared subexpression computed once: v1 = x1/x2, v3 = e^x2, v4 = v1 - v3."""
+    v1 = x1 / x2
+    v2 = mnp.sin(v1)
+    v3 = mnp.exp(x2)
+    v4 = v1 - v3
+    v5 = v2 + v4
+    return v5 * v4
+
+
 # ----------------------------------------------------------------------------------------
 # The tutorials' workloads (``examples.md``, section 3).  Model functions use only Python
 # operators and ``mnp``, so NumPy, minigrad and JAX all run them; the data generators are
