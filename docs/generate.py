@@ -18,9 +18,10 @@ What is regenerated:
   the Agg backend, a fixed ``svg.hashsalt`` and ``SOURCE_DATE_EPOCH``.  ``--check`` compares
   what the figure shows, not its bytes (which move with the CPU and library versions): its
   texts and its data to half a point (docs/stable_view.py), and a figure is rewritten only
-  when that changed.  A figure marked ``<!-- figure: machine-dependent -->`` (timings,
-  Graphviz layouts) is always rewritten, and ``--check`` compares its texts outside the tick
-  labels and how many lines and points it has;
+  when that changed (a Graphviz drawing, a table or a stepper: its texts, the numbers as
+  printed).  A figure marked ``<!-- figure: machine-dependent -->`` (timings) is always
+  rewritten, and ``--check`` compares its texts outside the tick labels and how many lines
+  and points it has;
 * a ```console block whose lines starting with ``$ minigrad`` are commands: each runs
   (``python -m minigrad.cli``, in a temporary directory) and its output follows it.
 """
@@ -165,7 +166,7 @@ def run_console(body: str) -> str:
 
 
 def _checked(m: re.Match) -> bool:
-    """Whether the figure of a matched block is compared byte for byte by --check."""
+    """Whether --check compares the data of a matched block's figure (not only its texts)."""
     kind = m.group("kind")
     if kind not in (None, MACHINE_DEPENDENT):
         raise ValueError(f"<!-- figure: {kind} -->: the only figure kind is "
