@@ -2,6 +2,9 @@
 
 The same code runs on one CPU, on a host with several GPUs, and in tests on a CPU that
 pretends to be several devices (``XLA_FLAGS=--xla_force_host_platform_device_count=4``).
+Across processes and hosts (``jax.distributed.initialize`` called first, JAX's own
+multi-host runtime), ``check_gradients_at`` gives each process its share of the points
+and gathers the verdicts, so every process returns the report of all of them.
 """
 
 from __future__ import annotations
@@ -86,9 +89,11 @@ class BatchReport:
     ok: bool
     jax_seconds: float
     minigrad_seconds: float
+    processes: int = 1
 
     def __str__(self) -> str:
-        return (f"{self.points} points on {self.devices} device(s): max |jax - minigrad| = "
+        where = f" in {self.processes} processes" if self.processes > 1 else ""
+        return (f"{self.points} points on {self.devices} device(s){where}: max |jax - minigrad| = "
                 f"{self.max_abs_error:.2e} ({'agree' if self.ok else 'DISAGREE'}); "
                 f"jax {self.points / self.jax_seconds:,.0f} points/s, "
                 f"minigrad {self.points / self.minigrad_seconds:,.0f} points/s")
@@ -100,7 +105,32 @@ def check_gradients_at(f: Callable, points: Sequence[np.ndarray], rtol: float = 
 
     ``points[i]`` holds the values of argument i at every point (leading axis = points).
     JAX computes all points in one sharded, jitted vmap in float64; minigrad one by one.
+    In a multi-process JAX run every process passes the same points and checks its share;
+    the report (the same in every process) covers them all.
     """
+    processes = jax.process_count()
+    if processes > 1:
+        share = np.array_split(np.arange(len(points[0])), processes)[jax.process_index()]
+        local = _check_local(f, [np.asarray(p)[share] for p in points], rtol, atol)
+        return _gathered(local, processes)
+    return _check_local(f, points, rtol, atol)
+
+
+def _gathered(local: BatchReport, processes: int) -> BatchReport:
+    """Every process's verdict, gathered over JAX's collectives (gloo on CPUs)."""
+    from jax.experimental import multihost_utils
+
+    mine = np.array([local.points, local.devices, local.max_abs_error, local.ok,
+                     local.jax_seconds, local.minigrad_seconds], dtype=np.float64)
+    rows = np.asarray(multihost_utils.process_allgather(mine)).reshape(processes, -1)
+    return BatchReport(int(rows[:, 0].sum()), int(rows[:, 1].sum()), float(rows[:, 2].max()),
+                       bool(rows[:, 3].all()), float(rows[:, 4].max()), float(rows[:, 5].max()),
+                       processes)
+
+
+def _check_local(f: Callable, points: Sequence[np.ndarray], rtol: float, atol: float) -> BatchReport:
+    if len(points[0]) == 0:  # more processes than points: nothing here
+        return BatchReport(0, len(jax.local_devices()), 0.0, True, 0.0, 0.0)
     argnums = tuple(range(len(points)))
     with precision():
         start = time.perf_counter()
