@@ -11,7 +11,8 @@ from . import numpy as mnp
 
 
 def lognormal(y, mu, sigma):
-    """log N(y | mu, sigma): the reference trace table of ``examples.md`` (ten variables)."""
+    """log N(y | mu, sigma), the normal log-density (not the log-normal density): the docs'
+    reference trace table (chapter 3, after the Stan Math paper), ten variables."""
     return -0.5 * ((y - mu) / sigma) ** 2 - mnp.log(sigma) - 0.5 * mnp.log(2 * mnp.pi)
 
 
@@ -39,7 +40,7 @@ def griewank_walther(x1, x2):
 
 
 # ----------------------------------------------------------------------------------------
-# The tutorials' workloads (``examples.md``, section 3).  Model functions use only Python
+# The tutorials' workloads (examples/, docs chapter 6c).  Model functions use only Python
 # operators and ``mnp``, so NumPy, minigrad and JAX all run them; the data generators are
 # plain NumPy and take a seed (a ``numpy.random.Generator`` is made from it).
 
