@@ -9,10 +9,11 @@ plain text, LaTeX or HTML; the trace table and the graph writers only call ``ren
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from numbers import Number
+
+from .explain import escape as E
 
 # Binding strength, loosest first: a child that binds looser than its slot gets parens.
 SUM, PRODUCT, PREFIX, APPLY, POWER, ATOM = range(6)
@@ -345,21 +346,17 @@ def _split_name(name: str):
     return (m.group(1), m.group(2)) if m else (name, "")
 
 
-_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "_": r"\_", "&": r"\&", "%": r"\%", "$": r"\$",
-                  "#": r"\#", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-                  "^": r"\textasciicircum{}"}
-
-
-def latex_escape(text: str) -> str:
-    """``text`` safe in LaTeX text mode (``log_sigma`` -> ``log\\_sigma``)."""
-    return "".join(_LATEX_SPECIAL.get(c, c) for c in text)
+latex_escape = E.latex_text  # ``text`` safe in LaTeX text mode (``log_sigma`` -> ``log\\_sigma``)
 
 
 class _Style:
-    """How one output format spells each construct."""
+    """How one output format spells each construct.  ``escape`` makes a user-given string
+    (a name, a primitive's name, an option) safe in the format (``explain.escape``)."""
+
+    escape = staticmethod(E.plain)
 
     def name(self, n: str) -> str:
-        return n
+        return self.escape(n)
 
     def number(self, text: str) -> str:
         return text
@@ -377,7 +374,7 @@ class _Style:
         return f"({s})"
 
     def func(self, fn: str) -> str:
-        return fn
+        return self.escape(fn)
 
     def abs(self, s: str) -> str:
         return f"|{s}|"
@@ -396,6 +393,7 @@ class _Style:
 
 class _Latex(_Style):
     braces_exponent = True
+    escape = staticmethod(E.latex_math)
 
     def name(self, n):
         base, sub_ = _split_name(n)
@@ -404,7 +402,7 @@ class _Latex(_Style):
         elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]+", base):
             base = f"\\mathit{{{latex_escape(base)}}}"  # log_sigma, beta_hat: one word
         else:  # [v1 > v2], params['b0']: as written, with LaTeX's special characters escaped
-            base = "".join(_LATEX_SPECIAL.get(c, c) if c in "_&%$#" else c for c in base)
+            base = self.escape(base)
         return f"{base}_{{{sub_}}}" if sub_ else base
 
     def product(self, a, b):
@@ -420,7 +418,7 @@ class _Latex(_Style):
         return f"\\left({s}\\right)"
 
     def func(self, fn):
-        return f"\\{fn}" if fn in _LATEX_FUNCS else f"\\operatorname{{{fn}}}"
+        return f"\\{fn}" if fn in _LATEX_FUNCS else f"\\operatorname{{{self.escape(fn)}}}"
 
     def abs(self, s):
         return f"\\left|{s}\\right|"
@@ -437,11 +435,12 @@ class _Latex(_Style):
 
 class _Html(_Style):
     braces_exponent = True
+    escape = staticmethod(E.html)
     _ENTITIES = {g: f"&{g};" for g in _GREEK}
 
     def name(self, n):
         base, sub_ = _split_name(n)
-        base = self._ENTITIES.get(base) or html.escape(base, quote=False)
+        base = self._ENTITIES.get(base) or self.escape(base)
         return f"{base}<sub>{sub_}</sub>" if sub_ else base
 
     def number(self, text):
@@ -515,14 +514,14 @@ def _plan(e: Sym, st: _Style):
             return (e.arg,), lambda r: st.abs(r[0])
         if e.suffix == "^T":
             return (e.arg,), lambda r: st.power(wrap(e.arg, ATOM, r[0]), "T")
-        return (e.arg,), lambda r: wrap(e.arg, ATOM, r[0]) + e.suffix
+        return (e.arg,), lambda r: wrap(e.arg, ATOM, r[0]) + st.escape(e.suffix)
     if isinstance(e, Call):
         fn = st.func(e.fn)
         if e.fn == "sqrt" and isinstance(st, _Latex):
             return e.args[:1], lambda r: f"\\sqrt{{{r[0]}}}"
         if len(e.args) == 1 and not e.options:
             return e.args, lambda r: f"{fn} {wrap(e.args[0], PRODUCT, r[0])}"
-        options = [f"{k}={v}" for k, v in e.options]
+        options = [st.escape(f"{k}={v}") for k, v in e.options]
         return e.args, lambda r: f"{fn}({', '.join(list(r) + options)})"
     a, b = e.a, e.b
     if e.op == "^":

@@ -20,6 +20,7 @@ import numpy as np
 from .. import symbolic as S
 from ..graph import Graph, concrete
 from ..pytree import flatten
+from . import escape
 from . import layout
 from .table import build_table, format_value
 
@@ -135,8 +136,8 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
     edge_labels = edge_labels or {}
     graph_attr = {"rankdir": rankdir, "bgcolor": colors["bg"], "fontname": "Helvetica"}
     if caption:
-        graph_attr.update(label=caption, labelloc="b", fontsize="16", fontcolor=colors["fg"])
-    dot = graphviz.Digraph(name=graph.name, graph_attr=graph_attr,
+        graph_attr.update(label=escape.dot(*caption.split("\n")), labelloc="b", fontsize="16", fontcolor=colors["fg"])
+    dot = graphviz.Digraph(name=escape.dot(graph.name), graph_attr=graph_attr,
         node_attr={"shape": "box", "style": "rounded,filled", "fontname": "Helvetica",
                    "fontsize": "14", "color": colors["edge"], "fontcolor": colors["fg"]},
         edge_attr={"color": colors["edge"], "fontcolor": colors["fg"], "fontname": "Helvetica",
@@ -163,11 +164,11 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
             attrs["peripheries"] = "2"
         if row.var in highlight:
             attrs = {"fillcolor": colors["highlight_fill"], **strong}
-        nodes.append((row.var, "\n".join(lines), attrs))
+        nodes.append((row.var, escape.dot(*lines), attrs))
         into = []
         for name, partial in row.partials:
             edge = (name, row.var)
-            label = edge_labels.get(edge, S.render(partial, "text"))
+            label = escape.dot(edge_labels.get(edge, S.render(partial, "text")))
             if edge in highlight_edges:
                 into.append((name, row.var, {"label": label, "fontcolor": colors["highlight"], **strong}))
             else:
@@ -200,7 +201,7 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
         with parent.subgraph(name=ident) as sub:
             leaf = path.rsplit("/", 1)[-1]
             title = ROLE_LABELS.get(leaf, leaf) if "/" not in path else leaf
-            sub.attr(label=title, style="rounded,dashed", color=colors["cluster"],
+            sub.attr(label=escape.dot(title), style="rounded,dashed", color=colors["cluster"],
                      fontcolor=colors["fg"], fontname="Helvetica", fontsize="14",
                      labeljust="l")
             for name in members[path]:

@@ -45,7 +45,7 @@ import numpy as np
 
 from .. import symbolic as S
 from ..graph import Graph
-from . import layout
+from . import escape, layout
 from .display import fitted
 from .dot import THEMES
 from .dot import to_dot as _graph_to_dot
@@ -332,7 +332,7 @@ class Frames(Sequence):
         computed yet left blank.  ``graphics=None`` leaves the drawings out.
         """
         cols = self.table.columns()
-        lines = [r"\begin{frame}{" + _latex_escape(self.title) + "}"]
+        lines = [r"\begin{frame}{" + escape.latex_text(self.title) + "}"]
         for frame in self.frames:
             lines.append(rf"\only<{frame.index}>{{%")
             lines.append(r"  \centering")
@@ -389,10 +389,10 @@ class Frames(Sequence):
             edges = [f"{a}->{b}" for a, b in frame.edges]
             sections.append(
                 f'<section class="frame" id="{ident}" data-sweep="{self.mode}" '
-                f'data-active="{html.escape(frame.active)}" '
+                f'data-active="{escape.html(frame.active)}" '
                 f'data-edges="{html.escape(json.dumps(edges))}" '
                 f'data-lines="{html.escape(json.dumps(lines))}">\n'
-                f'<p class="sweep">{html.escape(self.title)}</p>\n'
+                f'<p class="sweep">{escape.html(self.title)}</p>\n'
                 f"<h2>{self.caption(frame, 'html')}</h2>\n"
                 f'<div class="math">{math}</div>\n'
                 f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>\n"
@@ -539,9 +539,9 @@ def write_deck(graph: Graph, directory: str | Path, wrt=None, naming: str = "v",
         "a title frame, then one frame per sweep, one overlay per step",
         *(s.beamer_frame(graphics=s.mode + "-{:03d}.pdf") for s in sweeps),
         title=title, subtitle=f"at {point}" if point else None), encoding="utf-8")
-    opening = (f'<section class="frame title" id="title">\n<h2>{html.escape(title)}</h2>\n'
-               f"<p>at {html.escape(point)}</p>\n<ol>"
-               + "".join(f"<li>{html.escape(s.title)}: {len(s)} steps</li>" for s in sweeps)
+    opening = (f'<section class="frame title" id="title">\n<h2>{escape.html(title)}</h2>\n'
+               f"<p>at {escape.html(point)}</p>\n<ol>"
+               + "".join(f"<li>{escape.html(s.title)}: {len(s)} steps</li>" for s in sweeps)
                + "</ol>\n</section>")
     page = directory / "deck.html"
     sections = [section for s in sweeps for section in s.html_sections()]
@@ -595,9 +595,9 @@ def _beamer_document(what: str, *frames: list[str], title: str | None = None,
         r"  \usebox{\mgbox}}",
     ]
     if title:
-        lines.append(r"\title{" + _latex_escape(title) + "}")
+        lines.append(r"\title{" + escape.latex_text(title) + "}")
         if subtitle:
-            lines.append(r"\subtitle{" + _latex_escape(subtitle) + "}")
+            lines.append(r"\subtitle{" + escape.latex_text(subtitle) + "}")
         lines.append(r"\date{}")
     lines.append(r"\begin{document}")
     if title:
@@ -644,7 +644,7 @@ def stepper(sections: list[str], theme: str, drawings: list[str], uid: str, *,
 def _html_page(title: str, sections: list[str], theme: str, drawings: list[str]) -> str:
     """A page of its own around one stepper, the keys acting anywhere on it."""
     colors = THEMES[theme]
-    return _PAGE.format(title=html.escape(title), bg=colors["bg"], fg=colors["fg"],
+    return _PAGE.format(title=escape.html(title), bg=colors["bg"], fg=colors["fg"],
                         body=stepper(sections, theme, drawings, "stepper", document_keys=True))
 
 
@@ -676,15 +676,6 @@ def _paint(svg: str, lines: dict[str, str], active: str, edges: list[str]) -> st
         return m.group(1) + (" highlight" if on else "") + m.group(2) + m.group(3) + m.group(4)
 
     return _EDGE.sub(edge, _NODE.sub(node, svg))
-
-
-_LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-                   "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-                   "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}"}
-
-
-def _latex_escape(text: str) -> str:
-    return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in text)
 
 
 def _inline_svg(svg: str, prefix: str) -> str:

@@ -32,6 +32,7 @@ import numpy as np
 from .. import symbolic as S
 from ..graph import Const, Graph, Variable, concrete
 from ..modes import forward_sweep, reverse_sweep
+from .escape import markdown_cell, markdown_code
 
 NAMING = {
     "v": lambda i, n_in: f"v{i + 1}",  # v1..vn, inputs first
@@ -454,11 +455,10 @@ class Table:
         cols = self.columns()
         lines = ["| " + " | ".join(cols) + " |", "| " + " | ".join("---" for _ in cols) + " |"]
         for r in self.rows:
-            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in self.cells(r, "text"))
-                         + " |")
+            lines.append("| " + " | ".join(markdown_cell(c) for c in self.cells(r, "text")) + " |")
         if self.steps:
             lines += ["", self._steps_title(), ""]
-            lines += [f"- `{s}`" for s in self.step_lines("text")]
+            lines += [f"- {markdown_code(s)}" for s in self.step_lines("text")]
         return "\n".join(lines)
 
     def to_latex(self) -> str:

@@ -20,6 +20,7 @@ import re
 
 from .. import symbolic as S
 from ..graph import Graph
+from .escape import latex_text, mermaid, tex_comment
 from .dot import ROLE_LABELS, THEMES, node_kind, output_indices, scope_tree, slug, value_text
 from .table import build_table
 
@@ -38,14 +39,6 @@ def _theme(theme: str) -> dict:
 
 
 # ------------------------------------------------------------------------------- Mermaid
-
-def _mermaid_text(text: str) -> str:
-    """Text safe inside a quoted Mermaid label (entity codes for the special characters)."""
-    out = text.replace("#", "#35;")
-    for c, code in (("&", "#amp;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;")):
-        out = out.replace(c, code)
-    return out
-
 
 def to_mermaid(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
                theme: str = "light", direction: str = "LR", *, cluster: bool | None = None,
@@ -77,13 +70,13 @@ def to_mermaid(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v
         if v.index in notes:
             parts.append(notes[v.index])
         ident = _ident(row.var)
-        node_line[row.var] = f'{ident}["{"<br/>".join(_mermaid_text(p) for p in parts)}"]'
+        node_line[row.var] = f'{ident}["{"<br/>".join(mermaid(p) for p in parts)}"]'
         kind = node_kind(graph, v, outputs)
         kinds[kind].append(ident)
         if kind != "output" and v.index in outputs:
             kinds["output"].append(ident)  # a program's output: its role's fill, a thick border
         for name, partial in row.partials:
-            label = _mermaid_text(S.render(partial, "text"))
+            label = mermaid(S.render(partial, "text"))
             edges.append(f'    {_ident(name)} -->|"{label}"| {ident}')
     if cluster is None:
         cluster = bool(graph.scopes)
@@ -101,7 +94,7 @@ def to_mermaid(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v
             leaf = path.rsplit("/", 1)[-1]
             title = ROLE_LABELS.get(leaf, leaf) if depth == 1 else leaf
             pad = "    " * depth
-            lines.append(f'{pad}subgraph {ident} ["{_mermaid_text(title)}"]')
+            lines.append(f'{pad}subgraph {ident} ["{mermaid(title)}"]')
             lines.extend(f"{pad}    {node_line[n]}" for n in members[path])
             for child in children[path]:
                 emit(child, depth + 1)
@@ -127,21 +120,12 @@ def to_mermaid(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v
 # ---------------------------------------------------------------------------------- TikZ
 
 _NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?")
-_TEX_SPECIAL = {"\\": r"\textbackslash{}", "_": r"\_", "&": r"\&", "%": r"\%", "$": r"\$",
-                "#": r"\#", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-                "^": r"\textasciicircum{}"}
-
-
-def _tex_text(text: str) -> str:
-    return "".join(_TEX_SPECIAL.get(c, c) for c in text)
-
-
 def _tex_value(text: str) -> str:
     """A printed value in LaTeX: numbers in math mode (``1e-08`` as ``10^{-8}``), the rest
     (``f64[4,3]``, ``nan``) in typewriter."""
     m = _NUMBER.fullmatch(text)
     if m is None:
-        return f"\\texttt{{{_tex_text(text)}}}"
+        return f"\\texttt{{{latex_text(text)}}}"
     if m.group(2):
         mantissa, exponent = text.split("e")
         exponent = str(int(exponent))
@@ -251,7 +235,7 @@ def to_tikz(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
     if standalone:
         lines += [r"\documentclass[tikz,border=6pt]{standalone}", r"\usepackage{amsmath}",
                   r"\usetikzlibrary{arrows.meta,fit,backgrounds}", r"\begin{document}"]
-    lines += [f"% {graph.name}: {len(graph.variables)} variables (minigrad)"]
+    lines += [f"% {tex_comment(graph.name)}: {len(graph.variables)} variables (minigrad)"]
     lines += [f"\\definecolor{{mgc{kind}}}{{HTML}}{{{colors[kind].lstrip('#').upper()}}}"
               for kind in _KINDS]
     lines += [f"\\definecolor{{mgcedge}}{{HTML}}{{{colors['edge'].lstrip('#').upper()}}}",
@@ -276,7 +260,7 @@ def to_tikz(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
                 f"${_accent(var, mark)} = $ {value}"
             text.append(f"\\footnotesize {value}")
         if v.index in notes:
-            text.append(f"\\footnotesize {_tex_text(notes[v.index])}")
+            text.append(f"\\footnotesize {latex_text(notes[v.index])}")
         kind = node_kind(graph, v, outputs)
         style = f"mg{kind}" + (", mgout" if kind != "output" and v.index in outputs else "")
         body = " \\\\ ".join(text)
@@ -298,7 +282,7 @@ def to_tikz(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
             title = ROLE_LABELS.get(leaf, leaf) if "/" not in path else leaf
             fit = "".join(f"({_ident(n)})" for n in everything(path))
             lines.append(f"\\node[mgscope, fit={fit}, label={{[font=\\footnotesize]above:"
-                         f"{_tex_text(title)}}}] {{}};")
+                         f"{{{latex_text(title)}}}}}] {{}};")
         lines.append(r"\end{scope}")
     lines.append(r"\end{tikzpicture}")
     if standalone:
