@@ -115,7 +115,8 @@ def test_every_chapter_links_its_notebook_which_has_the_page_s_code(site):
 
 
 def test_the_api_reference_documents_the_modules_and_the_command(site):
-    expected = {"minigrad": ["minigrad.trace", "minigrad.grad", "minigrad.jvp", "minigrad.Graph"],
+    expected = {"minigrad": ["minigrad.trace", "minigrad.grad", "minigrad.jvp", "minigrad.Graph",
+                             "minigrad.jit.jit"],
                 "numpy": ["minigrad.numpy"],
                 "testing": ["minigrad.testing.check_agreement", "minigrad.testing.strategies"],
                 "jaxbridge": ["jaxbridge.grad", "jaxbridge.check_gradients_at"],
