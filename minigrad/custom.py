@@ -161,6 +161,16 @@ class _Custom:
     def _check_defined(self):
         pass
 
+    def _jax_function(self):
+        """``jax.custom_jvp`` / ``jax.custom_vjp`` of the same function, with the same rules."""
+        if self._jax is None:
+            import jax
+
+            f = getattr(jax, self._kind)(self.fun, nondiff_argnums=self.nondiff_argnums)
+            self._define_jax(f)
+            self._jax = f
+        return self._jax
+
 
 class custom_jvp(_Custom):
     """Like ``jax.custom_jvp``: ``fun`` differentiated by the rule given to ``defjvp``.
@@ -207,14 +217,8 @@ class custom_jvp(_Custom):
     def _rule_name(self) -> str:
         return getattr(self.jvp, "__name__", "jvp rule")
 
-    def _jax_function(self):
-        if self._jax is None:
-            import jax
-
-            f = jax.custom_jvp(self.fun, nondiff_argnums=self.nondiff_argnums)
-            f.defjvp(self.jvp)
-            self._jax = f
-        return self._jax
+    def _define_jax(self, f) -> None:
+        f.defjvp(self.jvp)
 
     def _tangent_out(self, i: int, t, leaves, call: _Call):
         tangents = [_zero(x) for x in leaves]
@@ -267,14 +271,8 @@ class custom_vjp(_Custom):
     def _rule_name(self) -> str:
         return getattr(self.bwd, "__name__", "bwd")
 
-    def _jax_function(self):
-        if self._jax is None:
-            import jax
-
-            f = jax.custom_vjp(self.fun, nondiff_argnums=self.nondiff_argnums)
-            f.defvjp(self.fwd, self.bwd)
-            self._jax = f
-        return self._jax
+    def _define_jax(self, f) -> None:
+        f.defvjp(self.fwd, self.bwd)
 
     def _jvp_rule(self, i: int, t, out, *leaves, call: _Call):
         raise TransformError(

@@ -54,3 +54,13 @@ def scoped_mlp():
         return mnp.mean(out ** 2)
 
     return two_layer_mlp
+
+
+@pytest.fixture(scope="module")
+def jax_x64():
+    """JAX with float64 for one test module; the previous setting restored afterwards."""
+    jax = pytest.importorskip("jax")
+    previous = bool(jax.config.jax_enable_x64)
+    jax.config.update("jax_enable_x64", True)
+    yield jax
+    jax.config.update("jax_enable_x64", previous)

@@ -69,12 +69,8 @@ CUBE = mg.primitive("cube", lambda x: x ** 3, deriv=(lambda o, x: 3.0 * x * x,),
 
 
 @pytest.fixture(scope="module")
-def jx():
-    jax = pytest.importorskip("jax")
-    previous = bool(jax.config.jax_enable_x64)
-    jax.config.update("jax_enable_x64", True)
-    yield jax
-    jax.config.update("jax_enable_x64", previous)
+def jx(jax_x64):
+    return jax_x64
 
 
 def test_custom_jvp_runs_on_floats_minigrad_and_both_modes():

@@ -15,12 +15,8 @@ from minigrad.errors import TracedValueError, TransformError
 
 
 @pytest.fixture(scope="module")
-def jx():
-    jax = pytest.importorskip("jax")
-    previous = bool(jax.config.jax_enable_x64)
-    jax.config.update("jax_enable_x64", True)
-    yield jax
-    jax.config.update("jax_enable_x64", previous)
+def jx(jax_x64):
+    return jax_x64
 
 
 def horner(a, xs):
