@@ -177,6 +177,7 @@ def test_primitive_is_a_table_entry_everywhere():
     g = mg.trace(f, 0.7)
     assert g.variables[1].prim is cube and mg.PRIMITIVES.get("cube") is None
     assert [(n, str(d)) for n, d in g.table().rows[1].partials] == [("v1", "3 v1^2")]
+    assert len(g.frames(mode="forward", wrt="x")) == len(mg.trace(mnp.sin, 0.7).frames(mode="forward")) + 1
     report = check_agreement(f, 0.7)
     assert report, str(report)
     with pytest.raises(TypeError, match="give deriv="):
