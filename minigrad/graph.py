@@ -183,7 +183,8 @@ class Const(float):
 
     def __new__(cls, value: float, sym: S.Sym):
         self = super().__new__(cls, value)
-        self.sym = S.abbreviated(sym, value)  # a long expression prints as the number
+        # a long expression prints as the number (inline: folding is on the hot path)
+        self.sym = sym if sym._size <= S.MAX_CONSTANT_SIZE else S.Abbreviated(float(value))
         return self
 
     def __reduce__(self):

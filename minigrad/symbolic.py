@@ -151,7 +151,7 @@ class Call(Sym):
 
     def __init__(self, fn: str, *args: Sym, options: tuple = ()):
         self.fn, self.args, self.options = fn, args, options
-        self._size = 1 + sum(a._size for a in args)
+        self._size = 1 + (args[0]._size if len(args) == 1 else sum([a._size for a in args]))
 
     def _key(self):
         return (self.fn, self.args, self.options)
@@ -231,16 +231,12 @@ MAX_CONSTANT_SIZE = 40
 
 
 class Abbreviated(Num):
-    """A folded constant's number, standing for an expression too long to print.  It counts
-    as too long itself, so that constants computed from it are numbers too."""
+    """A folded constant's number, standing for an expression of more than
+    ``MAX_CONSTANT_SIZE`` nodes (``graph.Const``).  It counts as too long itself, so that
+    constants computed from it are numbers too."""
 
     __slots__ = ()
     _size = MAX_CONSTANT_SIZE + 1
-
-
-def abbreviated(expr: Sym, value: float) -> Sym:
-    """``expr``, or its number when ``expr`` prints more than ``MAX_CONSTANT_SIZE`` nodes."""
-    return expr if expr._size <= MAX_CONSTANT_SIZE else Abbreviated(float(value))
 
 
 def _num(x: Sym):
