@@ -160,9 +160,17 @@ def run_console(body: str) -> str:
                        COLUMNS="80")  # argparse wraps its help to the terminal's width
             r = subprocess.run([sys.executable, "-m", "minigrad.cli", *argv[1:]], cwd=tmp,
                                capture_output=True, text=True, env=env, timeout=300)
-            output = (r.stdout + r.stderr).replace(str(tmp) + os.sep, "")
+            output = _without_machine_notes((r.stdout + r.stderr).replace(str(tmp) + os.sep, ""))
             shown.append(line + "\n" + output + ("" if output.endswith("\n") or not output else "\n"))
     return "".join(shown)
+
+
+def _without_machine_notes(output: str) -> str:
+    """``output`` without the lines that say Graphviz's program is missing on this machine
+    (each ends by telling how to install it): the page shows the same with or without it."""
+    from minigrad.explain.layout import INSTALL
+
+    return "".join(line for line in output.splitlines(keepends=True) if INSTALL not in line)
 
 
 def _checked(m: re.Match) -> bool:

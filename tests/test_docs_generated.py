@@ -1,6 +1,7 @@
 """Every docs page shows what its code prints and draws: docs/generate.py would not change it."""
 
 import importlib.util
+import os
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -158,3 +159,16 @@ def test_a_figure_shown_on_two_pages_is_made_by_the_same_code():
         codes.setdefault(param.values[0].path.name, set()).add(param.values[0].code)
     assert all(len(made_by) == 1 for made_by in codes.values()), codes
     assert any(name == "lognormal-reverse-stepper.html" for name in codes)
+
+
+def test_a_command_s_output_on_the_page_is_the_same_with_or_without_graphviz(tmp_path):
+    bin_without_dot = tmp_path / "bin"  # python, and no dot: the PDF frames cannot be made
+    bin_without_dot.mkdir()
+    (bin_without_dot / "python").symlink_to(sys.executable)
+    body = "$ minigrad frames \"x1*x2\" --at x1=2 x2=5 -o frames\n"
+    shown = []
+    for path in [os.environ["PATH"], str(bin_without_dot)]:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("PATH", path)
+            shown.append(generate.run_console(body))
+    assert shown[0] == shown[1] and "wrote 1 reverse-sweep frames" in shown[0], shown
