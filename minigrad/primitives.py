@@ -405,16 +405,21 @@ def _tie_share(a, b, wins):
     return np.where(wins(a, b), 1.0, np.where(a == b, 0.5, 0.0))
 
 
+def _tie_partial(a, b, wins: str):
+    """The printed partial of max/min with its tie convention (JAX's): [a > b] + [a = b]/2."""
+    return S.Name(f"[{a} {wins} {b}] + [{a} = {b}]/2")
+
+
 maximum = define(
     "maximum", np.maximum, jax="jax.numpy.maximum",
     deriv=(lambda o, a, b: _tie_share(a, b, np.greater), lambda o, a, b: _tie_share(b, a, np.greater)),
-    partials=(lambda o, a, b: S.Name(f"[{a} > {b}]"), lambda o, a, b: S.Name(f"[{b} > {a}]")),
+    partials=(lambda o, a, b: _tie_partial(a, b, ">"), lambda o, a, b: _tie_partial(b, a, ">")),
     expr=lambda a, b: S.call("max", a, b),
 )
 minimum = define(
     "minimum", np.minimum, jax="jax.numpy.minimum",
     deriv=(lambda o, a, b: _tie_share(a, b, np.less), lambda o, a, b: _tie_share(b, a, np.less)),
-    partials=(lambda o, a, b: S.Name(f"[{a} < {b}]"), lambda o, a, b: S.Name(f"[{b} < {a}]")),
+    partials=(lambda o, a, b: _tie_partial(a, b, "<"), lambda o, a, b: _tie_partial(b, a, "<")),
     expr=lambda a, b: S.call("min", a, b),
 )
 where = define(
