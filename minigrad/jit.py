@@ -157,7 +157,8 @@ class Jitted:
         key, _, static, dynamic_kwargs = self._signature(args, kwargs)
         if key is None:
             raise TransformError("jit.source: call it with concrete arguments, not traced values.")
-        program = self._programs.get(key) or self._compile(key, args, kwargs, static, dynamic_kwargs)
+        program = self._programs.get(key) or self._compile(key, args, kwargs, static, dynamic_kwargs,
+                                                           call=False)
         return program.source
 
     # -- the signature
@@ -182,7 +183,10 @@ class Jitted:
         return (tree, kinds, static, dynamic_kwargs), leaves, static, dynamic_kwargs
 
     # -- tracing and compiling
-    def _compile(self, key, args: tuple, kwargs: dict, static: tuple, dynamic_kwargs: tuple) -> _Program:
+    def _compile(self, key, args: tuple, kwargs: dict, static: tuple, dynamic_kwargs: tuple,
+                 call: bool = True) -> _Program:
+        """Trace and compile for ``key``, unless another thread did while this one waited
+        (then, for a call, it counts as a hit)."""
         with self._lock:
             program = self._programs.get(key)
             if program is None:
@@ -190,6 +194,8 @@ class Jitted:
                 self._programs[key] = program
                 self.traces += 1
                 self.last_compile = program.seconds
+            elif call:
+                self.cache_hits += 1
             return program
 
     def _trace(self, args: tuple, kwargs: dict, static: tuple, dynamic_kwargs: tuple) -> _Program:
