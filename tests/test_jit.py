@@ -252,6 +252,25 @@ def test_threads_share_one_jitted_function():
     assert g.traces == 4 and g.cache_hits == len(sizes) * 5 - 4
 
 
+def test_threads_meeting_a_new_signature_at_once_trace_it_once():
+    g = mg.jit(mg.grad(lambda x: mnp.sum(mnp.tanh(x) ** 3)))
+    start = threading.Barrier(8)
+    results = []
+
+    def work():
+        start.wait()
+        results.append(g(np.linspace(-1, 1, 3)))
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert (g.traces, g.cache_hits) == (1, 7)
+    for r in results:
+        assert_same(r, results[0])
+
+
 def test_no_argument_outlives_the_call_and_constants_go_with_the_function():
     data = np.arange(3.0)
     alive = weakref.ref(data)
