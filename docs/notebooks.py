@@ -32,10 +32,20 @@ def source(page_text: str) -> str:
 def notebook(page: Path) -> nbformat.NotebookNode:
     """The notebook of a docs page, for Python 3, its outputs empty until it runs."""
     nb = jupytext.reads(source(page.read_text(encoding="utf-8")), fmt="md")
+    nb.cells = [_shown_not_run(cell) for cell in nb.cells]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     nb.metadata.pop("jupytext", None)
     return nb
+
+
+def _shown_not_run(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A shell block (jupytext makes ```bash a ``%%bash`` cell) stays text to read: running
+    a notebook must not install packages or start jobs on other hosts."""
+    if cell.cell_type != "code" or not cell.source.startswith("%%"):
+        return cell
+    magic, _, body = cell.source.partition("\n")
+    return nbformat.v4.new_markdown_cell(f"```{magic[2:].split()[0]}\n{body}\n```")
 
 
 def notebook_name(page: Path) -> str:

@@ -81,3 +81,13 @@ def _displayed_figures(page: Path) -> list[tuple[str, str]]:
             found.append((figure.code, "image/svg+xml" if figure.path.suffix == ".svg"
                           else "text/html"))
     return found
+
+
+def test_a_shell_block_is_shown_in_the_notebook_not_run(tmp_path):
+    notebooks = _notebooks()
+    page = tmp_path / "page.md"
+    page.write_text("# A page\n\n```bash\npip install -e .\n```\n\n```python\nprint(1)\n```\n",
+                    encoding="utf-8")
+    cells = notebooks.notebook(page).cells
+    assert [c.cell_type for c in cells] == ["markdown", "markdown", "code"]
+    assert cells[1].source == "```bash\npip install -e .\n```" and cells[2].source == "print(1)"
