@@ -125,7 +125,7 @@ def run_python(code: str, figure: str | None = None) -> tuple[str, bytes | None]
         raise RuntimeError(f"a docs code block shown with figures/{figure} did not write "
                            f"{figure}: save the figure under that name in the current directory"
                            f" or end the block with what a notebook displays as {figure}")
-    out = buffer.getvalue()
+    out = _without_machine_notes(buffer.getvalue())
     return (out if out.endswith("\n") or not out else out + "\n"), drawn
 
 
@@ -167,7 +167,8 @@ def run_console(body: str) -> str:
 
 def _without_machine_notes(output: str) -> str:
     """``output`` without the lines that say Graphviz's program is missing on this machine
-    (each ends by telling how to install it): the page shows the same with or without it."""
+    (each ends by telling how to install it): the page shows the same with or without it.
+    Python blocks' and commands' outputs alike."""
     from minigrad.explain.layout import INSTALL
 
     return "".join(line for line in output.splitlines(keepends=True) if INSTALL not in line)
