@@ -137,7 +137,10 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
     graph_attr = {"rankdir": rankdir, "bgcolor": colors["bg"], "fontname": "Helvetica"}
     if caption:
         graph_attr.update(label=escape.dot(*caption.split("\n")), labelloc="b", fontsize="16", fontcolor=colors["fg"])
-    dot = graphviz.Digraph(name=escape.dot(graph.name), graph_attr=graph_attr,
+    # Graphviz takes a graph named "%..." for one of its anonymous graphs and drops the name
+    # (newer versions leave the drawing's title out): a space keeps the user's name shown.
+    name = escape.dot(graph.name)
+    dot = graphviz.Digraph(name=" " + name if name.startswith("%") else name, graph_attr=graph_attr,
         node_attr={"shape": "box", "style": "rounded,filled", "fontname": "Helvetica",
                    "fontsize": "14", "color": colors["edge"], "fontcolor": colors["fg"]},
         edge_attr={"color": colors["edge"], "fontcolor": colors["fg"], "fontname": "Helvetica",
