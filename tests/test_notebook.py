@@ -4,10 +4,11 @@ and frames as steppers, with Graphviz's program and with it hidden from the kern
 import re
 import shutil
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+
+from test_display import tags
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
@@ -34,15 +35,6 @@ def cell_of(cells, source: str):
     return cell
 
 
-class Tags(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.tags = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-
 def check(cells):
     for c in cells:
         assert not [o for o in c.outputs if o["output_type"] == "error"], c.source
@@ -65,13 +57,12 @@ def check(cells):
     for page in pages:
         assert "http://" not in page and "https://" not in page
         assert not re.search(r"<(link|img|iframe)\b|\bsrc=|@import|url\(", page)
-        parser = Tags()
-        parser.feed(page)
-        sections = [a for t, a in parser.tags if t == "section"]
+        found = tags(page)
+        sections = [a for t, a in found if t == "section"]
         assert len(sections) == 7 and page.count("<svg") == 1
-        assert {"prev", "next"} <= {a.get("class") for t, a in parser.tags if t == "button"}
+        assert {"prev", "next"} <= {a.get("class") for t, a in found if t == "button"}
         assert "<script>" in page and "ArrowRight" in page
-        ids += [a["id"] for t, a in parser.tags if "id" in a]
+        ids += [a["id"] for t, a in found if "id" in a]
     assert len(ids) == len(set(ids))
     # The gradient cell: reverse and forward mode agree with the closed form.
     [text] = outputs(cell_of(cells, "reverse, forward, closed_form"), "text/plain")
