@@ -296,7 +296,8 @@ def trace(x, offset: int = 0, axis1: int = 0, axis2: int = 1):
 
 
 def einsum(subscripts: str, *operands):
-    """One table entry per call; explicit or implicit output, ``...`` for broadcast axes."""
+    """One table entry per call; explicit or implicit output, ``...`` for broadcast axes, an
+    index repeated within one operand for its diagonal (``"ii->"`` the trace, ``"ii->i"``)."""
     return P.einsum(*operands, spec=_einsum_spec(subscripts, [shape(o) for o in operands]))
 
 
@@ -319,13 +320,15 @@ def _einsum_spec(subscripts: str, shapes: list) -> str:
         ins = [t.replace("...", ell[width - (len(s) - len(t.replace("...", ""))):]) for s, t in zip(shapes, ins)]
         out = out.replace("...", ell)
     for term, s in zip(ins, shapes):
-        if len(set(term)) != len(term):
-            raise ValueError(f"mnp.einsum: {term!r} repeats an index within one operand (a "
-                             f"diagonal), which is not supported. Fix: take the diagonal first "
-                             f"(mnp.trace, or indexing x[i, i]).")
         if len(term) != len(s):
             raise ValueError(f"mnp.einsum: {term!r} has {len(term)} indices for an operand of "
                              f"shape {s}. Fix: one index per axis.")
+        for c in set(term):
+            sizes = {s[k] for k, d in enumerate(term) if d == c}
+            if len(sizes) > 1:
+                raise ValueError(f"mnp.einsum: {term!r} repeats index {c!r} (a diagonal) over "
+                                 f"axes of different sizes {sorted(sizes)} in an operand of shape "
+                                 f"{s}. Fix: a repeated index needs axes of one size.")
     return ",".join(ins) + "->" + out
 
 

@@ -608,18 +608,44 @@ def _einsum_tangent(i, t, out, *xs, spec):
 
 def _einsum_cotangent(i, g, out, *xs, spec):
     """Operand i's cotangent: the output's and the other operands' indices contracted to
-    operand i's; its indices found nowhere else were summed over, so g broadcasts along them."""
+    operand i's; its indices found nowhere else were summed over, so g broadcasts along them.
+    An index repeated within operand i (``ii->``, ``ii->i``) read its diagonal: the cotangent
+    is computed over the distinct indices, then placed on that diagonal (zero off it)."""
     ins, res = _einsum_operands(spec)
     mine = ins[i]
+    shape = _shape(xs[i])
+    distinct = "".join(dict.fromkeys(mine))
+    size = {c: shape[k] for k, c in enumerate(mine)}
     elsewhere = set(res).union(*[set(s) for k, s in enumerate(ins) if k != i])
-    kept = "".join(c for c in mine if c in elsewhere)
+    kept = "".join(c for c in distinct if c in elsewhere)
     others = [x for k, x in enumerate(xs) if k != i]
     ct = einsum(g, *others, spec=",".join([res] + [s for k, s in enumerate(ins) if k != i]) + "->" + kept)
-    if kept != mine:
-        shape = _shape(xs[i])
-        ct = broadcast_to(reshape(ct, shape=tuple(shape[k] if c in elsewhere else 1
-                                                   for k, c in enumerate(mine))), shape=shape)
+    if kept != distinct:
+        ct = broadcast_to(reshape(ct, shape=tuple(size[c] if c in elsewhere else 1 for c in distinct)),
+                          shape=tuple(size[c] for c in distinct))
+    if distinct != mine:
+        ct = _onto_diagonal(ct, distinct, mine, size, spec)
     return ct
+
+
+def _onto_diagonal(ct, distinct: str, term: str, size: dict, spec: str):
+    """``ct`` (indexed by ``distinct``) spread to an operand indexed by ``term``, whose
+    repeated indices are equal on it and zero elsewhere: each further copy of an index gets
+    a fresh letter, tied to the first by an identity matrix (a constant operand), so the
+    scatter is one more einsum, linear and differentiable as every einsum."""
+    fresh = iter(c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in spec)
+    dtype = np.result_type(concrete(ct), np.float32)
+    seen, out, ties, eyes = set(), [], [], []
+    for c in term:
+        if c in seen:
+            copy = next(fresh)
+            ties.append(c + copy)
+            eyes.append(np.eye(size[c], dtype=dtype))
+            out.append(copy)
+        else:
+            seen.add(c)
+            out.append(c)
+    return einsum(ct, *eyes, spec=",".join([distinct] + ties) + "->" + "".join(out))
 
 
 einsum = define(

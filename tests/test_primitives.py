@@ -496,7 +496,9 @@ def cumsum_case(draw):
     return Case(lambda x: mnp.cumsum(x, axis), (x,), f"cumsum(axis={axis})")
 
 
-EINSUMS = ("ij,jk->ik", "ij,ij->i", "i,j->ij", "ijk,kj->i", "ij->ji", "ij->", "ij,jk", "...j,j->...")
+EINSUMS = ("ij,jk->ik", "ij,ij->i", "i,j->ij", "ijk,kj->i", "ij->ji", "ij->", "ij,jk", "...j,j->...",
+           # an index repeated within one operand: a diagonal (the trace, "ii" implicitly)
+           "ii->", "ii->i", "iij->j", "ij,jj->i", "ii", "...ii->...i")
 
 
 @st.composite
