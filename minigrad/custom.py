@@ -7,6 +7,14 @@ drawings, the frames, the checker and the code generator read it as they read ``
 On JAX values the function is a ``jax.custom_jvp`` / ``jax.custom_vjp`` with the very same
 rule functions (so ``jaxbridge`` and ``jax.jit`` use them); on anything else it just runs.
 
+A function may return a pytree (a tuple, a dict...), as in JAX.  On minigrad values it then
+records one node per output leaf, all of them applications of the function's one entry
+(``(sincos v1)[0]``, ``(sincos v1)[1]``; the function runs once for them all), each rule
+reading its own leaf: the leaf of the JVP's tangent pytree, or ``bwd`` given a cotangent
+pytree with the node's cotangent at its leaf and zeros at the others (JAX too passes zeros
+for an output the loss does not use).  The graph keeps one output per node, so every
+interpreter reads these nodes as any other.
+
 How the entry's rules follow from the user's (minigrad's rules are per input, summed):
 
 * custom_jvp, forward: the user's rule with the tangent of input i and zeros elsewhere
@@ -34,7 +42,7 @@ from . import symbolic as S
 from .errors import TracedValueError, TransformError
 from .graph import Variable, concrete
 from .primitives import PerInput, Primitive, Scaled, USER_TABLE
-from .pytree import flatten, unflatten
+from .pytree import flatten, leaf_paths, unflatten
 
 __all__ = ["custom_jvp", "custom_vjp", "primitive", "USER_TABLE", "plain_bodies"]
 
@@ -68,12 +76,33 @@ def _zero(x):
 
 class _Call:
     """How one call's arguments became the entry's operands: the diff arguments' leaves are
-    the operands; the nondiff arguments and the trees are this parameter."""
+    the operands; the nondiff arguments and the trees are this parameter.  A function whose
+    output is a pytree records one node per output leaf: each node's parameter is this call's
+    ``output(leaf)``, naming the leaf (its position among the output's leaves, and its path)."""
 
-    __slots__ = ("nargs", "nondiff", "trees", "counts")
+    __slots__ = ("nargs", "nondiff", "trees", "counts", "out_tree", "leaf", "path", "shared")
 
     def __init__(self, nargs: int, nondiff: dict, trees: list, counts: list):
         self.nargs, self.nondiff, self.trees, self.counts = nargs, nondiff, trees, counts
+        self.out_tree, self.leaf, self.path = None, None, ""
+        self.shared = [None]  # while a call records its nodes: (operands, the output), computed once
+
+    def output(self, leaf: int, path: str) -> "_Call":
+        """The parameter of the node recording output leaf ``leaf`` (reached by ``path``)."""
+        view = _Call(self.nargs, self.nondiff, self.trees, self.counts)
+        view.out_tree, view.leaf, view.path, view.shared = self.out_tree, leaf, path, self.shared
+        return view
+
+    def pick(self, tree, what: str, name: str):
+        """This node's leaf of an output-shaped ``tree`` (the output, or a tangent of it)."""
+        if self.leaf is None:
+            return tree
+        found, structure = flatten(tree)
+        if len(found) != self.out_tree.num_leaves:
+            raise TypeError(f"{name}: {what} has {len(found)} leaves but the function's output "
+                            f"has {self.out_tree.num_leaves}. Fix: return {what} with the "
+                            f"output's structure (a tuple of the same length).")
+        return found[self.leaf]
 
     def diff_args(self, leaves) -> list:
         out, k = [], 0
@@ -90,7 +119,7 @@ class _Call:
         return [self.nondiff[i] for i in sorted(self.nondiff)]
 
     def __repr__(self) -> str:  # how generated code and tables describe this parameter
-        return f"<call of {self.nargs} argument(s)>"
+        return f"<call of {self.nargs} argument(s){', output ' + self.path if self.path else ''}>"
 
 
 class _Custom:
@@ -108,7 +137,7 @@ class _Custom:
         self._jax = None
         self.entry = Primitive(
             self.__name__, self._impl, PerInput(self._jvp_rule), PerInput(self._vjp_rule),
-            PerInput(self._partial), lambda *a, call: S.call(self.__name__, *a), self._jax_impl)
+            PerInput(self._partial), self._expr, self._jax_impl)
         self.entry.custom = self  # (how check_rules finds a custom function in a graph)
         USER_TABLE[self.__name__] = self.entry
 
@@ -138,19 +167,44 @@ class _Custom:
         self._check_defined()
         leaves, call = self._split(args)
         if any(type(x) is Variable for x in leaves):
-            return self.entry.bind(*leaves, call=call)
+            return self._record(leaves, call)
         if any(_is_jax(x) for x in leaves):
             return self._jax_function()(*args)
         return self.fun(*args)
 
+    def _record(self, leaves: list, call: _Call):
+        """One node for a single output; for a pytree of outputs (a tuple, a dict), one node
+        per output leaf, each an application of this entry picking its leaf (the function
+        runs once for them all), put back into the output's structure."""
+        values = [concrete(x) for x in leaves]
+        out = self.fun(*call.all_args(values))
+        found, tree = flatten(out)
+        if tree.kind == "leaf":
+            call.shared[0] = (values, out)
+            try:
+                return self.entry.bind(*leaves, call=call)
+            finally:
+                call.shared[0] = None
+        call.out_tree, paths = tree, leaf_paths(out)
+        call.shared[0] = (values, out)
+        try:
+            nodes = [self.entry.bind(*leaves, call=call.output(j, paths[j])) for j in range(len(found))]
+        finally:
+            call.shared[0] = None
+        return unflatten(tree, nodes)
+
     def _impl(self, *leaves, call: _Call):
-        out = self.fun(*call.all_args(leaves))
-        if isinstance(out, (tuple, list, dict)):
-            raise TransformError(
-                f"{self.__name__} returned a {type(out).__name__}; a {self._kind} function "
-                f"traced by minigrad is one node with one output. Fix: return one array "
-                f"(stack the results), or define one custom function per output.")
-        return out
+        cached = call.shared[0]  # (only while _record binds this call's nodes)
+        if cached is not None and len(cached[0]) == len(leaves) and \
+                all(a is b for a, b in zip(cached[0], leaves)):
+            out = cached[1]
+        else:
+            out = self.fun(*call.all_args(leaves))
+        return call.pick(out, "the output", f"{self._kind} {self.__name__}")
+
+    def _expr(self, *args, call: _Call):
+        applied = S.call(self.__name__, *args)
+        return S.Postfix(applied, call.path) if call.path else applied
 
     def _jax_impl(self, *leaves, call: _Call):
         return self._jax_function()(*call.all_args(leaves))
@@ -228,7 +282,8 @@ class custom_jvp(_Custom):
         if not (isinstance(result, (tuple, list)) and len(result) == 2):
             raise TypeError(f"custom_jvp {self.__name__}: the rule {self._rule_name()} must "
                             f"return a pair (primal_out, tangent_out), got {type(result).__name__}")
-        return result[1]
+        return call.pick(result[1], f"the tangent_out of {self._rule_name()}",
+                         f"custom_jvp {self.__name__}")
 
     def _jvp_rule(self, i: int, t, out, *leaves, call: _Call):
         return self._tangent_out(i, t, leaves, call)
@@ -281,7 +336,14 @@ class custom_vjp(_Custom):
             f"(grad, vjp, jacrev), or define it with mg.custom_jvp.")
 
     def _vjp_rule(self, i: int, g, out, *leaves, call: _Call):
-        _, res = self.fwd(*call.all_args(leaves))
+        primal_out, res = self.fwd(*call.all_args(leaves))
+        if call.leaf is not None:  # this node's output leaf: g; the others': zeros, as in JAX
+            outs = flatten(primal_out)[0]
+            if len(outs) != call.out_tree.num_leaves:
+                raise TypeError(f"custom_vjp {self.__name__}: fwd returned an output with "
+                                f"{len(outs)} leaves, the function {call.out_tree.num_leaves}. "
+                                f"Fix: fwd returns (the function's output, residuals).")
+            g = unflatten(call.out_tree, [g if k == call.leaf else _zero(o) for k, o in enumerate(outs)])
         cts = self.bwd(*call.nondiff_values(), res, g)
         n = len(call.trees)
         if not isinstance(cts, (tuple, list)) or len(cts) != n:

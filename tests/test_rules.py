@@ -91,3 +91,45 @@ def test_a_rule_that_cannot_be_differentiated_fails_second_order_unless_told():
                                     "not be): np.exp (a NumPy ufunc) was applied to traced variable")
     relaxed = check_rules(my_exp, 0.4, second_order=False)
     assert relaxed and any("second order not checked" in n for n in relaxed.notes)
+
+
+def _sincos(cos_sign: float = 1.0):
+    @mg.custom_jvp
+    def sincos(x):
+        return mnp.sin(x), mnp.cos(x)
+
+    @sincos.defjvp
+    def sincos_jvp(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return sincos(x), (mnp.cos(x) * t, -cos_sign * mnp.sin(x) * t)
+
+    return sincos
+
+
+def _split_vjp(factor: float = 1.0):
+    @mg.custom_vjp
+    def split(x, y):
+        return {"sum": x + y, "prod": x * y}
+
+    split.defvjp(lambda x, y: (split(x, y), (x, y)),
+                 lambda res, g: (g["sum"] + factor * res[1] * g["prod"], g["sum"] + res[0] * g["prod"]))
+    return split
+
+
+def test_rules_of_functions_with_several_outputs():
+    """Tuple and dict outputs: every output is checked; a sign off in the second output's
+    tangent, or a factor off in one cotangent, is caught."""
+    x, y = np.array([0.3, 1.1]), np.array([-0.4, 2.0])
+    report = check_rules(_sincos(), x)
+    assert report, str(report)
+    assert {c.quantity for c in report.checks} == {"jvp", "vjp", "adjoint identity", "second order"}
+    assert ("jvp", "the bodies differentiated") in {(c.quantity, c.right) for c in report.checks}
+    assert check_rules(_split_vjp(), x, y)
+    wrong = check_rules(_sincos(cos_sign=-1.0), x)
+    assert {("jvp", "central differences"), ("jvp", "the bodies differentiated"),
+            ("vjp", "central differences")} <= _failing(wrong)
+    assert "(sincos v1)[1]" in str(wrong) and "sincos_jvp" in str(wrong)
+    assert _failing(check_rules(_split_vjp(2.0), x, y)) == {("vjp", "central differences"),
+                                                             ("vjp", "the bodies differentiated")}
+    with pytest.raises(AssertionError, match="rules of sincos: jvp"):
+        assert_rules(_sincos(cos_sign=-1.0), 0.5)
