@@ -17,6 +17,10 @@ Options:
   sweep as a ``+=`` line, in the order the sweep made it, with its numbers; a variable
   used twice receives two lines (``x * x``: ``v̄1 += v1 v̄2``, twice).  The numbers come
   from ``minigrad.modes``' sweeps through their ``on_contribution`` hook.
+* ``fold``: the iterations of a ``minigrad.lax`` loop, recorded unrolled, show as their
+  first and last with one line for those between (``explain.fold``): ``None`` (default)
+  folds the loops of more than 4 iterations, ``True`` every loop of 3 or more, ``False``
+  none.  ``Table.rows`` keeps every row; only the exports fold.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import numpy as np
 from .. import symbolic as S
 from ..graph import Const, Graph, Variable, concrete
 from ..modes import forward_sweep, reverse_sweep
+from . import fold as F
 from .escape import markdown_cell, markdown_code
 
 NAMING = {
@@ -164,12 +169,15 @@ def chain(parts: list[str]) -> str:
 
 # ----------------------------------------------------------------------------- symbols
 
-def text_grid(header: list[str], rows: list[list[str]]) -> str:
-    """Columns aligned with box-drawing rules: the plain-text form of every table we print."""
-    grid = [header] + rows
+def text_grid(header: list[str], rows: list) -> str:
+    """Columns aligned with box-drawing rules: the plain-text form of every table we print.
+    A row that is a string (a folded loop's line) is printed as it is, across the columns."""
+    grid = [header] + [r for r in rows if not isinstance(r, str)]
     widths = [max(len(line[j]) for line in grid) for j in range(len(header))]
 
     def line(cells):
+        if isinstance(cells, str):
+            return cells
         return " │ ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
 
     return "\n".join([line(header), "─┼─".join("─" * w for w in widths)] + [line(r) for r in rows])
@@ -392,13 +400,48 @@ class Table:
     """A trace table; ``str(table)`` is aligned text; ``to_markdown/latex/html`` export it.
 
     ``steps`` (a list of ``Step``, or None) are the sweep's accumulation lines, printed
-    below the table by every export when present.
+    below the table by every export when present.  ``folds`` (``explain.fold.Fold``, by
+    row index) are rows that the exports show as one line each; ``rows`` and ``steps``
+    keep them all.
     """
 
-    def __init__(self, rows: list[Row], mode: str | None, steps: list[Step] | None = None):
+    def __init__(self, rows: list[Row], mode: str | None, steps: list[Step] | None = None,
+                 folds: list[F.Fold] = ()):
         self.rows = rows
         self.mode = mode
         self.steps = steps
+        self.folds = list(folds)
+
+    # -- folding
+    def shown(self) -> list:
+        """The rows as the exports show them: a ``Row``, or a ``Fold`` for the rows it hides."""
+        out, k = [], 0
+        for f in self.folds:
+            out += self.rows[k:f.start] + [f]
+            k = f.stop
+        return out + self.rows[k:]
+
+    def shown_steps(self) -> list:
+        """The steps as the exports show them: a ``Step``, or ``(fold, count)`` for the
+        consecutive lines whose active variable is in the fold's rows."""
+        where = {self.rows[i].var: f for f in self.folds for i in range(f.start, f.stop)}
+        out: list = []
+        for s in self.steps or []:
+            f = None if s.is_seed else where.get(s.active)
+            if f is None:
+                out.append(s)
+            elif out and isinstance(out[-1], tuple) and out[-1][0] is f:
+                out[-1] = (f, out[-1][1] + 1)
+            else:
+                out.append((f, 1))
+        return out
+
+    def _fold_line(self, item, fmt: str) -> str:
+        """A fold's line (a ``Fold`` among the rows, or ``(fold, count)`` among the steps)."""
+        names = [r.var for r in self.rows]
+        if isinstance(item, tuple):
+            return F.steps_text(item[0], item[1], names, fmt)
+        return F.row_text(item, names, fmt)
 
     # -- cells
     def columns(self) -> list[str]:
@@ -434,15 +477,21 @@ class Table:
         return {"forward": row.tangent, "reverse": row.adjoint}.get(self.mode)
 
     def step_lines(self, fmt: str = "text") -> list[str]:
-        """The accumulation steps (``steps=True``), one line each; LaTeX lines are math."""
-        return [s.render(fmt) for s in self.steps or []]
+        """The accumulation steps (``steps=True``), one line each, a folded loop's lines as
+        one (``⋮ ...``); LaTeX lines are math."""
+        how = "math" if fmt == "latex" else fmt
+        return [s.render(fmt) if isinstance(s, Step) else
+                F.MARK[how] + ("\\quad " if how == "math" else " ") + self._fold_line(s, how)
+                for s in self.shown_steps()]
 
     def _steps_title(self) -> str:
         return f"{self.mode} sweep, step by step:"
 
     # -- exports
     def __str__(self) -> str:
-        text = text_grid(self.columns(), [self.cells(r, "text") for r in self.rows])
+        text = text_grid(self.columns(), [
+            self.cells(r, "text") if isinstance(r, Row) else f"{F.MARK['text']} "
+            f"{self._fold_line(r, 'text')}" for r in self.shown()])
         if self.steps:
             text += "\n\n" + self._steps_title() + "\n" + "\n".join(
                 "  " + s for s in self.step_lines("text"))
@@ -454,18 +503,24 @@ class Table:
     def to_markdown(self) -> str:
         cols = self.columns()
         lines = ["| " + " | ".join(cols) + " |", "| " + " | ".join("---" for _ in cols) + " |"]
-        for r in self.rows:
-            lines.append("| " + " | ".join(markdown_cell(c) for c in self.cells(r, "text")) + " |")
+        for r in self.shown():
+            cells = ([markdown_cell(c) for c in self.cells(r, "text")] if isinstance(r, Row) else
+                     [F.MARK["markdown"], self._fold_line(r, "markdown")] + [""] * (len(cols) - 2))
+            lines.append("| " + " | ".join(cells) + " |")
         if self.steps:
             lines += ["", self._steps_title(), ""]
-            lines += [f"- {markdown_code(s)}" for s in self.step_lines("text")]
+            lines += [f"- {markdown_code(s.render('text'))}" if isinstance(s, Step) else
+                      f"- {F.MARK['markdown']} {self._fold_line(s, 'markdown')}"
+                      for s in self.shown_steps()]
         return "\n".join(lines)
 
     def to_latex(self) -> str:
         """A booktabs ``tabular`` (needs ``\\usepackage{booktabs}``); the steps, if any,
         follow in an ``align*`` (amsmath)."""
         cols = self.columns()
-        body = [" & ".join(self.cells(r, "latex")) + r" \\" for r in self.rows]
+        body = [(" & ".join(self.cells(r, "latex")) if isinstance(r, Row) else
+                 f"\\multicolumn{{{len(cols)}}}{{l}}{{{F.MARK['latex']} "
+                 f"{self._fold_line(r, 'latex')}}}") + r" \\" for r in self.shown()]
         lines = [r"\begin{tabular}{" + "l" * len(cols) + "}", r"\toprule",
                  " & ".join(cols) + r" \\", r"\midrule", *body, r"\bottomrule", r"\end{tabular}"]
         if self.steps:
@@ -480,7 +535,10 @@ class Table:
         head = "".join(f"<th>{c}</th>" for c in self.columns())
         body = "".join(
             "<tr>" + "".join(f"<td>{c}</td>" for c in self.cells(r, "html")) + "</tr>"
-            for r in self.rows
+            if isinstance(r, Row) else
+            f'<tr class="folded"><td colspan="{len(self.columns())}"><em>{F.MARK["html"]} '
+            f'{self._fold_line(r, "html")}</em></td></tr>'
+            for r in self.shown()
         )
         out = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         if self.steps:
@@ -500,7 +558,9 @@ class Table:
         cols = self.columns()
         lines = [r"\begin{array}{" + "l" * len(cols) + "}",
                  " & ".join(f"\\text{{{c}}}" for c in cols) + r" \\ \hline"]
-        lines += [" & ".join(self.cells(r, "latex", math=True)) + r" \\" for r in self.rows]
+        lines += [" & ".join(self.cells(r, "latex", math=True) if isinstance(r, Row) else
+                             [F.MARK["math"], self._fold_line(r, "math")] + [""] * (len(cols) - 2))
+                  + r" \\" for r in self.shown()]
         lines.append(r"\end{array}")
         if self.steps:
             lines += [r"\\[1ex]", r"\begin{array}{l}",
@@ -509,12 +569,15 @@ class Table:
 
 
 def build_table(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v", *,
-                steps: bool = False, constants: str = "symbolic") -> Table:
+                steps: bool = False, constants: str = "symbolic", fold: bool | None = None) -> Table:
     """The trace table of ``graph``; ``mode="forward"`` seeds the input ``wrt`` (a name, an
     index or a vector of seeds, one per input), ``mode="reverse"`` seeds the output with 1.
 
     ``steps=True`` adds the sweep's accumulation lines; ``constants`` chooses how folded
-    constants print (``"symbolic"``, ``"numeric"`` or ``"both"``)."""
+    constants print (``"symbolic"``, ``"numeric"`` or ``"both"``); ``fold`` how the
+    iterations of a ``minigrad.lax`` loop show (``explain.fold``): None folds the loops of
+    more than 4 iterations to their first and last, True every loop of 3 or more, False
+    none."""
     if mode not in MODES:
         raise ValueError(f"table: mode must be None, 'forward' or 'reverse', not {mode!r}")
     if not isinstance(steps, (bool, np.bool_)):
@@ -522,6 +585,7 @@ def build_table(graph: Graph, mode: str | None = None, wrt=None, naming: str = "
     if steps and mode is None:
         raise ValueError("table: steps=True shows a sweep's accumulation; give mode='reverse' "
                          "or mode='forward' as well.")
+    folds = F.find_folds(graph, fold)
     syms = Symbols(graph, naming, constants)
     tangents = adjoints = [None] * len(graph.variables)
     step_list = None
@@ -546,7 +610,7 @@ def build_table(graph: Graph, mode: str | None = None, wrt=None, naming: str = "
             tangents[v.index], adjoints[v.index])
         for v in graph.variables
     ]
-    return Table(rows, mode, step_list)
+    return Table(rows, mode, step_list, folds)
 
 
 def _zeros_for_none(graph: Graph, sweep: list) -> list:
