@@ -160,7 +160,6 @@ class _Statement:
 class Writer:
     """Renders operations as Python expressions, and collects what the module needs."""
 
-    safe: bool = False  # every operation through NumPy (the fallback of a float program)
     imports: set = field(default_factory=set)        # names imported from math
     uses_numpy: bool = False
     helpers: dict = field(default_factory=dict)      # name -> (entry name, attribute)
@@ -189,7 +188,7 @@ class Writer:
     def template(self, prim, args) -> tuple[str, bool]:
         """The expression template for ``prim`` on these argument values, and whether it
         is a call (atomic as an operand)."""
-        plain = _is_plain(args) and not self.safe
+        plain = _is_plain(args)
         key = (prim, plain, plain and any(type(a) is float for a in args))
         found = self._templates.get(key)
         if found is None:
@@ -248,7 +247,7 @@ class Writer:
     def header(self) -> list[str]:
         """The module's imports and helper bindings, and what each named constant is."""
         lines = []
-        if self.uses_numpy or self.safe:
+        if self.uses_numpy:
             lines.append("import numpy as np")
         if self.imports:
             lines.append("from math import " + ", ".join(sorted(self.imports)))
@@ -356,17 +355,24 @@ class _Lines:
         return self.writer.constant(x), True, 0
 
     def render(self, v: Variable) -> _Statement:
-        parts, depth, reads = [], 0, []
+        parts, depth, reads, notes = [], 0, [], []
+        trace, same, inlined = self.graph._trace, self.same, self.inlined
         for x in v.inputs:
-            if self.graph.owns(x):
-                x = self.same.get(x.index, x)
-                st = self.inlined.get(x.index)
-                reads += [x] if st is None else st.reads
-            text, atomic, d = self.operand(x)
-            parts.append((text, atomic))
-            depth = max(depth, d)
+            if type(x) is Variable and x.trace is trace:  # (operand's work, inline: the hot loop)
+                x = same.get(x.index, x)
+                st = inlined.pop(x.index, None)
+                if st is None:
+                    reads.append(x)
+                    parts.append((self.names[x.index], True))
+                else:
+                    reads += st.reads
+                    parts.append((st.code, st.atomic))
+                    depth = max(depth, st.depth)
+                continue
+            if type(x) is Const and not isinstance(x.sym, S.Num):
+                notes.append(S.render(x.sym))
+            parts.append(self.operand(x)[:2])
         code, atomic = self.writer.expression(v, parts)
-        notes = [S.render(x.sym) for x in v.inputs if type(x) is Const and not isinstance(x.sym, S.Num)]
         return _Statement(code, "; ".join(notes), atomic, depth + 1, reads)
 
     def emit(self, v: Variable, name: str | None = None) -> None:
@@ -406,12 +412,21 @@ def _repeats(graph: Graph) -> dict:
     records ``cos x`` again.  Operations are pure, so the program computes each once."""
     same: dict[int, Variable] = {}
     seen: dict = {}
+    trace = graph._trace
     for v in graph.variables:
-        if v.prim is None:
+        prim = v.prim
+        if prim is None:
             continue
-        operands = tuple(("v", same.get(x.index, x).index) if graph.owns(x) else ("c", id(x))
-                         for x in v.inputs)
-        key = (v.prim, operands, tuple(sorted(v.params.items())))
+        key = [prim]  # the operation, its operands (a variable's index, a constant's id)...
+        for x in v.inputs:
+            if type(x) is Variable and x.trace is trace:
+                first = same.get(x.index)
+                key.append(x.index if first is None else first.index)
+            else:
+                key.append(("c", id(x)))
+        if v.params:  # ...and its parameters
+            key.append(tuple(sorted(v.params.items())))
+        key = tuple(key)
         try:
             first = seen.setdefault(key, v)
         except TypeError:  # a parameter that cannot be hashed (an index array): kept as it is
@@ -454,15 +469,10 @@ def _uses(graph: Graph, extra=(), live=None, same: dict | None = None) -> dict[i
 
 # ------------------------------------------------------------------ jit's programs
 
-def program_source(graph: Graph, inputs: list[Variable], outputs: list, name: str = "f",
-                   safe: bool = False) -> Source:
+def program_source(graph: Graph, inputs: list[Variable], outputs: list, name: str = "f") -> Source:
     """The straight-line program of a traced function: ``inputs`` (variables of ``graph``,
-    in order) in, the flat list ``outputs`` (variables or constants) out, as a tuple.
-
-    ``safe=True`` writes every operation through its NumPy implementation: the program a
-    float program falls back on where the math module raises (``jit`` says when).
-    """
-    writer = Writer(safe=safe)
+    in order) in, the flat list ``outputs`` (variables or constants) out, as a tuple."""
+    writer = Writer()
     same = _repeats(graph)
     live = _live(graph, outputs, same)
     uses = _uses(graph, outputs, live, same)
@@ -472,8 +482,6 @@ def program_source(graph: Graph, inputs: list[Variable], outputs: list, name: st
     for v in inputs:
         params.append(identifier(v.name or f"x{len(params) + 1}", taken))
         lines.names[v.index] = params[-1]
-    if safe:
-        lines.body += [f"{p} = np.float64({p}) if type({p}) is float else {p}" for p in params]
     for v in graph.variables:
         if v.prim is not None and live[v.index]:
             lines.emit(v)

@@ -23,7 +23,7 @@ import numpy as np
 
 from .codegen import Source, program_source
 from .errors import TransformError
-from .graph import Const, Variable, parameter_names, record
+from .graph import Const, Variable, concrete, parameter_names, record
 from .primitives import record_decisions
 from .pytree import flatten, leaf_paths, unflatten
 
@@ -65,24 +65,17 @@ class _Program:
     run: Callable
     source: Source
     out_tree: Any
-    safe_source: Source | None  # NumPy throughout, where the math module raises
+    scalar: bool  # some operation goes through the math module, which raises where NumPy
+    # returns inf or nan (log(0.0)): then the call runs the function itself (``Jitted._eager``)
     copies: tuple  # positions of outputs that are constant arrays (returned as copies)
     seconds: dict  # how long tracing, writing and compiling the program took
-    _safe: Callable | None = None
 
     def __post_init__(self):
         tree = self.out_tree  # a flat tuple comes back as the program returns it
         self.flat = tree.kind is tuple and all(c.kind == "leaf" for c in tree.children)
 
     def __call__(self, leaves):
-        try:
-            outs = self.run(*leaves)
-        except _ARITHMETIC_ERRORS:
-            if self.safe_source is None:
-                raise
-            if self._safe is None:
-                self._safe = self.safe_source.compile()
-            outs = self._safe(*leaves)
+        outs = self.run(*leaves)
         if self.copies:
             outs = list(outs)
             for k in self.copies:
@@ -115,6 +108,7 @@ class Jitted:
         return self if obj is None else functools.partial(self, obj)
 
     def __call__(self, *args, **kwargs):
+        program, leaves = None, args
         if not kwargs and not self._static_argnums:  # the common case, keyed without the pytree walk
             kinds = []
             for a in args:
@@ -133,11 +127,26 @@ class Jitted:
                 else:
                     with self._lock:
                         self.cache_hits += 1
-                return program(args)
-        program, leaves = self._lookup(args, kwargs)
-        if program is None:  # called on traced values (inside grad, or inside another jit)
-            return self._f(*args, **kwargs)
-        return program(leaves)
+        if program is None:
+            program, leaves = self._lookup(args, kwargs)
+            if program is None:  # called on traced values (inside grad, or inside another jit)
+                return self._f(*args, **kwargs)
+        try:
+            return program(leaves)
+        except _ARITHMETIC_ERRORS:
+            if not program.scalar:
+                raise
+            return self._eager(args, kwargs)
+
+    def _eager(self, args: tuple, kwargs: dict):
+        """Where the math module raises (``log(0.0)``, ``1.0 / 0.0``), tracing gave NumPy's
+        infinity or nan (``bind`` falls back on NumPy there): so does this call, by tracing
+        again and returning the trace's values.  (Rare, so no second program is written.)"""
+        _, _, static, dynamic_kwargs = self._signature(args, kwargs)
+        with np.errstate(all="ignore"):
+            _, out, _ = self._record(args, kwargs, static, dynamic_kwargs)
+        leaves, tree = flatten(out)
+        return unflatten(tree, [concrete(o) for o in leaves])
 
     def _lookup(self, args: tuple, kwargs: dict):
         """The program for these arguments, traced if new (None for traced values), and the
@@ -198,7 +207,8 @@ class Jitted:
                 self.cache_hits += 1
             return program
 
-    def _trace(self, args: tuple, kwargs: dict, static: tuple, dynamic_kwargs: tuple) -> _Program:
+    def _record(self, args: tuple, kwargs: dict, static: tuple, dynamic_kwargs: tuple):
+        """Trace ``f`` on these arguments, its dynamic leaves the inputs: (graph, out, name)."""
         f = self._f
         static_pos = {i for i, _ in static if isinstance(i, int)}
         dynamic = [args[i] for i in range(len(args)) if i not in static_pos] + [kwargs[k] for k in dynamic_kwargs]
@@ -219,24 +229,26 @@ class Jitted:
             return f(*positional, **kw)
 
         call.__name__ = getattr(f, "__name__", "f")
-        start = time.perf_counter()
         with record_decisions():
             graph, out, _ = record(call, leaves, range(len(leaves)), names)
+        return graph, out, call.__name__
+
+    def _trace(self, args: tuple, kwargs: dict, static: tuple, dynamic_kwargs: tuple) -> _Program:
+        start = time.perf_counter()
+        graph, out, name = self._record(args, kwargs, static, dynamic_kwargs)
         traced = time.perf_counter()
         out_leaves, out_tree = flatten(out)
         outputs = [float(o) if type(o) is Const else o for o in out_leaves]
-        source = program_source(graph, graph.inputs, outputs, name=call.__name__)
-        has_scalars = any(v.prim is not None and all(type(a) in (float, int) for a in v.args)
-                          for v in graph.variables)
-        safe = program_source(graph, graph.inputs, outputs, name=call.__name__, safe=True) \
-            if has_scalars else None
+        source = program_source(graph, graph.inputs, outputs, name=name)
+        scalar = any(v.prim is not None and all(type(a) in (float, int) for a in v.args)
+                     for v in graph.variables)
         copies = tuple(k for k, o in enumerate(outputs)
                        if type(o) is np.ndarray and not graph.owns(o))
         written = time.perf_counter()
         run = source.compile()
         seconds = {"trace": traced - start, "write": written - traced,
                    "compile": time.perf_counter() - written, "variables": len(graph.variables)}
-        return _Program(run, source, out_tree, safe, copies, seconds)
+        return _Program(run, source, out_tree, scalar, copies, seconds)
 
 
 def jit(f: Callable, static_argnums: int | Sequence[int] = (), static_argnames: str | Sequence[str] = ()) -> Jitted:
