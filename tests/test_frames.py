@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from html.parser import HTMLParser
 
 import numpy as np
 import pytest
@@ -22,6 +21,8 @@ from minigrad.examples import chain_rule, lognormal
 from minigrad.explain import frames as frames_module
 from minigrad.explain import layout
 from minigrad.explain.frames import Frames, step_lines, write_deck
+
+from test_display import tags
 
 Y, MU, SIGMA = 1.5, 0.0, 2.0
 # The closed-form gradient of log N(y | mu, sigma) at (1.5, 0, 2).
@@ -230,24 +231,14 @@ def self_contained_page(page: str) -> list[tuple[str, dict]]:
     buttons, one section shown at first, with unique ids."""
     assert "http://" not in page and "https://" not in page
     assert not re.search(r"<(link|img|iframe)\b|\bsrc=|@import|url\(", page)
-
-    class Tags(HTMLParser):
-        def __init__(self):
-            super().__init__()
-            self.tags = []
-
-        def handle_starttag(self, tag, attrs):
-            self.tags.append((tag, dict(attrs)))
-
-    parser = Tags()
-    parser.feed(page)
-    sections = [a for t, a in parser.tags if t == "section"]
+    found = tags(page)
+    sections = [a for t, a in found if t == "section"]
     assert "hidden" not in sections[0] and all("hidden" in a for a in sections[1:])
-    assert {"prev", "next"} <= {a.get("class") for t, a in parser.tags if t == "button"}
+    assert {"prev", "next"} <= {a.get("class") for t, a in found if t == "button"}
     assert "ArrowRight" in page and "ArrowLeft" in page
-    ids = [a["id"] for t, a in parser.tags if "id" in a]
+    ids = [a["id"] for t, a in found if "id" in a]
     assert len(ids) == len(set(ids))
-    return parser.tags
+    return found
 
 
 def test_html_is_self_contained_and_navigable(written):
