@@ -3,8 +3,9 @@
 They dispatch as ``minigrad.numpy`` does: when a carried value or an operand is a JAX array
 or tracer the call is ``jax.lax``'s (so ``jax.jit``, ``vmap`` and ``grad`` work); otherwise
 the loop runs in Python, which on minigrad values records it unrolled, each iteration of
-a scan or loop inside ``mg.scope("<name> <i>")`` so that drawings cluster the iterations.
-So a training loop written ``lax.scan(step, params, xs)`` runs on both engines unchanged.
+a scan or loop inside ``mg.scope("<name> <i>")`` so that drawings cluster the iterations
+and trace tables fold them (``g.table(fold=...)``).  So a training loop written
+``lax.scan(step, params, xs)`` runs on both engines unchanged.
 
 Differentiation follows JAX: only the branch taken is differentiated (cond, switch), a
 loop is differentiated through its iterations, and ``while_loop`` (whose trip count
@@ -65,8 +66,25 @@ def _no_jit(where: str, why: str) -> None:
 
 def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = False,
          unroll: int | bool = 1, _split_transpose: bool = False):
-    """``jax.lax.scan``: ``carry, y = f(carry, x)`` over the leading axis of ``xs``; returns
-    ``(carry, ys)`` with the ``y``'s stacked (None when ``f`` returns None for them)."""
+    """``jax.lax.scan``: ``carry, y = f(carry, x)`` over the leading axis of ``xs``.
+
+    On minigrad values iteration ``i`` is recorded in the scope ``"<f's name> <i>"``
+    (``"scan <i>"`` for a lambda).
+
+    :param f: the body, ``(carry, x) -> (carry, y)``; ``y`` may be None.
+    :param init: the first carry, any pytree.
+    :param xs: what is scanned: a pytree of arrays sharing their leading axis, or None
+        (then ``x`` is None and ``length`` counts the iterations).
+    :param length: the number of iterations; with ``xs``, equal to its leading axis.
+    :param reverse: run from the last ``x`` to the first, as JAX does (the ``ys`` keep
+        the order of ``xs``).
+    :param unroll: JAX's unrolling hint, passed on to ``jax.lax.scan``; minigrad always
+        records every iteration.
+    :returns: ``(carry, ys)``: the last carry, and the ``y``'s stacked along a new leading
+        axis (None when ``f`` returns None for them).
+    :raises ValueError: when the leaves of ``xs`` disagree on their leading axis, or with
+        ``length``, or there is neither ``xs`` nor ``length``.
+    """
     lax = _jax_lax(init, xs)
     if lax is not None:
         return lax.scan(f, init, xs, length=length, reverse=reverse, unroll=unroll)
@@ -99,7 +117,20 @@ def _stack(ys: list, n: int):
 
 
 def fori_loop(lower: int, upper: int, body_fun: Callable, init_val, *, unroll=None):
-    """``jax.lax.fori_loop``: ``val = body_fun(i, val)`` for i in [lower, upper)."""
+    """``jax.lax.fori_loop``: ``val = body_fun(i, val)`` for ``i`` from ``lower`` to ``upper - 1``.
+
+    On minigrad values iteration ``i`` is recorded in the scope ``"<body_fun's name> <i>"``
+    (``"fori_loop <i>"`` for a lambda).
+
+    :param lower: the first ``i``, a plain integer.
+    :param upper: one past the last ``i``, a plain integer.
+    :param body_fun: ``(i, val) -> val``.
+    :param init_val: the first ``val``, any pytree.
+    :param unroll: JAX's unrolling hint, passed on to ``jax.lax.fori_loop``.
+    :returns: the last ``val``.
+    :raises TracedValueError: when a bound is a minigrad variable (a trip count has no
+        derivative).
+    """
     lax = _jax_lax(init_val, lower, upper)
     if lax is not None:
         return lax.fori_loop(lower, upper, body_fun, init_val, unroll=unroll)
@@ -129,8 +160,20 @@ _while_out = Primitive("while_loop", lambda x: x, (lambda t, out, x: t,),
 
 
 def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
-    """``jax.lax.while_loop``: ``val = body_fun(val)`` while ``cond_fun(val)``; forward-mode
-    differentiable only (reverse mode raises, as in JAX)."""
+    """``jax.lax.while_loop``: ``val = body_fun(val)`` while ``cond_fun(val)``.
+
+    Forward-mode differentiable only, as in JAX: the number of iterations depends on the
+    values, so reverse mode (``grad``, ``vjp``) raises ``TransformError``; use ``jvp`` or
+    ``jacfwd``, or a ``scan`` / ``fori_loop`` of fixed length.  Iteration ``i`` is recorded
+    in the scope ``"<body_fun's name> <i>"``.
+
+    :param cond_fun: ``val -> bool``, a scalar predicate.
+    :param body_fun: ``val -> val``.
+    :param init_val: the first ``val``, any pytree.
+    :returns: the first ``val`` for which ``cond_fun`` is false.
+    :raises TracedValueError: under ``mg.jit`` with a traced carry (the compiled program
+        would keep this one point's number of iterations).
+    """
     lax = _jax_lax(init_val)
     if lax is not None:
         return lax.while_loop(cond_fun, body_fun, init_val)
@@ -149,8 +192,18 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
 
 
 def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
-    """``jax.lax.cond``: ``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``;
-    only the branch taken is run (and differentiated), as in JAX."""
+    """``jax.lax.cond``: ``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``.
+
+    Only the branch taken is run and differentiated, as in JAX: the derivative is that of
+    the branch, and the predicate has none.
+
+    :param pred: a scalar boolean (a comparison of minigrad values gives one).
+    :param true_fun: the branch taken when ``pred`` holds.
+    :param false_fun: the branch taken otherwise.
+    :param operands: the branch's arguments.
+    :returns: what the branch taken returns.
+    :raises TracedValueError: under ``mg.jit`` with a traced ``pred``.
+    """
     lax = _jax_lax(pred, operands)
     if lax is not None:
         return lax.cond(pred, true_fun, false_fun, *operands)
@@ -160,7 +213,14 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
 
 
 def switch(index, branches: Sequence[Callable], *operands):
-    """``jax.lax.switch``: ``branches[index](*operands)``, the index clamped into range as JAX does."""
+    """``jax.lax.switch``: ``branches[index](*operands)``.
+
+    :param index: an integer, clamped into ``0 .. len(branches) - 1`` as JAX does.
+    :param branches: the functions to choose from.
+    :param operands: the branch's arguments.
+    :returns: what the branch chosen returns; only it is run and differentiated.
+    :raises TracedValueError: under ``mg.jit`` with a traced ``index``.
+    """
     lax = _jax_lax(index, operands)
     if lax is not None:
         return lax.switch(index, branches, *operands)
