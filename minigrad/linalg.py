@@ -1,10 +1,22 @@
-"""``mnp.linalg``: norm, inv, solve, det, slogdet, cholesky, as table entries or compositions.
+"""``mnp.linalg``: norm, inv, solve, det, slogdet, cholesky, svd, svdvals, as table entries
+or compositions.
 
 inv, solve, det, the log of |det| (slogdet's differentiable half) and cholesky are entries
 of the primitive table, their rules written with table operations (so they differentiate
 again): d inv = -inv dA inv, d solve = solve(A, db - dA x), d det = det tr(A^-1 dA),
 d L = L Phi(L^-1 dA L^-T) with Phi the lower triangle, half its diagonal.  As in JAX,
-cholesky reads the symmetric part of its input.  norm is a composition of entries.
+cholesky reads the symmetric part of its input.
+
+The thin SVD A = U diag(s) V^T is one entry, ``svd``, applied once per factor it is asked
+for (its parameter ``part``: "s", "u" or "vh"), as a function with several outputs records
+one node per output.  Its rules are JAX's: ds = diag(U^T dA V), so the cotangent of s is
+U diag(g) V^T (the gradient of the largest singular value is u1 v1^T, of the nuclear norm
+U V^T); dU and dV divide by s_j^2 - s_i^2 (and, for a non-square A, by s), so at repeated
+(or, for the factors of a non-square A, zero) singular values the derivatives of U and V
+are inf or nan, as JAX's are, while those of s stay finite.  norm is a composition of
+entries: ord 2, -2 and 'nuc' of a matrix are the max (JAX's amax with initial 0), min and
+sum of its singular values, so where the largest (smallest) singular value is repeated
+its derivative is shared equally among the tied ones, as JAX's max and min share ties.
 Matrices may carry leading batch axes; singular matrices give NumPy's errors.
 """
 
@@ -13,10 +25,10 @@ from __future__ import annotations
 import numpy as np
 
 from . import symbolic as S
-from .graph import concrete
+from .graph import Variable, concrete
 from .primitives import _jnp, _shape, _swap_last, define, matmul, reduce_sum, reshape
 
-__all__ = ["norm", "inv", "solve", "det", "slogdet", "cholesky"]
+__all__ = ["norm", "inv", "solve", "det", "slogdet", "cholesky", "svd", "svdvals"]
 
 
 def _last_two(x) -> tuple:
@@ -106,6 +118,126 @@ cholesky = define(
 )
 
 
+# ------------------------------------------------------------------ the singular value decomposition
+
+_SVD_PARTS = ("s", "u", "vh")
+
+
+def _svd_impl(a, *, part):
+    if part == "s":
+        return np.linalg.svd(a, compute_uv=False)
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return u if part == "u" else vh
+
+
+def _svd_jax(a, *, part):
+    if part == "s":
+        return _jnp().linalg.svd(a, compute_uv=False)
+    u, s, vh = _jnp().linalg.svd(a, full_matrices=False)
+    return u if part == "u" else vh
+
+
+def _row(s):
+    """(..., k) -> (..., 1, k): s_j along the last axis."""
+    return reshape(s, shape=_shape(s)[:-1] + (1, _shape(s)[-1]))
+
+
+def _col(s):
+    """(..., k) -> (..., k, 1): s_i along the rows."""
+    return reshape(s, shape=_shape(s) + (1,))
+
+
+def _svd_factor_jvp(t, a, part):
+    """dU or dVh along dA = t (JAX's svd JVP, real case): with dS = U^T dA V and
+    F_ij = 1/(s_j^2 - s_i^2) off the diagonal (0 on it),
+    dU = U (F o (dS S + S dS^T)) + (I - U U^T) dA V S^-1   (the last term when m > n),
+    dV = V (F o (S dS + dS^T S)) + (I - V V^T) dA^T U S^-1 (the last term when n > m)."""
+    s, u, vh = svd(a, part="s"), svd(a, part="u"), svd(a, part="vh")
+    v = _swap_last(vh)
+    m, n = _shape(a)[-2:]
+    eye = np.eye(min(m, n))
+    s_row, s_col = _row(s), _col(s)
+    f = 1.0 / ((s_row + s_col) * (s_row - s_col) + eye) - eye
+    ds = matmul(matmul(_swap_last(u), t), v)
+    if part == "u":
+        dss = ds * s_row
+        du = matmul(u, f * (dss + _swap_last(dss)))
+        if m > n:
+            dav = matmul(t, v)
+            du = du + (dav - matmul(u, matmul(_swap_last(u), dav))) / s_row
+        return du
+    sds = s_col * ds
+    dv = matmul(v, f * (sds + _swap_last(sds)))
+    if n > m:
+        dahu = matmul(_swap_last(t), u)
+        dv = dv + (dahu - matmul(v, matmul(vh, dahu))) / s_row
+    return _swap_last(dv)
+
+
+def _svd_jvp(t, out, a, *, part):
+    if part == "s":  # diag(U^T dA V) = sum_i U_ik (dA V)_ik
+        return reduce_sum(svd(a, part="u") * matmul(t, _swap_last(svd(a, part="vh"))),
+                          axis=(len(_shape(a)) - 2,), keepdims=False)
+    return _svd_factor_jvp(t, a, part)
+
+
+def _svd_vjp(g, out, a, *, part):
+    if part == "s":  # U diag(g) V^T
+        return matmul(svd(a, part="u") * _row(g), svd(a, part="vh"))
+    # the factors' JVP is linear in dA: its transpose, by minigrad's reverse mode over it
+    from .transforms import vjp
+
+    zero = np.zeros(_shape(a), dtype=np.result_type(concrete(a), np.float32))
+    return vjp(lambda t: _svd_factor_jvp(t, a, part), zero)[1](g)[0]
+
+
+_SVD_NAMES = {"s": "svdvals", "u": "svd_U", "vh": "svd_Vh"}
+_SVD_PARTIALS = {"s": "u_k v_k^T", "u": "dU/dA (F o (dS S + S dS^T))", "vh": "dVh/dA (F o (S dS + dS^T S))"}
+
+_svd = define(
+    "svd", _svd_impl, jax=_svd_jax,
+    jvp=(_svd_jvp,), vjp=(_svd_vjp,),
+    partials=(lambda o, a, *, part: S.Name(_SVD_PARTIALS[part]),),
+    expr=lambda a, *, part: S.call(_SVD_NAMES[part], a),
+)
+
+
+def svd(a, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False, *,
+        part: str | None = None):
+    """``np.linalg.svd``: (U, S, Vh), or S alone with ``compute_uv=False``; each factor is
+    one application of the ``svd`` entry (``part=`` "s", "u" or "vh" asks for that one).
+
+    As in JAX, the factors are differentiated for the thin decomposition only: a non-square
+    traced matrix needs ``full_matrices=False``.  At repeated singular values U and V are
+    not unique and their derivatives are inf or nan (JAX's too); s's stay finite.
+    """
+    if part is not None:
+        if part not in _SVD_PARTS:
+            raise ValueError(f"mnp.linalg.svd: part={part!r}; choose 's', 'u' or 'vh'")
+        return _svd(a, part=part)
+    if hermitian:
+        raise NotImplementedError("mnp.linalg.svd: hermitian=True is not supported. Fix: "
+                                  "leave it False (the result is the same, computed generally).")
+    if _is_jax(a):
+        return _jnp().linalg.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
+    if not compute_uv:
+        return _svd(a, part="s")
+    m, n = _shape(a)[-2:]
+    if full_matrices and m != n:
+        if type(a) is not Variable:
+            return np.linalg.svd(concrete(a), full_matrices=True)
+        raise NotImplementedError(
+            f"mnp.linalg.svd: full_matrices=True of a traced {m}x{n} matrix: the extra columns "
+            f"of U or V are not determined by it, so have no derivative (JAX refuses them too). "
+            f"Fix: mnp.linalg.svd(a, full_matrices=False).")
+    return _svd(a, part="u"), _svd(a, part="s"), _svd(a, part="vh")
+
+
+def svdvals(a):
+    """The singular values, descending (``np.linalg.svdvals``): ``svd(a, compute_uv=False)``."""
+    return _svd(a, part="s")
+
+
 def slogdet(a):
     """(sign, log |det a|): the sign is a constant (its derivative is 0), the log an entry."""
     if _is_jax(a):
@@ -121,8 +253,15 @@ def _is_jax(x) -> bool:
 
 
 def norm(x, ord=None, axis=None, keepdims: bool = False):
-    """Vector norms (ord None/2, 1, inf, -inf, any p) and matrix norms (None/'fro', 1, inf),
-    composed of table entries; the spectral and nuclear norms are not there."""
+    """Vector norms (ord None/2, 1, inf, -inf, any p) and matrix norms (None/'fro', 1, -1,
+    inf, -inf, and 2, -2, 'nuc' from the singular values), composed of table entries.
+
+    The spectral norm (ord=2) is JAX's amax(svdvals, initial=0): its gradient is u1 v1^T,
+    and where the largest singular value is repeated (the identity, say) the gradient is
+    the average of u_k v_k^T over the tied ones, as JAX's; ord=-2 likewise with the smallest.
+    The nuclear norm's gradient is U V^T, exact at repeated singular values and arbitrary
+    (whatever U and V LAPACK returns, as in JAX) at zero ones, where the norm has a kink.
+    """
     from . import numpy as mnp
 
     nd = mnp.ndim(x)
@@ -133,6 +272,16 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):
                          f"defines. Fix: give axis= one axis (vector) or two (matrix).")
     if ord in (None, 2, "fro") and not (matrix and ord == 2):
         return mnp.sqrt(mnp.sum(x * x, axes, keepdims))
+    if matrix and ord in (2, -2, "nuc"):  # from the singular values
+        axes = tuple(k % nd for k in axes)
+        rest = [k for k in range(nd) if k not in axes]
+        s = svdvals(mnp.transpose(x, rest + list(axes)) if list(axes) != [nd - 2, nd - 1] else x)
+        out = (_max_from_zero(s, -1, False) if ord == 2 else
+               mnp.min(s, -1) if ord == -2 else mnp.sum(s, -1))
+        return mnp.reshape(out, _keep_shape(x, axes)) if keepdims else out
+    if not matrix and ord == "nuc":
+        raise ValueError("mnp.linalg.norm: ord='nuc' is a matrix norm, given one axis. Fix: give "
+                         "axis= two axes (or a 2-D x), or a vector norm's ord.")
     absx = mnp.abs(x)
     if matrix:
         if ord in (1, -1, np.inf, -np.inf):
@@ -140,9 +289,8 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):
             sums = mnp.sum(absx, summed_axis, keepdims=True)
             pick = _max_from_zero if ord > 0 else mnp.min
             return _squeeze_to(pick(sums, kept_axis, keepdims=True), axes, keepdims)
-        raise NotImplementedError(f"mnp.linalg.norm: the matrix norm ord={ord!r} needs singular "
-                                  f"values, which minigrad does not differentiate. Fix: use "
-                                  f"ord='fro', 1 or inf.")
+        raise ValueError(f"mnp.linalg.norm: ord={ord!r} is not a matrix norm. Fix: use "
+                         f"None, 'fro', 'nuc', 1, -1, 2, -2, inf or -inf.")
     if ord == np.inf:
         return _max_from_zero(absx, axes, keepdims)
     if ord == -np.inf:
@@ -158,6 +306,10 @@ def _max_from_zero(x, axes, keepdims):
     from . import numpy as mnp
 
     return mnp.maximum(0.0, mnp.max(x, axes, keepdims))
+
+
+def _keep_shape(x, axes) -> tuple:
+    return tuple(1 if k in axes else n for k, n in enumerate(_shape(x)))
 
 
 def _squeeze_to(x, axes, keepdims):

@@ -554,6 +554,37 @@ def linalg_case(draw, name):
 
 
 @st.composite
+def svd_case(draw):
+    """A = Q1 diag(s) Q2^T with singular values at least 0.3 apart and from 0 (so U and V are
+    smooth functions of A), through functions of the factors that do not depend on their
+    signs (LAPACK's choice, which JAX's may not share): s, U c V^T, U c U^T, V c V^T."""
+    m, n = draw(ints(1, 3)), draw(ints(1, 3))
+    k = min(m, n)
+    lead = (draw(ints(1, 2)),) if draw(BOOL) else ()
+    steps = draw(values((k,), floats(0.3, 0.8)))
+    s = np.sort(0.4 + np.cumsum(steps))[::-1]
+    q1 = np.linalg.qr(draw(values(lead + (m, m), floats(-1.0, 1.0))) + 3.0 * np.eye(m))[0]
+    q2 = np.linalg.qr(draw(values(lead + (n, n), floats(-1.0, 1.0))) + 3.0 * np.eye(n))[0]
+    a = (q1[..., :, :k] * s) @ np.swapaxes(q2[..., :, :k], -1, -2)
+    c = draw(values((k,), floats(-2.0, 2.0)))
+    form = draw(choice(("s", "U c V^T", "U c U^T", "V c V^T", "svdvals")))
+
+    def f(a):
+        if form == "svdvals":
+            return mnp.linalg.svdvals(a)
+        if form == "s":
+            return mnp.linalg.svd(a, compute_uv=False)
+        u, sv, vh = mnp.linalg.svd(a, full_matrices=False)
+        if form == "U c V^T":
+            return mnp.matmul(u * c, vh)
+        if form == "U c U^T":
+            return mnp.matmul(u * c, mnp.swapaxes(u, -1, -2))
+        return mnp.matmul(mnp.swapaxes(vh, -1, -2) * c, vh)
+
+    return Case(f, (a,), f"svd of {a.shape}: {form}")
+
+
+@st.composite
 def composed_case(draw, name):
     """The functions made of table entries: each drawn with its arguments."""
     shape = draw(shapes(min_dims=1))
@@ -596,10 +627,17 @@ def composed_case(draw, name):
         reps = tuple(draw(ints(1, 2)) for _ in range(draw(ints(1, 3))))
         return Case(lambda x: mnp.tile(x, reps), (x,), f"tile({reps})")
     if name == "norm":
-        kind = draw(choice(("2", "1", "inf", "-inf", "3", "fro", "matrix 1", "matrix inf")))
+        kind = draw(choice(("2", "1", "inf", "-inf", "3", "fro", "matrix 1", "matrix inf",
+                            "matrix 2", "matrix -2", "nuc")))
         # entries of distinct magnitudes, none 0, with random signs: no kink of abs, no tie
         signs = np.where(draw(bools((6,))), 1.0, -1.0)
         x = (draw(int_arrays((6,), 0, 60, unique=True)) * 0.1 + 0.05) * signs
+        if kind in ("matrix 2", "matrix -2", "nuc"):  # singular values apart: no tie
+            u, sv, vh = np.linalg.svd(np.reshape(x, (3, 2)), full_matrices=False)
+            x = (u * np.array([2.5, 0.5]) * (1.0 + sv / 10)) @ vh  # the drawn directions, s apart
+            x = np.swapaxes(x, 0, 1) if draw(BOOL) else x
+            ord_ = {"matrix 2": 2, "matrix -2": -2, "nuc": "nuc"}[kind]
+            return Case(lambda x: mnp.linalg.norm(x, ord_), (x,), f"norm(ord={ord_!r})")
         if kind.startswith("matrix") or kind == "fro":
             x = np.reshape(x, (3, 2))
             x[draw(ints(0, 2)), draw(ints(0, 1))] = 30.0  # one row and one column sum the largest
@@ -665,6 +703,7 @@ SPECS: dict[str, st.SearchStrategy] = {
     "cumsum": cumsum_case(),
     "einsum": einsum_case(),
     **{name: linalg_case(name) for name in ("inv", "solve", "det", "logabsdet", "cholesky")},
+    "svd": svd_case(),
     **{name: composed_case(name) for name in COMPOSED},
 }
 NAMES = sorted(SPECS)
@@ -857,7 +896,8 @@ def compare_with_jax(jax, f, jf, args, seed, what=""):
     assert_close_leaves(got, want, **EXACT_TOL, err_msg=f"{what}: vjp vs jax.vjp")
 
 
-NUMPY_COVERAGE = ("prod", "cumsum", "einsum", "inv", "solve", "det", "logabsdet", "cholesky") + COMPOSED
+NUMPY_COVERAGE = ("prod", "cumsum", "einsum", "inv", "solve", "det", "logabsdet", "cholesky",
+                  "svd") + COMPOSED
 
 
 @pytest.mark.parametrize("name", NUMPY_COVERAGE)
@@ -881,6 +921,48 @@ def test_kinks_of_the_numpy_coverage_follow_jax(jx):
                 compare_with_jax(jx, lambda x: mnp.linalg.norm(x, ord_),
                                  lambda x: jx.numpy.linalg.norm(x, ord_), (x,), 1, f"norm({x}, {ord_})")
         compare_with_jax(jx, mnp.sign, jx.numpy.sign, (GRID,), 2, "sign")
+        # repeated singular values: the spectral norms share the derivative among the tied
+        # ones (the identity: I/3); the Hessians divide by s_i^2 - s_j^2 = 0, nan as in JAX
+        ties = (np.eye(3), np.diag([3.0, 3.0, 1.0]), np.array([[0.0, 2.0], [2.0, 0.0]]))
+        for ord_ in (2, -2, "nuc"):
+            for x in ties:
+                f, jf = lambda x: mnp.linalg.norm(x, ord_), lambda x: jx.numpy.linalg.norm(x, ord_)
+                compare_with_jax(jx, f, jf, (x,), 3, f"norm({x.tolist()}, {ord_})")
+                np.testing.assert_allclose(mg.hessian(f)(x), jx.hessian(jf)(x), equal_nan=True,
+                                           **EXACT_TOL, err_msg=f"hessian of norm(ord={ord_})")
+        assert mg.grad(lambda x: mnp.linalg.norm(x, 2))(np.eye(3)) == pytest.approx(np.eye(3) / 3)
+        assert np.isnan(mg.hessian(lambda x: mnp.linalg.norm(x, 2))(np.eye(3))).any()
+
+
+def test_svd_is_one_entry_everywhere(jx):
+    """One table entry, one node per factor asked for; generated code, jaxbridge, the
+    agreement checker and JAX dispatch read it like any entry; NumPy's values; the factors of
+    a non-square traced matrix only thin, as JAX differentiates them."""
+    import jaxbridge as jb
+    from minigrad.testing import check_agreement
+
+    a = np.array([[2.0, 0.3, -0.5], [0.1, 1.0, 0.4]])
+    f = lambda a: mnp.linalg.norm(a, 2) + mnp.linalg.norm(a, "nuc") - mnp.linalg.norm(a.T, -2)  # noqa: E731
+    for ord_ in (2, -2, "nuc"):
+        assert mnp.linalg.norm(a, ord_) == pytest.approx(np.linalg.norm(a, ord_), rel=1e-14)
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    want = u[:, :1] @ vh[:1] + u @ vh - u[:, 1:] @ vh[1:]  # u1 v1^T + U V^T - u2 v2^T
+    np.testing.assert_allclose(mg.grad(f)(a), want, **EXACT_TOL)
+    np.testing.assert_allclose(mg.jit(mg.grad(f))(a), want, **EXACT_TOL)
+    np.testing.assert_allclose(jb.grad(f)(a), want, **EXACT_TOL)
+    np.testing.assert_allclose(jx.grad(f)(jx.numpy.asarray(a)), want, **EXACT_TOL)
+    report = check_agreement(f, a)
+    assert report, str(report)
+    g = mg.trace(lambda a: mnp.linalg.svd(a, full_matrices=False), a)
+    assert [(v.prim.name, v.params["part"]) for v in g.variables[1:]] == [("svd", p) for p in ("u", "s", "vh")]
+    assert [str(r.expression) for r in g.table().rows[1:]] == ["svd_U v1", "svdvals v1", "svd_Vh v1"]
+    np.testing.assert_allclose(mnp.linalg.svdvals(a), s, **EXACT_TOL)
+    assert [np.shape(x) for x in mnp.linalg.svd(a)] == [(2, 2), (2,), (3, 3)]  # plain: NumPy's
+    with pytest.raises(NotImplementedError, match=r"full_matrices=True of a traced 2x3 matrix.*"
+                                                  r"Fix: mnp.linalg.svd\(a, full_matrices=False\)"):
+        mg.grad(lambda a: mnp.sum(mnp.linalg.svd(a)[0]))(a)
+    with pytest.raises(ValueError, match="ord='nuc' is a matrix norm"):
+        mnp.linalg.norm(np.ones(3), "nuc")
 
 
 # The kinks and ties are few, so they are enumerated exhaustively, every combination in one
