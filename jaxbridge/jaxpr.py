@@ -59,6 +59,7 @@ COUNTERPARTS: dict[str, set[str]] = {
     "einsum": {"dot_general", "jit", "pjit"}, "inv": {"lu", "triangular_solve", "jit", "pjit"},
     "solve": {"lu", "custom_linear_solve", "jit", "pjit"}, "det": {"lu", "jit", "pjit"},
     "logabsdet": {"lu", "jit", "pjit"}, "cholesky": {"cholesky", "jit", "pjit"},
+    "svd": {"svd", "jit", "pjit"},
 }
 # Equations that stand for their one variable operand: a dtype change, a copy; and per
 # counterpart, the trailing equations of its JAX implementation (mean = sum, then divide).
