@@ -58,6 +58,11 @@ class Primitive:
     ``scalar`` compute (``"{0} / {1}"``, ``"np.sum({0}, axis={axis}, keepdims={keepdims})"``:
     operands by position, parameters by name), for the code generator (``minigrad.codegen``);
     where absent it derives one (NumPy's and math's own functions) or calls the implementation.
+
+    ``batch(i, t, out, *args, **params)`` is the JVP of input ``i`` for a tangent ``t`` with a
+    leading axis of directions (``jacfwd``'s columns, swept at once: JAX's batching rule of
+    the JVP), or ``NotImplemented`` where this call has no such form.  Elementwise rules need
+    none; where an entry has none, the sweep applies ``jvp`` direction by direction.
     """
 
     name: str
@@ -70,6 +75,7 @@ class Primitive:
     scalar: Callable | None = None
     code: str | None = None
     scalar_code: str | None = None
+    batch: Callable | None = None
     _jax_fn: Callable | None = field(default=None, repr=False)
 
     def __post_init__(self):
@@ -139,7 +145,7 @@ def _jnp():
 
 
 def define(name, impl, *, jax, expr, partials, jvp=None, vjp=None, deriv=None,
-           scalar=None, code=None, scalar_code=None) -> Callable:
+           scalar=None, code=None, scalar_code=None, batch=None) -> Callable:
     """Add one primitive to the table; return the operation (the entry's bound ``bind``).
 
     Elementwise operations give ``deriv``: per input, the local derivative
@@ -157,7 +163,7 @@ def define(name, impl, *, jax, expr, partials, jvp=None, vjp=None, deriv=None,
                                  f"function of (out, *args, **params), not {d!r}")
         jvp = tuple(None if d is None else Scaled(d) for d in deriv)
         vjp = jvp  # elementwise: both are the same product with the local derivative
-    prim = Primitive(name, impl, jvp, vjp, partials, expr, jax, scalar, code, scalar_code)
+    prim = Primitive(name, impl, jvp, vjp, partials, expr, jax, scalar, code, scalar_code, batch)
     TABLE[name] = prim
     return prim.bind
 
@@ -494,6 +500,8 @@ reduce_sum = define(
     vjp=(lambda g, out, x, *, axis, keepdims: _expand(g, _shape(x), axis, keepdims),),
     partials=(lambda o, x, *, axis, keepdims: S.ONE,),
     expr=_reduce_expr("sum"),
+    batch=lambda i, t, out, x, *, axis, keepdims: reduce_sum(
+        t, axis=_batched_axes(axis, len(_shape(x))), keepdims=keepdims),
 )
 reduce_mean = define(
     "mean", lambda x, *, axis, keepdims: np.mean(x, axis=axis, keepdims=keepdims),
@@ -668,6 +676,45 @@ einsum = define(
 # ------------------------------------------------------------------ linear algebra, shapes
 
 
+def _batched_axes(axis, ndim: int) -> tuple:
+    """Reduction or permutation axes of an operand with ``ndim`` axes, moved past a leading
+    axis of directions (``batch`` rules)."""
+    if axis is None:
+        return tuple(range(1, ndim + 1))
+    return tuple(int(a) % ndim + 1 for a in (axis if isinstance(axis, tuple) else (axis,)))
+
+
+def lift(t, ndim: int):
+    """A batch of tangents ``t`` (directions first) with 1s inserted after the directions'
+    axis, so that each direction has ``ndim`` axes and broadcasts as its unbatched self."""
+    shape = _shape(t)
+    if len(shape) - 1 >= ndim:
+        return t
+    return reshape(t, shape=shape[:1] + (1,) * (ndim - len(shape) + 1) + shape[1:])
+
+
+def _getitem_batch(i, t, out, x, *, index):
+    """``t[:, index]``: the same selection for every direction, where ``index`` is ints,
+    slices, None and ... (an array index would move the directions' axis)."""
+    items = index if isinstance(index, tuple) else (index,)
+    if not all(k is None or k is Ellipsis or isinstance(k, (slice, int, np.integer)) for k in items):
+        return NotImplemented
+    return getitem(t, index=(slice(None),) + items)
+
+
+def _matmul_batch(i, t, out, a, b):
+    """``t @ b`` or ``a @ t`` for a batch of tangents, where NumPy's matmul broadcasting keeps
+    the directions' axis in front; else NotImplemented (one direction at a time)."""
+    na, nb = len(_shape(a)), len(_shape(b))
+    if i == 0:  # the directions' axis stays in front unless b's stack of matrices is deeper
+        return matmul(t, b) if nb <= max(na, 2) else NotImplemented
+    if nb >= 2:
+        return matmul(a, t) if na <= nb else NotImplemented
+    if na == 1:
+        return matmul(t, a)
+    return matmul(t, _swap_last(a)) if na == 2 else NotImplemented
+
+
 def _swap_last(x):
     nd = len(_shape(x))
     return transpose(x, axes=tuple(range(nd - 2)) + (nd - 1, nd - 2))
@@ -701,6 +748,7 @@ matmul = define(
     "matmul", np.matmul, jax="jax.numpy.matmul", code="{0} @ {1}",
     jvp=(lambda t, out, a, b: matmul(t, b), lambda t, out, a, b: matmul(a, t)),
     vjp=(_matmul_vjp_a, _matmul_vjp_b),
+    batch=_matmul_batch,
     partials=(lambda o, a, b: S.Postfix(b, "^T"), lambda o, a, b: S.Postfix(a, "^T")),
     expr=lambda a, b: S.BinOp("@", a, b),
 )
@@ -708,6 +756,9 @@ transpose = define(
     "transpose", lambda x, *, axes: np.transpose(x, axes), jax="jax.numpy.transpose",
     code="np.transpose({0}, {axes})",
     jvp=(lambda t, out, x, *, axes: transpose(t, axes=axes),),
+    batch=lambda i, t, out, x, *, axes: transpose(
+        t, axes=(0,) + _batched_axes(tuple(reversed(range(len(_shape(x))))) if axes is None else axes,
+                                     len(_shape(x)))),
     vjp=(lambda g, out, x, *, axes: transpose(  # the inverse permutation (axes may be negative)
         g, axes=None if axes is None else tuple(int(i) for i in np.argsort(np.mod(axes, len(axes))))),),
     partials=(lambda o, x, *, axes: S.ONE,),
@@ -718,6 +769,7 @@ reshape = define(
     code="np.reshape({0}, {shape})",
     jvp=(lambda t, out, x, *, shape: reshape(t, shape=shape),),
     vjp=(lambda g, out, x, *, shape: reshape(g, shape=_shape(x)),),
+    batch=lambda i, t, out, x, *, shape: reshape(t, shape=_shape(t)[:1] + _shape(out)),
     partials=(lambda o, x, *, shape: S.ONE,),
     expr=lambda x, *, shape: S.call("reshape", x, shape=shape),
 )
@@ -726,6 +778,8 @@ broadcast_to = define(
     code="np.broadcast_to({0}, {shape})",
     jvp=(lambda t, out, x, *, shape: broadcast_to(t, shape=shape),),
     vjp=(lambda g, out, x, *, shape: g,),  # the engine sums g back to x's shape
+    batch=lambda i, t, out, x, *, shape: broadcast_to(
+        lift(t, len(_shape(out))), shape=_shape(t)[:1] + _shape(out)),
     partials=(lambda o, x, *, shape: S.ONE,),
     expr=lambda x, *, shape: S.call("broadcast", x, shape=shape),
 )
@@ -756,6 +810,7 @@ getitem = define(
     "getitem", lambda x, *, index: x[index], jax=lambda x, *, index: x[index], code="{0}[{index}]",
     jvp=(lambda t, out, x, *, index: getitem(t, index=index),),
     vjp=(lambda g, out, x, *, index: scatter_add(g, index=index, shape=_shape(x)),),
+    batch=_getitem_batch,
     partials=(lambda o, x, *, index: S.ONE,),
     expr=lambda x, *, index: S.Postfix(x, _index_text(index)),
 )

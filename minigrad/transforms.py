@@ -18,9 +18,9 @@ import numpy as np
 
 from .errors import TransformError
 from .graph import Graph, Variable, concrete, gc_paused, parameter_names, record
-from .modes import forward_sweep, reverse_sweep
+from .modes import batched_forward_sweep, forward_sweep, reverse_sweep
 from .pytree import flatten, leaf_paths, tree_map, unflatten
-from .primitives import reshape, stack
+from .primitives import reshape, stack, transpose
 
 
 def _argnums_tuple(argnums, nargs: int, fname: str) -> tuple[int, ...]:
@@ -290,6 +290,24 @@ def _assemble(columns: list, out_shape: tuple, in_shape: tuple, axis_first: bool
     return reshape(block, shape=tuple(out_shape) + tuple(in_shape))
 
 
+def _columns_at_once(graph: Graph, v: Variable, outs: list, in_shape: tuple, out_shapes: list,
+                     blocks: list, j: int) -> None:
+    """Fill ``blocks[m][j]``, the Jacobian of each output in input ``v``, by one batched
+    forward sweep whose directions are the columns of the identity."""
+    n = math.prod(in_shape)
+    value = concrete(v.value)
+    seeds = np.eye(n, dtype=np.result_type(value, np.float32)).reshape((n,) + tuple(in_shape))
+    tangents = batched_forward_sweep(graph, {v.index: seeds}, n)
+    for m, o in enumerate(outs):
+        t = tangents[o.index] if graph.owns(o) else None
+        shape = tuple(out_shapes[m]) + tuple(in_shape)
+        if t is None:
+            blocks[m][j] = np.zeros(shape, dtype=np.result_type(concrete(o), np.float32))
+        else:  # (n, *out_shape) -> (*out_shape, n) -> out_shape + in_shape
+            k = len(out_shapes[m])
+            blocks[m][j] = reshape(transpose(t, axes=tuple(range(1, k + 1)) + (0,)), shape=shape)
+
+
 def _jacobian(f, argnums, has_aux, fname: str, forward: bool):
     @functools.wraps(f)
     @gc_paused
@@ -304,6 +322,9 @@ def _jacobian(f, argnums, has_aux, fname: str, forward: bool):
         blocks = [[None] * len(inputs) for _ in outs]  # blocks[output][input]
         if forward:
             for j, v in enumerate(inputs):
+                if math.prod(in_shapes[j]) > 1:  # all columns in one sweep
+                    _columns_at_once(graph, v, outs, in_shapes[j], out_shapes, blocks, j)
+                    continue
                 cols = [[] for _ in outs]
                 for k in range(math.prod(in_shapes[j])):
                     tangents = forward_sweep(graph, {v.index: _basis(v.value, k)})
