@@ -192,12 +192,18 @@ def _svd_vjp(g, out, a, *, part):
 
 
 _SVD_NAMES = {"s": "svdvals", "u": "svd_U", "vh": "svd_Vh"}
-_SVD_PARTIALS = {"s": "u_k v_k^T", "u": "dU/dA (F o (dS S + S dS^T))", "vh": "dVh/dA (F o (S dS + dS^T S))"}
+
+def _svd_partial(o, a, *, part):
+    """ds_k/dA = u_k v_k^T (all k: U (.) V^T); the factors' partials are too long for a cell."""
+    if part == "s":
+        return S.Postfix(S.Name("U (.) V"), "^T")
+    return S.Name("dU/dA" if part == "u" else "dVh/dA")
+
 
 _svd = define(
     "svd", _svd_impl, jax=_svd_jax,
     jvp=(_svd_jvp,), vjp=(_svd_vjp,),
-    partials=(lambda o, a, *, part: S.Name(_SVD_PARTIALS[part]),),
+    partials=(_svd_partial,),
     expr=lambda a, *, part: S.call(_SVD_NAMES[part], a),
 )
 
