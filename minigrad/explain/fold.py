@@ -140,9 +140,6 @@ def _fold_loop(paths, prims, loop: list[tuple], depth: int, most: int):
 
 # ----------------------------------------------------------------------------- rendering
 
-FORMATS = ("text", "markdown", "latex", "math", "html")
-
-
 def _words(parts: list, fmt: str) -> str:
     """``parts`` (text, or ``S.Name`` for a variable) in ``fmt``: ``latex`` is text mode with
     names in ``$...$``, ``math`` is math mode with the text in ``\\text{}``."""
