@@ -356,7 +356,8 @@ def _jacobian(f, argnums, has_aux, fname: str, forward: bool):
 
 
 def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
-    """Like ``jax.jacfwd``: the Jacobian by forward mode, one sweep per input element."""
+    """Like ``jax.jacfwd``: the Jacobian by forward mode, one sweep per input element (for an
+    array input, all of them at once: a batch of tangents, as JAX's ``vmap``)."""
     return _jacobian(f, argnums, has_aux, "jacfwd", forward=True)
 
 
