@@ -26,6 +26,23 @@ def test_demo_runs_end_to_end(tmp_path):
         ET.parse(written)  # well-formed SVG
 
 
+def test_demo_needs_no_test_extra(tmp_path):
+    """A plain install has no hypothesis: the demo and the agreement checker still run,
+    and a strategy, asked for, says what to install."""
+    script = (
+        "import sys, runpy; sys.modules['hypothesis'] = None\n"  # import hypothesis now fails
+        "import minigrad.testing as t\n"
+        "try:\n    t.points\nexcept ImportError as e:\n    print('strategies:', e)\n"
+        "sys.argv = ['minigrad', 'demo', '-o', 'ln.svg']\n"
+        "runpy.run_module('minigrad.cli', run_name='__main__')\n")
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                       cwd=tmp_path, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "strategies: minigrad.testing.points is a hypothesis strategy" in r.stdout
+    assert "pip install hypothesis" in r.stdout
+    assert "agreement: yes" in r.stdout
+
+
 def test_table_latex_for_a_bundled_example():
     r = run("table", "lognormal", "--at", "y=1.5", "mu=0", "sigma=2", "--mode", "reverse",
             "--format", "latex")
