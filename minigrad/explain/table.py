@@ -569,7 +569,8 @@ class Table:
 
 
 def build_table(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v", *,
-                steps: bool = False, constants: str = "symbolic", fold: bool | None = None) -> Table:
+                steps: bool = False, constants: str = "symbolic", fold: bool | None = None,
+                who: str = "table") -> Table:
     """The trace table of ``graph``; ``mode="forward"`` seeds the input ``wrt`` (a name, an
     index or a vector of seeds, one per input), ``mode="reverse"`` seeds the output with 1.
 
@@ -577,9 +578,9 @@ def build_table(graph: Graph, mode: str | None = None, wrt=None, naming: str = "
     constants print (``"symbolic"``, ``"numeric"`` or ``"both"``); ``fold`` how the
     iterations of a ``minigrad.lax`` loop show (``explain.fold``): None folds the loops of
     more than 4 iterations to their first and last, True every loop of 3 or more, False
-    none."""
+    none.  ``who`` is the public name its errors give (``to_dot`` builds a table too)."""
     if mode not in MODES:
-        raise ValueError(f"table: mode must be None, 'forward' or 'reverse', not {mode!r}")
+        raise ValueError(f"{who}: mode must be None, 'forward' or 'reverse', not {mode!r}")
     if not isinstance(steps, (bool, np.bool_)):
         raise TypeError(f"table: steps must be True or False, not {steps!r}")
     if steps and mode is None:
@@ -596,7 +597,7 @@ def build_table(graph: Graph, mode: str | None = None, wrt=None, naming: str = "
         else:
             tangents = forward_sweep(graph, seeds)
     elif mode == "reverse":
-        out = _output(graph)
+        out = _output(graph, f"{who}(mode='reverse')")
         if steps:
             adjoints, step_list = _sweep_steps(graph, mode, {out.index: 1.0}, syms)
         else:
