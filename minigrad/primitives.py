@@ -623,6 +623,17 @@ def _einsum_tangent(i, t, out, *xs, spec):
     return einsum(*xs[:i], t, *xs[i + 1:], spec=spec)
 
 
+def _einsum_batch(i, t, out, *xs, spec):
+    """The tangent's einsum with one more index, the directions', in front of operand i's
+    and of the result's: ``ij,jk->ik`` becomes ``Zij,jk->Zik``."""
+    if "." in spec:
+        return NotImplemented
+    ins, res = _einsum_operands(spec)
+    z = next(c for c in "ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkjihgfedcba" if c not in spec)
+    ins[i] = z + ins[i]
+    return einsum(*xs[:i], t, *xs[i + 1:], spec=",".join(ins) + "->" + z + res)
+
+
 def _einsum_cotangent(i, g, out, *xs, spec):
     """Operand i's cotangent: the output's and the other operands' indices contracted to
     operand i's; its indices found nowhere else were summed over, so g broadcasts along them.
@@ -668,7 +679,7 @@ def _onto_diagonal(ct, distinct: str, term: str, size: dict, spec: str):
 einsum = define(
     "einsum", lambda *xs, spec: np.einsum(spec, *xs), code="np.einsum({spec}, {args})",
     jax=lambda *xs, spec: _jnp().einsum(spec, *xs),
-    jvp=PerInput(_einsum_tangent), vjp=PerInput(_einsum_cotangent),
+    jvp=PerInput(_einsum_tangent), vjp=PerInput(_einsum_cotangent), batch=_einsum_batch,
     partials=PerInput(lambda i, o, *xs, spec: S.Name(f"d einsum[{spec}] / d operand {i + 1}")),
     expr=lambda *xs, spec: S.call("einsum", *xs, spec=spec),
 )
