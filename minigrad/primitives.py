@@ -846,6 +846,23 @@ def _concat_bounds(i, xs, axis):
     return slice(start, start + sizes[i])
 
 
+def _placed(t, out, index):
+    """A batch of tangents placed at ``index`` of the output, for every direction at once."""
+    return scatter_add(t, index=(slice(None),) + index, shape=_shape(t)[:1] + _shape(out))
+
+
+def _concatenate_batch(i, t, out, *xs, axis):
+    nd = len(_shape(out))
+    return _placed(t, out, _block(axis % nd, nd, _concat_bounds(i, xs, axis)))
+
+
+def _stack_batch(i, t, out, *xs, axis):
+    nd, shape = len(_shape(out)), _shape(t)[:1] + _shape(xs[i])
+    if _shape(t) != shape:  # (an operand that broadcasts, such as a scalar)
+        t = broadcast_to(lift(t, len(shape) - 1), shape=shape)
+    return _placed(t, out, _block(axis % nd, nd, i))
+
+
 concatenate = define(
     "concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
     code="np.concatenate(({args},), axis={axis})",
@@ -854,6 +871,7 @@ concatenate = define(
         t, index=_block(axis, len(_shape(out)), _concat_bounds(i, xs, axis)), shape=_shape(out))),
     vjp=PerInput(lambda i, g, out, *xs, axis: getitem(
         g, index=_block(axis, len(_shape(out)), _concat_bounds(i, xs, axis)))),
+    batch=_concatenate_batch,
     partials=PerInput(lambda i, o, *xs, axis: S.ONE),
     expr=lambda *xs, axis: S.call("concatenate", *xs, axis=axis),
 )
@@ -864,6 +882,7 @@ stack = define(
         broadcast_to(t, shape=_shape(xs[i])), index=_block(axis, len(_shape(out)), i),
         shape=_shape(out))),
     vjp=PerInput(lambda i, g, out, *xs, axis: getitem(g, index=_block(axis, len(_shape(out)), i))),
+    batch=_stack_batch,
     partials=PerInput(lambda i, o, *xs, axis: S.ONE),
     expr=lambda *xs, axis: S.call("stack", *xs, axis=axis),
 )

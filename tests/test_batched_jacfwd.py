@@ -78,11 +78,18 @@ def test_einsum_in_any_operand(spec, shapes):
           argnums=tuple(range(len(args))))
 
 
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_concatenate_and_stack_along_any_axis(axis):
+    check(lambda ns, x, y: ns.concatenate([ns.sin(x), x * y, y], axis=axis), arr(2, 3), arr(2, 3),
+          argnums=(0, 1))
+    check(lambda ns, x, s: ns.stack([ns.sin(x), ns.cos(x) * s, x], axis=axis), arr(2, 3), 0.4,
+          argnums=(0, 1))
+    check(lambda ns, x: ns.stack([x[0], 2.0 * x[1]], axis=axis) ** 2, arr(2, 3))
+
+
 def test_what_has_no_batch_rule_goes_direction_by_direction():
     idx = np.array([2, 0, 2])
     check(lambda ns, x: ns.sin(x)[idx] * x[x > 0.0].sum(), arr(4))  # array indices
-    check(lambda ns, x: ns.concatenate([ns.sin(x), x * x]) + 0.0, arr(3))
-    check(lambda ns, x: ns.stack([ns.sin(x), ns.cos(x)], axis=1), arr(3))
     check(lambda ns, x: ns.cumsum(x * x, axis=0) + ns.prod(x), arr(4))
 
 
