@@ -512,6 +512,8 @@ reduce_mean = define(
          _expand(g / _reduced_count(_shape(x), _shape(out)), _shape(x), axis, keepdims),),
     partials=(lambda o, x, *, axis, keepdims: 1 / S.Name("n"),),
     expr=_reduce_expr("mean"),
+    batch=lambda i, t, out, x, *, axis, keepdims: reduce_mean(
+        t, axis=_batched_axes(axis, len(_shape(x))), keepdims=keepdims),
 )
 
 
