@@ -1,23 +1,27 @@
 """``mnp.linalg``: norm, inv, solve, det, slogdet, cholesky, svd, svdvals, as table entries
 or compositions.
 
-inv, solve, det, the log of |det| (slogdet's differentiable half) and cholesky are entries
-of the primitive table, their rules written with table operations (so they differentiate
-again): d inv = -inv dA inv, d solve = solve(A, db - dA x), d det = det tr(A^-1 dA),
-d L = L Phi(L^-1 dA L^-T) with Phi the lower triangle, half its diagonal.  As in JAX,
-cholesky reads the symmetric part of its input.
+``inv``, ``solve``, ``det``, the log of ``|det|`` (slogdet's differentiable half) and
+``cholesky`` are entries of the primitive table, their rules written with table operations
+(so they differentiate again): ``d inv(A) = -inv(A) dA inv(A)``,
+``d solve(A, b) = solve(A, db - dA x)``, ``d det(A) = det(A) tr(inv(A) dA)``,
+``dL = L Phi(inv(L) dA inv(L)^T)`` with ``Phi`` the lower triangle and half its diagonal.
+As in JAX, cholesky reads the symmetric part of its input.
 
-The thin SVD A = U diag(s) V^T is one entry, ``svd``, applied once per factor it is asked
-for (its parameter ``part``: "s", "u" or "vh"), as a function with several outputs records
-one node per output.  Its rules are JAX's: ds = diag(U^T dA V), so the cotangent of s is
-U diag(g) V^T (the gradient of the largest singular value is u1 v1^T, of the nuclear norm
-U V^T); dU and dV divide by s_j^2 - s_i^2 (and, for a non-square A, by s), so at repeated
-(or, for the factors of a non-square A, zero) singular values the derivatives of U and V
-are inf or nan, as JAX's are, while those of s stay finite.  norm is a composition of
-entries: ord 2, -2 and 'nuc' of a matrix are the max (JAX's amax with initial 0), min and
-sum of its singular values, so where the largest (smallest) singular value is repeated
-its derivative is shared equally among the tied ones, as JAX's max and min share ties.
-Matrices may carry leading batch axes; singular matrices give NumPy's errors.
+The thin SVD ``A = U diag(s) V^T`` is one entry, ``svd``, applied once per factor it is
+asked for (its parameter ``part``: ``"s"``, ``"u"`` or ``"vh"``), as a function with several
+outputs records one node per output.  Its rules are JAX's: ``ds = diag(U^T dA V)``, so the
+cotangent of ``s`` is ``U diag(g) V^T`` (the gradient of the largest singular value is
+``u1 v1^T``, of the nuclear norm ``U V^T``); ``dU`` and ``dV`` divide by ``s_j^2 - s_i^2``
+(and, for a non-square ``A``, by ``s``), so at repeated (or, for the factors of a
+non-square ``A``, zero) singular values the derivatives of ``U`` and ``V`` are inf or nan, as
+JAX's are, while those of ``s`` stay finite.
+
+``norm`` is a composition of entries: ord 2, -2 and ``'nuc'`` of a matrix are the max (JAX's
+``amax`` with ``initial=0``), min and sum of its singular values, so where the largest
+(smallest) singular value is repeated its derivative is shared equally among the tied ones,
+as JAX's max and min share ties.  Matrices may carry leading batch axes; singular matrices
+give NumPy's errors.
 """
 
 from __future__ import annotations
@@ -210,12 +214,14 @@ _svd = define(
 
 def svd(a, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False, *,
         part: str | None = None):
-    """``np.linalg.svd``: (U, S, Vh), or S alone with ``compute_uv=False``; each factor is
-    one application of the ``svd`` entry (``part=`` "s", "u" or "vh" asks for that one).
+    """``np.linalg.svd``: ``(U, S, Vh)``, or ``S`` alone with ``compute_uv=False``; each
+    factor is one application of the ``svd`` entry (``part="s"``, ``"u"`` or ``"vh"`` asks
+    for that one).
 
     As in JAX, the factors are differentiated for the thin decomposition only: a non-square
-    traced matrix needs ``full_matrices=False``.  At repeated singular values U and V are
-    not unique and their derivatives are inf or nan (JAX's too); s's stay finite.
+    traced matrix needs ``full_matrices=False``.  At repeated singular values ``U`` and ``V``
+    are not unique and their derivatives are inf or nan (JAX's too); those of ``S`` stay
+    finite.
     """
     if part is not None:
         if part not in _SVD_PARTS:
@@ -245,7 +251,7 @@ def svdvals(a):
 
 
 def slogdet(a):
-    """(sign, log |det a|): the sign is a constant (its derivative is 0), the log an entry."""
+    """``(sign, log |det a|)``: the sign is a constant (its derivative is 0), the log an entry."""
     if _is_jax(a):
         return _jnp().linalg.slogdet(a)
     return np.sign(np.linalg.det(concrete(a))), logabsdet(a)
@@ -259,14 +265,16 @@ def _is_jax(x) -> bool:
 
 
 def norm(x, ord=None, axis=None, keepdims: bool = False):
-    """Vector norms (ord None/2, 1, inf, -inf, any p) and matrix norms (None/'fro', 1, -1,
-    inf, -inf, and 2, -2, 'nuc' from the singular values), composed of table entries.
+    """Vector norms (``ord`` None or 2, 1, inf, -inf, any p) and matrix norms (None or
+    ``'fro'``, 1, -1, inf, -inf, and 2, -2, ``'nuc'`` from the singular values), composed of
+    table entries.
 
-    The spectral norm (ord=2) is JAX's amax(svdvals, initial=0): its gradient is u1 v1^T,
-    and where the largest singular value is repeated (the identity, say) the gradient is
-    the average of u_k v_k^T over the tied ones, as JAX's; ord=-2 likewise with the smallest.
-    The nuclear norm's gradient is U V^T, exact at repeated singular values and arbitrary
-    (whatever U and V LAPACK returns, as in JAX) at zero ones, where the norm has a kink.
+    The spectral norm (``ord=2``) is JAX's ``amax(svdvals(x), initial=0)``: its gradient is
+    ``u1 v1^T``, and where the largest singular value is repeated (the identity, say) the
+    gradient is the average of ``u_k v_k^T`` over the tied ones, as JAX's; ``ord=-2``
+    likewise with the smallest.  The nuclear norm's gradient is ``U V^T``, exact at repeated
+    singular values and arbitrary (whatever ``U`` and ``V`` LAPACK returns, as in JAX) at zero
+    ones, where the norm has a kink.
     """
     from . import numpy as mnp
 
