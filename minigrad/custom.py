@@ -361,14 +361,18 @@ class custom_vjp(_Custom):
 def primitive(name: str, impl: Callable, *, deriv: Sequence | None = None,
               jvp: Sequence | Callable | None = None, vjp: Sequence | Callable | None = None,
               partials: Sequence | None = None, jax: str | Callable | None = None,
-              expr: Callable | None = None, scalar: Callable | None = None) -> Primitive:
+              expr: Callable | None = None, scalar: Callable | None = None,
+              batch: Callable | None = None) -> Primitive:
     """A new entry of the primitive table, as the built-in ones are made (``primitives.define``).
 
     ``impl`` computes on NumPy values; ``deriv`` gives per input the local derivative
     ``d(out, *args)`` (elementwise), or ``jvp``/``vjp`` give per input the rules
     ``jvp_i(t, out, *args)``, ``vjp_i(g, out, *args)``; ``partials`` per input
     ``p_i(out, *args)`` over symbols, for tables (default: ``d name / d x_i``); ``jax`` is its
-    JAX counterpart (a function or ``"jax.numpy.name"``).  Returns the entry: call it.
+    JAX counterpart (a function or ``"jax.numpy.name"``).  ``batch(i, t, out, *args)``, if
+    given, is input ``i``'s JVP for tangents with a leading axis of directions (``jacfwd``
+    sweeps all its columns at once; without it, a ``jvp`` rule is applied one direction at a
+    time).  Returns the entry: call it.
     """
     if deriv is None and (jvp is None or vjp is None):
         raise TypeError(f"primitive({name!r}): give deriv=(one local derivative per input), or "
@@ -395,7 +399,7 @@ def primitive(name: str, impl: Callable, *, deriv: Sequence | None = None,
     if expr is None:
         expr = lambda *a, **p: S.call(name, *a)  # noqa: E731
     entry = Primitive(name, impl, tuple(jvp), tuple(vjp), tuple(partials), expr,
-                      jax if jax is not None else _no_jax(name), scalar)
+                      jax if jax is not None else _no_jax(name), scalar, batch=batch)
     USER_TABLE[name] = entry
     return entry
 

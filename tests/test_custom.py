@@ -184,6 +184,27 @@ def test_primitive_is_a_table_entry_everywhere():
         mg.primitive("half", lambda x: x, jvp=(lambda t, o, x: t,))
 
 
+def test_a_primitives_batch_rule_is_used_by_jacfwd_and_agrees_with_its_jvp():
+    calls = []
+
+    def flip_batch(i, t, out, x):  # t: (directions, n); the reversal is along the last axis
+        calls.append(np.shape(t))
+        return mnp.flip(t, axis=-1)
+
+    flip = mg.primitive("flip_last", lambda x: x[..., ::-1], jax=lambda x: x[..., ::-1],
+                        jvp=(lambda t, o, x: mnp.flip(t, axis=-1),),
+                        vjp=(lambda g, o, x: mnp.flip(g, axis=-1),), batch=flip_batch)
+    plain = mg.primitive("flip_last_unbatched", lambda x: x[..., ::-1], jax=lambda x: x[..., ::-1],
+                         jvp=(lambda t, o, x: mnp.flip(t, axis=-1),),
+                         vjp=(lambda g, o, x: mnp.flip(g, axis=-1),))
+    x = np.array([0.3, -1.2, 2.0, 0.5])
+    want = np.diag(np.cos(x))[::-1]  # d sin(x)[::-1] / dx, by hand
+    assert np.array_equal(mg.jacfwd(lambda z: flip(mnp.sin(z)))(x), want)
+    assert calls == [(4, 4)]  # one call, all four directions
+    assert np.array_equal(mg.jacfwd(lambda z: plain(mnp.sin(z)))(x), want)  # direction by direction
+    assert np.array_equal(mg.jacrev(lambda z: flip(mnp.sin(z)))(x), want)
+
+
 def test_rules_missing_or_misshapen_say_so():
     @mg.custom_jvp
     def f(x):
