@@ -20,7 +20,7 @@ from .errors import TransformError
 from .graph import Graph, Variable, concrete, gc_paused, parameter_names, record
 from .modes import batched_forward_sweep, forward_sweep, reverse_sweep
 from .pytree import flatten, leaf_paths, tree_map, unflatten
-from .primitives import reshape, stack, transpose
+from .primitives import concatenate, reshape, stack, transpose
 
 
 def _argnums_tuple(argnums, nargs: int, fname: str) -> tuple[int, ...]:
@@ -290,22 +290,36 @@ def _assemble(columns: list, out_shape: tuple, in_shape: tuple, axis_first: bool
     return reshape(block, shape=tuple(out_shape) + tuple(in_shape))
 
 
+#: How many tangent elements one batched sweep may hold (128 MB of float64): ``jacfwd``
+#: sweeps its columns in chunks that fit, so a wide Jacobian does not exhaust memory.
+BATCH_ELEMENTS = 2 ** 24
+
+
 def _columns_at_once(graph: Graph, v: Variable, outs: list, in_shape: tuple, out_shapes: list,
                      blocks: list, j: int) -> None:
-    """Fill ``blocks[m][j]``, the Jacobian of each output in input ``v``, by one batched
-    forward sweep whose directions are the columns of the identity."""
+    """Fill ``blocks[m][j]``, the Jacobian of each output in input ``v``, by batched forward
+    sweeps whose directions are the columns of the identity: all at once, or in chunks of
+    as many as ``BATCH_ELEMENTS`` allows for this graph's tangents."""
     n = math.prod(in_shape)
-    value = concrete(v.value)
-    seeds = np.eye(n, dtype=np.result_type(value, np.float32)).reshape((n,) + tuple(in_shape))
-    tangents = batched_forward_sweep(graph, {v.index: seeds}, n)
+    dtype = np.result_type(concrete(v.value), np.float32)
+    per_direction = sum(np.size(concrete(w.value)) for w in graph.variables)
+    chunk = max(1, min(n, BATCH_ELEMENTS // max(per_direction, 1)))
+    parts: list[list] = [[] for _ in outs]
+    for start in range(0, n, chunk):
+        size = min(n, start + chunk) - start
+        seeds = np.zeros((size, n), dtype)
+        seeds[np.arange(size), np.arange(start, start + size)] = 1
+        tangents = batched_forward_sweep(graph, {v.index: seeds.reshape((size,) + tuple(in_shape))}, size)
+        for m, o in enumerate(outs):
+            parts[m].append(tangents[o.index] if graph.owns(o) else None)
     for m, o in enumerate(outs):
-        t = tangents[o.index] if graph.owns(o) else None
         shape = tuple(out_shapes[m]) + tuple(in_shape)
-        if t is None:
+        if parts[m][0] is None:  # (whether a tangent is zero depends on the graph, not the seed)
             blocks[m][j] = np.zeros(shape, dtype=np.result_type(concrete(o), np.float32))
-        else:  # (n, *out_shape) -> (*out_shape, n) -> out_shape + in_shape
-            k = len(out_shapes[m])
-            blocks[m][j] = reshape(transpose(t, axes=tuple(range(1, k + 1)) + (0,)), shape=shape)
+            continue
+        t = parts[m][0] if len(parts[m]) == 1 else concatenate(*parts[m], axis=0)
+        k = len(out_shapes[m])  # (n, *out_shape) -> (*out_shape, n) -> out_shape + in_shape
+        blocks[m][j] = reshape(transpose(t, axes=tuple(range(1, k + 1)) + (0,)), shape=shape)
 
 
 def _jacobian(f, argnums, has_aux, fname: str, forward: bool):
@@ -357,7 +371,8 @@ def _jacobian(f, argnums, has_aux, fname: str, forward: bool):
 
 def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
     """Like ``jax.jacfwd``: the Jacobian by forward mode, one sweep per input element (for an
-    array input, all of them at once: a batch of tangents, as JAX's ``vmap``)."""
+    array input, all of them at once: a batch of tangents, as JAX's ``vmap``; in chunks
+    where a wide Jacobian's tangents would pass ``BATCH_ELEMENTS``)."""
     return _jacobian(f, argnums, has_aux, "jacfwd", forward=True)
 
 

@@ -146,3 +146,19 @@ def test_a_compiled_hessians_program_does_not_grow_with_the_dimension():
         return len([line for line in f.source(x).splitlines() if " = " in line and "#" not in line])
 
     assert statements(50) == statements(5)
+
+
+def test_a_wide_jacobian_is_swept_in_chunks_that_fit(monkeypatch):
+    import minigrad.transforms as T
+
+    sizes = []
+    batched = modes.batched_forward_sweep
+
+    def recorded(graph, seeds, size):
+        sizes.append(size)
+        return batched(graph, seeds, size)
+
+    monkeypatch.setattr(T, "batched_forward_sweep", recorded)
+    monkeypatch.setattr(T, "BATCH_ELEMENTS", 2000)  # a few directions at a time
+    check(lambda ns, x: ns.sin(x) * ns.sum(x * x) + ns.reshape(x, (5, 5)).T.ravel(), arr(25))
+    assert sum(sizes) == 25 and len(sizes) > 1  # every column once, in several sweeps
