@@ -162,3 +162,15 @@ def test_a_wide_jacobian_is_swept_in_chunks_that_fit(monkeypatch):
     monkeypatch.setattr(T, "BATCH_ELEMENTS", 2000)  # a few directions at a time
     check(lambda ns, x: ns.sin(x) * ns.sum(x * x) + ns.reshape(x, (5, 5)).T.ravel(), arr(25))
     assert sum(sizes) == 25 and len(sizes) > 1  # every column once, in several sweeps
+
+
+def test_batched_sweeps_nest_to_third_order():
+    A, x = arr(4, 4), arr(4)
+
+    def f(ns):
+        return lambda z: ns.sum(ns.tanh(A @ z) ** 2) + ns.prod(ns.sin(z)) + ns.einsum("i,i->", z, z) ** 1.5
+
+    xj = jnp.asarray(x)
+    close(mg.jacfwd(mg.jacfwd(mg.jacfwd(f(mnp))))(x), jax.jacfwd(jax.jacfwd(jax.jacfwd(f(jnp))))(xj))
+    close(mg.jacrev(mg.jacfwd(f(mnp)))(x), jax.hessian(f(jnp))(xj))
+    close(mg.jit(mg.jacfwd(mg.jacfwd(f(mnp))))(x), jax.hessian(f(jnp))(xj))
