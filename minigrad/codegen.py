@@ -409,14 +409,29 @@ class _Lines:
 def _repeats(graph: Graph) -> dict:
     """Variables computing what an earlier one computes (the same operation on the same
     operands), each mapped to that one: ``jacfwd`` sweeps once per column, and every sweep
-    records ``cos x`` again.  Operations are pure, so the program computes each once."""
+    records ``cos x`` again.  Operations are pure, so the program computes each once.  A
+    reshape of an array back to a shape it had (``reshape(reshape(y, (1, n)), (n,))``, as
+    Jacobians are assembled) is mapped to that array: reshapes keep the elements' order."""
     same: dict[int, Variable] = {}
     seen: dict = {}
     trace = graph._trace
+    reshape = _table()["reshape"]
     for v in graph.variables:
         prim = v.prim
         if prim is None:
             continue
+        if prim is reshape and type(v.value) is np.ndarray:
+            x = v.inputs[0]
+            while type(x) is Variable and x.trace is trace:
+                x = same.get(x.index, x)
+                if type(x.value) is np.ndarray and x.value.shape == v.value.shape:
+                    same[v.index] = x
+                    break
+                if x.prim is not reshape:
+                    break
+                x = x.inputs[0]
+            if v.index in same:
+                continue
         key = [prim]  # the operation, its operands (a variable's index, a constant's id)...
         for x in v.inputs:
             if type(x) is Variable and x.trace is trace:

@@ -118,6 +118,14 @@ def test_programs_compute_only_what_the_result_needs_and_each_thing_once():
     x = np.linspace(0.1, 0.9, 4)
     assert hessian.source(x).count("np.sin(") == 1
     assert_same(hessian(x), np.diag(-np.sin(x)))
+    # reshapes back to a shape the array had (as Jacobians are assembled) are left out
+    assert "reshape" not in hessian.source(x)
+    there_and_back = mg.jit(lambda x: mnp.reshape(mnp.reshape(x * 2.0, (1, 4)), (4,)) + 1.0)
+    assert "reshape" not in there_and_back.source(x)
+    assert_same(there_and_back(x), 2.0 * x + 1.0)
+    kept = mg.jit(lambda x: mnp.reshape(mnp.reshape(x * 2.0, (1, 4)), (2, 2)))
+    assert "np.reshape(" in kept.source(x)
+    assert_same(kept(x), (2.0 * x).reshape(2, 2))
 
 
 def test_against_jax():
