@@ -18,6 +18,8 @@ import minigrad.numpy as mnp
 from minigrad.errors import TracedValueError, TransformError
 from minigrad.testing import check_agreement, programs
 
+from test_rules import _sincos
+
 TOL = dict(rtol=1e-12, atol=1e-14)
 
 
@@ -227,17 +229,7 @@ def test_rules_missing_or_misshapen_say_so():
 # ------------------------------------------------------------------ pytree outputs
 
 
-@mg.custom_jvp
-def sincos(x):
-    """Two outputs, one rule: (sin x, cos x)."""
-    return mnp.sin(x), mnp.cos(x)
-
-
-@sincos.defjvp
-def sincos_jvp(primals, tangents):
-    (x,), (t,) = primals, tangents
-    s, c = sincos(x)
-    return (s, c), (c * t, -s * t)
+sincos = _sincos()  # two outputs, one rule: (sin x, cos x)
 
 
 @functools.partial(mg.custom_vjp, nondiff_argnums=(0,))
