@@ -343,35 +343,28 @@ class _Lines:
         elif x is not None:
             self._aliases[id(x)] = (name, x)
 
-    def operand(self, x) -> tuple[str, bool, int]:
-        if self.graph.owns(x):
+    def operand(self, x) -> tuple[str, bool, int, list]:
+        """How ``x`` is read where it is used: its text, whether it is atomic, its depth of
+        inlining, and the named variables the text reads (an inlined expression's own)."""
+        if type(x) is Variable and x.trace is self.graph._trace:
             x = self.same.get(x.index, x)
-            if x.index in self.inlined:
-                st = self.inlined.pop(x.index)
-                return st.code, st.atomic, st.depth
-            return self.names[x.index], True, 0
+            st = self.inlined.pop(x.index, None)
+            if st is not None:
+                return st.code, st.atomic, st.depth, st.reads
+            return self.names[x.index], True, 0, [x]
         if id(x) in self._aliases:
-            return self._aliases[id(x)][0], True, 0
-        return self.writer.constant(x), True, 0
+            return self._aliases[id(x)][0], True, 0, []
+        return self.writer.constant(x), True, 0, []
 
     def render(self, v: Variable) -> _Statement:
         parts, depth, reads, notes = [], 0, [], []
-        trace, same, inlined = self.graph._trace, self.same, self.inlined
         for x in v.inputs:
-            if type(x) is Variable and x.trace is trace:  # (operand's work, inline: the hot loop)
-                x = same.get(x.index, x)
-                st = inlined.pop(x.index, None)
-                if st is None:
-                    reads.append(x)
-                    parts.append((self.names[x.index], True))
-                else:
-                    reads += st.reads
-                    parts.append((st.code, st.atomic))
-                    depth = max(depth, st.depth)
-                continue
+            text, atomic, d, read = self.operand(x)
+            parts.append((text, atomic))
+            depth = max(depth, d)
+            reads += read
             if type(x) is Const and not isinstance(x.sym, S.Num):
                 notes.append(S.render(x.sym))
-            parts.append(self.operand(x)[:2])
         code, atomic = self.writer.expression(v, parts)
         return _Statement(code, "; ".join(notes), atomic, depth + 1, reads)
 
