@@ -66,7 +66,7 @@ class _Program:
     source: Source
     out_tree: Any
     scalar: bool  # some operation goes through the math module, which raises where NumPy
-    # returns inf or nan (log(0.0)): then the call runs the function itself (``Jitted._eager``)
+    # returns inf or nan (log(0.0)): then the call is traced again (``Jitted._eager``)
     copies: tuple  # positions of outputs that are constant arrays (returned as copies)
     seconds: dict  # how long tracing, writing and compiling the program took
 
@@ -146,7 +146,7 @@ class Jitted:
         with np.errstate(all="ignore"):
             _, out, _ = self._record(args, kwargs, static, dynamic_kwargs)
         leaves, tree = flatten(out)
-        return unflatten(tree, [concrete(o) for o in leaves])
+        return unflatten(tree, [float(o) if type(o) is Const else concrete(o) for o in leaves])
 
     def _lookup(self, args: tuple, kwargs: dict):
         """The program for these arguments, traced if new (None for traced values), and the

@@ -295,11 +295,10 @@ def _assemble(columns: list, out_shape: tuple, in_shape: tuple, axis_first: bool
 BATCH_ELEMENTS = 2 ** 24
 
 
-def _columns_at_once(graph: Graph, v: Variable, outs: list, in_shape: tuple, out_shapes: list,
-                     blocks: list, j: int) -> None:
-    """Fill ``blocks[m][j]``, the Jacobian of each output in input ``v``, by batched forward
-    sweeps whose directions are the columns of the identity: all at once, or in chunks of
-    as many as ``BATCH_ELEMENTS`` allows for this graph's tangents."""
+def _columns_at_once(graph: Graph, v: Variable, outs: list, in_shape: tuple, out_shapes: list) -> list:
+    """The Jacobian of each output in input ``v``, by batched forward sweeps whose directions
+    are the columns of the identity: all at once, or in chunks of as many as
+    ``BATCH_ELEMENTS`` allows for this graph's tangents."""
     n = math.prod(in_shape)
     dtype = np.result_type(concrete(v.value), np.float32)
     per_direction = sum(np.size(concrete(w.value)) for w in graph.variables)
@@ -312,14 +311,16 @@ def _columns_at_once(graph: Graph, v: Variable, outs: list, in_shape: tuple, out
         tangents = batched_forward_sweep(graph, {v.index: seeds.reshape((size,) + tuple(in_shape))}, size)
         for m, o in enumerate(outs):
             parts[m].append(tangents[o.index] if graph.owns(o) else None)
+    blocks = []
     for m, o in enumerate(outs):
         shape = tuple(out_shapes[m]) + tuple(in_shape)
         if parts[m][0] is None:  # (whether a tangent is zero depends on the graph, not the seed)
-            blocks[m][j] = np.zeros(shape, dtype=np.result_type(concrete(o), np.float32))
+            blocks.append(np.zeros(shape, dtype=np.result_type(concrete(o), np.float32)))
             continue
         t = parts[m][0] if len(parts[m]) == 1 else concatenate(*parts[m], axis=0)
         k = len(out_shapes[m])  # (n, *out_shape) -> (*out_shape, n) -> out_shape + in_shape
-        blocks[m][j] = reshape(transpose(t, axes=tuple(range(1, k + 1)) + (0,)), shape=shape)
+        blocks.append(reshape(transpose(t, axes=tuple(range(1, k + 1)) + (0,)), shape=shape))
+    return blocks
 
 
 def _jacobian(f, argnums, has_aux, fname: str, forward: bool):
@@ -337,7 +338,8 @@ def _jacobian(f, argnums, has_aux, fname: str, forward: bool):
         if forward:
             for j, v in enumerate(inputs):
                 if math.prod(in_shapes[j]) > 1:  # all columns in one sweep
-                    _columns_at_once(graph, v, outs, in_shapes[j], out_shapes, blocks, j)
+                    for m, block in enumerate(_columns_at_once(graph, v, outs, in_shapes[j], out_shapes)):
+                        blocks[m][j] = block
                     continue
                 cols = [[] for _ in outs]
                 for k in range(math.prod(in_shapes[j])):
