@@ -31,6 +31,7 @@ from __future__ import annotations
 import importlib
 import math
 import operator
+import string
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -625,13 +626,18 @@ def _einsum_tangent(i, t, out, *xs, spec):
     return einsum(*xs[:i], t, *xs[i + 1:], spec=spec)
 
 
+def _unused_letters(spec: str):
+    """The letters an einsum ``spec`` does not use, for the indices a rule adds."""
+    return (c for c in string.ascii_letters if c not in spec)
+
+
 def _einsum_batch(i, t, out, *xs, spec):
     """The tangent's einsum with one more index, the directions', in front of operand i's
-    and of the result's: ``ij,jk->ik`` becomes ``Zij,jk->Zik``."""
+    and of the result's: ``ij,jk->ik`` becomes ``aij,jk->aik``."""
     if "." in spec:
         return NotImplemented
     ins, res = _einsum_operands(spec)
-    z = next(c for c in "ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkjihgfedcba" if c not in spec)
+    z = next(_unused_letters(spec))
     ins[i] = z + ins[i]
     return einsum(*xs[:i], t, *xs[i + 1:], spec=",".join(ins) + "->" + z + res)
 
@@ -663,7 +669,7 @@ def _onto_diagonal(ct, distinct: str, term: str, size: dict, spec: str):
     repeated indices are equal on it and zero elsewhere: each further copy of an index gets
     a fresh letter, tied to the first by an identity matrix (a constant operand), so the
     scatter is one more einsum, linear and differentiable as every einsum."""
-    fresh = iter(c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in spec)
+    fresh = _unused_letters(spec)
     dtype = np.result_type(concrete(ct), np.float32)
     seen, out, ties, eyes = set(), [], [], []
     for c in term:
