@@ -130,7 +130,7 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
     if theme not in THEMES:
         raise ValueError(f"to_dot: unknown theme {theme!r}; use one of {sorted(THEMES)}")
     colors = THEMES[theme]
-    table = build_table(graph, mode=mode, wrt=wrt, naming=naming, who="to_dot")
+    table = build_table(graph, mode=mode, wrt=wrt, naming=naming, fold=False, who="to_dot")  # (rows only)
     highlight = {highlight} if isinstance(highlight, str) else set(highlight)
     highlight_edges = set(highlight_edges)
     edge_labels = edge_labels or {}

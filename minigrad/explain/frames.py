@@ -239,7 +239,7 @@ class Frames(Sequence):
             raise ValueError(f"frames: unknown theme {theme!r}; use one of {sorted(THEMES)}")
         self.graph, self.mode, self.wrt, self.naming, self.theme = graph, mode, wrt, naming, theme
         self.frames = build_frames(graph, mode, wrt, naming)
-        self.table: Table = build_table(graph, mode, wrt, naming)
+        self.table: Table = build_table(graph, mode, wrt, naming, fold=False)  # (rows only)
         self._edge_labels: dict | None = None
         self.max_nodes = MAX_NODES if max_nodes is None else max_nodes
         self._svgs: list[str] | None = None

@@ -52,7 +52,7 @@ def to_mermaid(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v
     colors = _theme(theme)
     if direction not in ("LR", "RL", "TB", "TD", "BT"):
         raise ValueError(f"to_mermaid: direction must be LR, RL, TB, TD or BT, not {direction!r}")
-    table = build_table(graph, mode=mode, wrt=wrt, naming=naming, who="to_mermaid")
+    table = build_table(graph, mode=mode, wrt=wrt, naming=naming, fold=False, who="to_mermaid")
     outputs = output_indices(graph)
     names = [row.var for row in table.rows]
     notes = getattr(graph, "notes", {})
@@ -221,7 +221,7 @@ def to_tikz(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
     each scope's nodes (a box spans its nodes' columns, so it may cover others).
     """
     colors = _theme(theme)
-    table = build_table(graph, mode=mode, wrt=wrt, naming=naming, who="to_tikz")
+    table = build_table(graph, mode=mode, wrt=wrt, naming=naming, fold=False, who="to_tikz")
     outputs = output_indices(graph)
     notes = getattr(graph, "notes", {})
     column = layers(graph)
