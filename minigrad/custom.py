@@ -179,19 +179,15 @@ class _Custom:
         values = [concrete(x) for x in leaves]
         out = self.fun(*call.all_args(values))
         found, tree = flatten(out)
-        if tree.kind == "leaf":
-            call.shared[0] = (values, out)
-            try:
-                return self.entry.bind(*leaves, call=call)
-            finally:
-                call.shared[0] = None
-        call.out_tree, paths = tree, leaf_paths(out)
         call.shared[0] = (values, out)
         try:
-            nodes = [self.entry.bind(*leaves, call=call.output(j, paths[j])) for j in range(len(found))]
+            if tree.kind == "leaf":
+                return self.entry.bind(*leaves, call=call)
+            call.out_tree, paths = tree, leaf_paths(out)
+            return unflatten(tree, [self.entry.bind(*leaves, call=call.output(j, paths[j]))
+                                    for j in range(len(found))])
         finally:
             call.shared[0] = None
-        return unflatten(tree, nodes)
 
     def _impl(self, *leaves, call: _Call):
         cached = call.shared[0]  # (only while _record binds this call's nodes)
