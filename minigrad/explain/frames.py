@@ -45,9 +45,9 @@ import numpy as np
 
 from .. import symbolic as S
 from ..graph import Graph
-from . import escape, layout
+from . import escape, layout, typeset
 from .display import fitted
-from .dot import THEMES
+from .dot import THEMES, minus, sweep_line
 from .dot import to_dot as _graph_to_dot
 from .table import (TIMES, Step, Symbols, Table, _forward_seeds, _number, _operands, _output,
                     _partial_value, _sweep_steps, _zeros_for_none, accented, build_table, chain,
@@ -295,32 +295,35 @@ class Frames(Sequence):
         labels = {}
         for row, v in zip(self.table.rows, self.graph.variables):
             for name, partial in row.partials:
-                text = S.render(partial, "text")
+                text = typeset.render(partial)
                 values = [_partial_value(v, i, v.prim.jvp[i], self.graph)
                           for i in _operands(v, self.graph, v.prim.jvp)
                           if self.table.rows[v.inputs[i].index].var == name]
                 if values and all(x is not None for x in values):
-                    number = format_value(sum(values[1:], values[0]))
+                    number = minus(format_value(sum(values[1:], values[0])))
                     if number != text:
                         text = f"{text} = {number}"
                 labels[(name, row.var)] = text
         self._edge_labels = labels
         return labels
 
-    def to_dot(self, frame: Frame, caption: bool = True, rankdir: str = "LR"):
+    def to_dot(self, frame: Frame, caption: bool = True, rankdir: str = "LR",
+               slide: bool = False):
         """The Graphviz drawing of ``frame``: the active variable and its edges highlighted;
-        ``caption`` writes the step's arithmetic under it (for slides without a table)."""
-        sweep = [_sweep_cell(frame, j, "text") for j in range(len(self.graph.variables))]
+        ``caption`` writes the step's arithmetic under it (for slides without a table);
+        ``slide`` draws it for a slide beside the table (``dot.to_dot``)."""
+        sweep = self._sweep_texts(frame)
         text = None
         if caption:  # padded to the longest caption: every frame has the same height
-            lines = [self.caption(frame)] + step_lines(frame, "text")
+            lines = [typeset.from_html(x) for x in
+                     [self.caption(frame, "html")] + step_lines(frame, "html")]
             longest = 1 + max(len(f.contributions) if self.mode == "reverse" else 2
                               for f in self.frames)
             text = "\n".join(lines + [" "] * (longest - len(lines)))
         return _graph_to_dot(self.graph, mode=self.mode, wrt=self.wrt, naming=self.naming,
                              theme=self.theme, highlight=[frame.active],
                              highlight_edges=frame.edges, edge_labels=self.edge_labels(),
-                             sweep=sweep, caption=text, rankdir=rankdir)
+                             sweep=sweep, caption=text, rankdir=rankdir, slide=slide)
 
     # -- Beamer
     def beamer_frame(self, graphics: str | None = "frame-{:03d}.pdf") -> list[str]:
@@ -385,7 +388,7 @@ class Frames(Sequence):
                 body.append(f"<tr{attr}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
             ident = f"{uid}{self.mode}-{frame.index}"
             math = "".join(f"<div>{line}</div>" for line in step_lines(frame, "html"))
-            lines = dict(zip(names, self._sweep_lines(frame)))
+            lines = dict(zip(names, self.sweep_lines(frame)))
             edges = [f"{a}->{b}" for a, b in frame.edges]
             sections.append(
                 f'<section class="frame" id="{ident}" data-sweep="{self.mode}" '
@@ -417,11 +420,15 @@ class Frames(Sequence):
         layout.check_size(len(self.graph.variables), self.max_nodes,
                           f"the frames of {self.graph.name!r}")
 
-    def _sweep_lines(self, frame: Frame) -> list[str]:
-        """Each node's tangent or adjoint line at ``frame``, as ``to_dot`` writes it."""
-        word = "tangent" if self.mode == "forward" else "adjoint"
-        return [f"{word} {_sweep_cell(frame, j, 'text')}".rstrip()
+    def _sweep_texts(self, frame: Frame) -> list[str]:
+        """Each variable's tangent or adjoint at ``frame``, typeset (blank: not computed yet)."""
+        return [typeset.from_html(_sweep_cell(frame, j, "html"))
                 for j in range(len(self.graph.variables))]
+
+    def sweep_lines(self, frame: Frame) -> list[str]:
+        """Each node's tangent or adjoint line at ``frame``, as ``to_dot`` writes it."""
+        return [sweep_line(row.var, self.mode, text)
+                for row, text in zip(self.table.rows, self._sweep_texts(frame))]
 
     def page_svg(self) -> str:
         """The one drawing a page steps through: laid out once, fitted to a notebook cell,
@@ -429,14 +436,19 @@ class Frames(Sequence):
         shown at the first step (``_paint``; the stepper's script repaints it per step, the
         same way).  A page of n steps so holds one drawing, not n."""
         self.check_size()
-        widest = [max((_sweep_cell(frame, j, "text") for frame in self.frames), key=len)
-                  for j in range(len(self.graph.variables))]
+        widest = self.widest()
         _, svg = fitted(lambda rankdir: layout.svg(_graph_to_dot(
             self.graph, mode=self.mode, wrt=self.wrt, naming=self.naming, theme=self.theme,
             edge_labels=self.edge_labels(), sweep=widest, rankdir=rankdir).source))
         first = self.frames[0]
-        return _paint(svg, dict(zip((r.var for r in self.table.rows), self._sweep_lines(first))),
+        return _paint(svg, dict(zip((r.var for r in self.table.rows), self.sweep_lines(first))),
                       first.active, [f"{a}->{b}" for a, b in first.edges])
+
+    def widest(self) -> list[str]:
+        """Each variable's longest tangent or adjoint text over the steps: a drawing laid out
+        with these keeps its size and places at every step."""
+        steps = [self._sweep_texts(frame) for frame in self.frames]
+        return [max(texts, key=len) for texts in zip(*steps)]
 
     def _drawings(self, uid: str = "") -> list[str]:
         """The page's drawing, as the stepper embeds it (none without a layout engine)."""
@@ -655,18 +667,21 @@ def _drawing_div(svg: str, sweep: str, prefix: str) -> str:
 
 _NODE = re.compile(r'(<g id="[^"]*" class="node">\s*<title>)(.*?)(</title>.*?</g>)', re.S)
 _EDGE = re.compile(r'(<g id="[^"]*" class="edge)(">\s*<title>)(.*?)(</title>)', re.S)
-_SWEEP_TEXT = re.compile(r'(<text\b[^>]*)>((?:tangent|adjoint)\b[^<]*)</text>')
+
 
 
 def _paint(svg: str, lines: dict[str, str], active: str, edges: list[str]) -> str:
     """``svg`` at one step, as the stepper's script paints the others: each node's tangent or
-    adjoint line (marked ``class="sweep-line"`` for the script) set to ``lines``, the active node
+    adjoint line (``v̄₅ = …``, marked ``class="sweep-line"`` for the script) set to ``lines``, the active node
     and ``edges`` (``"a->b"``) in the class ``highlight``."""
     def node(m):
         name = html.unescape(m.group(2))
-        body = _SWEEP_TEXT.sub(lambda t: f'{t.group(1)} class="sweep-line">'
-                               f'{html.escape(lines.get(name, t.group(2)), quote=False)}</text>',
-                               m.group(3), count=1)
+        body = m.group(3)
+        if name in lines:  # its sweep line: the one that starts with the accented name
+            accent = html.escape(lines[name].split(" = ")[0], quote=False)
+            body = re.sub(rf'(<text\b[^>]*)>{re.escape(accent)}(?: = [^<]*)?</text>',
+                          lambda t: f'{t.group(1)} class="sweep-line">'
+                                    f'{html.escape(lines[name], quote=False)}</text>', body, count=1)
         head = m.group(1).replace('class="node"', 'class="node highlight"') if name == active \
             else m.group(1)
         return head + m.group(2) + body
