@@ -17,7 +17,6 @@ from pathlib import Path
 import graphviz
 import numpy as np
 
-from .. import symbolic as S
 from ..graph import Graph, concrete
 from ..pytree import flatten
 from . import escape, layout, typeset
@@ -137,7 +136,7 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
            theme: str = "light", rankdir: str = "LR", *, highlight=(), highlight_edges=(),
            edge_labels=None, sweep=None, caption: str | None = None,
            cluster: bool | None = None, values: str = "compact",
-           slide: bool = False) -> graphviz.Digraph:
+           slide: bool = False, wrap: int | None = None) -> graphviz.Digraph:
     """A ``graphviz.Digraph`` of ``graph`` with values, and tangents or adjoints by ``mode``.
 
     ``values="compact"`` prints arrays as their dtype and shape (``f64[4,3]``),
@@ -154,7 +153,9 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
     ``sweep`` gives, per variable, the text of its tangent or adjoint line instead of the
     finished sweep's value (``""`` leaves it blank: not computed yet); ``caption`` is printed
     under the drawing.  ``slide`` draws for a slide, beside the table that has the values:
-    larger type, tighter spacing, no value line.
+    larger type, tighter spacing, no value line.  ``wrap`` (top to bottom, no clusters) lays
+    a long graph out as lines of text are: ``wrap`` columns of variables (by their longest
+    path from the inputs) left to right on each row, the rows one below the other.
     """
     if theme not in THEMES:
         raise ValueError(f"to_dot: unknown theme {theme!r}; use one of {sorted(THEMES)}")
@@ -164,9 +165,9 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
     highlight_edges = set(highlight_edges)
     edge_labels = edge_labels or {}
     graph_attr = {"rankdir": rankdir, "bgcolor": colors["bg"], "fontname": "Helvetica"}
-    sizes = ("18", "16") if slide else ("14", "12")  # node and edge labels, points
+    sizes = ("18", "18") if slide else ("14", "12")  # node and edge labels, points
     if slide:
-        graph_attr.update(nodesep="0.15", ranksep="0.3", pad="0.05")
+        graph_attr.update(nodesep="0.12", ranksep="0.1", pad="0.05")
     if caption:
         graph_attr.update(label=escape.dot(*caption.split("\n")), labelloc="b", fontsize="16", fontcolor=colors["fg"])
     # Graphviz takes a graph named "%..." for one of its anonymous graphs and drops the name
@@ -211,6 +212,8 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
             dot.node(name, label, **attrs)
             for tail, head, attrs in into:
                 dot.edge(tail, head, **attrs)
+        if wrap:
+            _wrap(dot, graph, [n for n, _, _ in nodes], wrap)
         return dot
     # Clusters: nodes in their (nested) scope's subgraph; edges at the top level, since an
     # edge written inside a cluster would pull its endpoints into that cluster.
@@ -246,6 +249,24 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
         for tail, head, attrs in into:
             dot.edge(tail, head, **attrs)
     return dot
+
+
+def _wrap(dot: graphviz.Digraph, graph: Graph, names: list[str], columns: int) -> None:
+    """Rows of ``columns`` layers: each row one rank (its edges drawn flat, left to right),
+    each row's first node pulled under the previous row's first by an invisible edge."""
+    from .text_backends import layers
+
+    rows: dict[int, list[str]] = {}
+    for name, layer in zip(names, layers(graph)):
+        rows.setdefault(layer // columns, []).append(name)
+    firsts = [rows[r][0] for r in sorted(rows)]
+    for r in sorted(rows):
+        with dot.subgraph() as row:
+            row.attr(rank="same")
+            for name in rows[r]:
+                row.node(name)
+    for above, below in zip(firsts, firsts[1:]):
+        dot.edge(above, below, style="invis", weight="100")
 
 
 def to_svg(graph: Graph, mode: str | None = None, *, max_nodes: int | None = None,

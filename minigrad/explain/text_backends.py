@@ -20,10 +20,18 @@ import re
 
 from .. import symbolic as S
 from ..graph import Graph
-from .escape import latex_text, mermaid, tex_comment
 from . import typeset
-from .dot import (ROLE_LABELS, THEMES, node_kind, node_lines, output_indices, scope_tree, slug,
-                  value_text)
+from .dot import (
+    ROLE_LABELS,
+    THEMES,
+    node_kind,
+    node_lines,
+    output_indices,
+    scope_tree,
+    slug,
+    value_text,
+)
+from .escape import latex_text, mermaid, tex_comment
 from .table import build_table
 
 _KINDS = ("input", "node", "output", "primal", "adjoint", "tangent")
