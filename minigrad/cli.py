@@ -201,12 +201,12 @@ def deck_options(args, graph) -> dict:
 
 
 def listing(written: list[Path]) -> str:
-    """The deck's files, drawings and pictures counted rather than listed."""
+    """The deck's files, its PNG slides counted rather than listed (Beamer's drawings,
+    which only Graphviz's program makes, go unsaid: the line is the same on any machine)."""
     names = [p.name for p in written if not p.name.startswith(("frame-", "step-", "slide-"))]
-    for prefix, what in (("step-", "Beamer drawings"), ("slide-", "PNG slides")):
-        files = [p.name for p in written if p.name.startswith(prefix)]
-        if files:
-            names.append(f"{len(files)} {what} ({files[0]} ... {files[-1]})")
+    pngs = [p.name for p in written if p.name.startswith("slide-")]
+    if pngs:
+        names.append(f"{len(pngs)} PNG slides ({pngs[0]} ... {pngs[-1]})")
     return ", ".join(names)
 
 

@@ -120,7 +120,7 @@ def _frame(deck: Deck, sweep: Sweep, step: Step, graphics: bool) -> list[str]:
     frame = step.frame
     width, height = room(deck, sweep, step)
     lines = [r"\begin{frame}{" + step.caption["latex"] + "}",
-             r"\vspace{-1ex}{\footnotesize"]
+             r"{\footnotesize"]
     lines += [rf"${eq}$\\" for eq in step.equations["latex"]]
     lines.append(r"\par}\vspace{0.5ex}")
     drawing = ""
