@@ -29,6 +29,8 @@ from .deck import STAGES, Deck, build
 
 FORMATS = ("html", "beamer", "pdf", "png", "handout")
 DEFAULT_FORMATS = ("html", "beamer")
+NO_PDF = (f"The Beamer deck has no drawings: they need Graphviz's dot program (the other "
+          f"formats are drawn without it); {layout.INSTALL}.")
 ASPECTS = tuple(STAGES)
 
 
@@ -97,8 +99,7 @@ def write_beamer(deck: Deck, directory: Path, say: Callable[[str], None]) -> lis
                     wrap=sweep.wrap).source, "pdf"))
                 written.append(path)
     else:
-        print(f"The Beamer deck has no drawings: they need Graphviz's dot program; "
-              f"{layout.INSTALL}.", file=sys.stderr)
+        print(NO_PDF, file=sys.stderr)
     tex = directory / "deck.tex"
     tex.write_text(beamer.document(deck, graphics=pdf), encoding="utf-8")
     return written + [tex]

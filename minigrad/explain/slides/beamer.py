@@ -22,7 +22,7 @@ from .deck import NODE_FONT, Deck, Step, Sweep
 #: The frame's text area in points (Beamer's 16:9 and 4:3 pages less their margins), and
 #: what the frame title and the equations above the drawing take.
 PAGES = {"16:9": (455.24, 256.07), "4:3": (364.19, 273.14)}
-MARGIN, TITLE, EQUATION, GAP = 28.0, 30.0, 11.0, 8.0
+MARGIN, TITLE, EQUATION, GAP = 28.0, 30.0, 14.0, 8.0  # an equation with fractions
 #: The table's share of the width beside a drawing, or of the height above one.
 TABLE_SHARE = 0.42
 
@@ -67,7 +67,7 @@ def room(deck: Deck, sweep: Sweep, step: Step) -> tuple[float, float]:
     """The room for a step's drawing, in points."""
     width, height = PAGES[deck.aspect]
     width -= MARGIN
-    height -= TITLE + EQUATION * len(step.equations["latex"]) + GAP + 10
+    height -= TITLE + EQUATION * len(step.equations["latex"]) + GAP + 18
     if sweep.arrangement == "side":
         return width * (1 - TABLE_SHARE) - GAP, height
     return width, height * (1 - TABLE_SHARE) - GAP
