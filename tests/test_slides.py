@@ -12,7 +12,6 @@ import re
 import shutil
 import struct
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +24,7 @@ from minigrad.explain import layout
 from minigrad.explain.slides import browser, deck as model, write_deck
 
 from headless import Browser, chromium, serve
-from test_frames import self_contained_page
+from test_frames import run, self_contained_page
 
 HAVE_DOT = shutil.which("dot") is not None
 HAVE_CHROMIUM = chromium() is not None
@@ -280,11 +279,6 @@ def test_a_missing_tool_is_one_line_naming_the_package(graph, tmp_path, monkeypa
 
 
 # ----------------------------------------------------------------------------- CLI
-
-def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "minigrad.cli", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=300)
-
 
 def test_cli_slides_with_title_author_aspect_and_format(tmp_path):
     out = tmp_path / "deck"
