@@ -190,7 +190,7 @@ def opened(site, browser):
 _INSPECT = """(async () => {
   const content = document.querySelector(".md-content").cloneNode(true);
   content.querySelectorAll("pre, code, math, script, style, .mg-stepper").forEach(e => e.remove());
-  const maths = [...document.querySelectorAll(".md-content math")];
+  const maths = [...document.querySelectorAll(".md-content .katex-html")];
   const images = [...document.querySelectorAll(".md-content img")];
   const labels = [];
   async function svgOf(img) {
@@ -214,6 +214,7 @@ _INSPECT = """(async () => {
     text: content.innerText,
     maths: maths.length,
     typeset: maths.filter(m => m.getBoundingClientRect().width > 0).length,
+    errors: document.querySelectorAll(".md-content .katex-error").length,
     images: images.map(i => ({src: i.src.split("/").pop(), loaded: i.complete && i.naturalWidth > 0})),
     smallest: labels.slice(0, 3),
     steppers: document.querySelectorAll(".mg-stepper").length,
@@ -257,6 +258,7 @@ def test_the_page_shows_typeset_maths_and_no_tex(opened, name):
     formulas = len(re.findall(r"\$\$.+?\$\$|\$[^$\n]+\$", prose, re.S))
     assert page["maths"] >= formulas and (formulas > 0 or name == "explainer")
     assert page["typeset"] == page["maths"], f"{name}: a formula has no width"
+    assert page["errors"] == 0
 
 
 @pytest.mark.parametrize("name", BROWSER_PAGES)
