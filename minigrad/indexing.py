@@ -76,7 +76,7 @@ def normalize(index, shape: tuple, mode: str):
         elif mode in ("clip", "promise_in_bounds"):
             out.append(np.clip(np.where(i < 0, i + n, i), 0, n - 1))
         else:
-            out.append(np.where(bad, n, i))
+            out.append(np.where(bad, n, np.where(i < 0, i + n, i)))  # (-1 would read the pad)
             padded.append(axis)
     return tuple(out), padded
 
@@ -123,4 +123,4 @@ def winners(shape: tuple, index, mode: str):
     target = np.shape(np.empty(shape, bool)[normalize(index, shape, "clip")[0]])
     ids = np.arange(int(np.prod(target))).reshape(target)
     written = scatter(np.full(shape, -1), ids, index, "set", mode)
-    return gather(written, index, "fill", -2) == ids
+    return gather(written, index, "fill" if mode in ("drop", "fill") else mode, -2) == ids
