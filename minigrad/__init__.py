@@ -8,7 +8,8 @@ transformations below.
 from . import lax, nn, numpy, random, tree, tree_util
 from .array import Array, block_until_ready, device_put
 from .custom import custom_jvp, custom_vjp, primitive
-from .errors import EscapedVariableError, MinigradError, ShapeError, TracedValueError, TransformError
+from .errors import (EscapedVariableError, MinigradError, ShapeError, SingularMatrixError,
+                     TracedValueError, TransformError)
 from .graph import Const, Graph, Variable, scope, trace
 from .jit import jit
 from .modes import forward_sweep, reverse_sweep
@@ -23,5 +24,6 @@ __all__ = [
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian",
     "forward_sweep", "reverse_sweep", "jit", "custom_jvp", "custom_vjp", "primitive",
     "MinigradError", "TracedValueError", "ShapeError", "TransformError", "EscapedVariableError",
+    "SingularMatrixError",
 ]
 __version__ = "0.1.0"
