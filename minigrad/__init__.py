@@ -6,6 +6,7 @@ transformations below.
 """
 
 from . import lax, numpy
+from .batching import vmap
 from .custom import custom_jvp, custom_vjp, primitive
 from .errors import EscapedVariableError, MinigradError, ShapeError, TracedValueError, TransformError
 from .graph import Const, Graph, Variable, scope, trace
@@ -18,7 +19,7 @@ from .transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 __all__ = [
     "numpy", "lax", "trace", "scope", "Graph", "Variable", "Const", "Primitive", "PRIMITIVES",
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian",
-    "forward_sweep", "reverse_sweep", "jit", "custom_jvp", "custom_vjp", "primitive",
+    "forward_sweep", "reverse_sweep", "jit", "vmap", "custom_jvp", "custom_vjp", "primitive",
     "MinigradError", "TracedValueError", "ShapeError", "TransformError", "EscapedVariableError",
 ]
 __version__ = "0.1.0"
