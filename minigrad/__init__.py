@@ -7,6 +7,7 @@ transformations below.
 
 from . import lax, numpy
 from .batching import vmap
+from .checkpoint import checkpoint, remat
 from .custom import custom_jvp, custom_vjp, primitive
 from .errors import EscapedVariableError, MinigradError, ShapeError, TracedValueError, TransformError
 from .graph import Const, Graph, Variable, scope, trace
@@ -20,7 +21,7 @@ from .transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 __all__ = [
     "numpy", "lax", "trace", "scope", "Graph", "Variable", "Const", "Primitive", "PRIMITIVES",
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian",
-    "forward_sweep", "reverse_sweep", "jit", "vmap", "linearize", "linear_transpose", "custom_jvp", "custom_vjp", "primitive",
+    "forward_sweep", "reverse_sweep", "jit", "vmap", "linearize", "linear_transpose", "checkpoint", "remat", "custom_jvp", "custom_vjp", "primitive",
     "MinigradError", "TracedValueError", "ShapeError", "TransformError", "EscapedVariableError",
 ]
 __version__ = "0.1.0"

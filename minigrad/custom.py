@@ -80,12 +80,14 @@ class _Call:
     output is a pytree records one node per output leaf: each node's parameter is this call's
     ``output(leaf)``, naming the leaf (its position among the output's leaves, and its path)."""
 
-    __slots__ = ("nargs", "nondiff", "trees", "counts", "out_tree", "leaf", "path", "shared")
+    __slots__ = ("nargs", "nondiff", "trees", "counts", "out_tree", "leaf", "path", "shared",
+                 "recomputed")
 
     def __init__(self, nargs: int, nondiff: dict, trees: list, counts: list):
         self.nargs, self.nondiff, self.trees, self.counts = nargs, nondiff, trees, counts
         self.out_tree, self.leaf, self.path = None, None, ""
         self.shared = [None]  # while a call records its nodes: (operands, the output), computed once
+        self.recomputed = None  # mg.checkpoint's last pullback on this node: (cotangent, results)
 
     def output(self, leaf: int, path: str) -> "_Call":
         """The parameter of the node recording output leaf ``leaf`` (reached by ``path``)."""
@@ -136,13 +138,16 @@ class _Custom:
         self.__name__ = getattr(fun, "__name__", "custom")
         self._jax = None
         self.entry = Primitive(
-            self.__name__, self._impl, PerInput(self._jvp_rule), PerInput(self._vjp_rule),
+            self._entry_name(), self._impl, PerInput(self._jvp_rule), PerInput(self._vjp_rule),
             PerInput(self._partial), self._expr, self._jax_impl)
         self.entry.custom = self  # (how check_rules finds a custom function in a graph)
-        USER_TABLE[self.__name__] = self.entry
+        USER_TABLE[self.entry.name] = self.entry
 
     def __repr__(self) -> str:
         return f"<{self._kind} {self.__name__}>"
+
+    def _entry_name(self) -> str:
+        return self.__name__
 
     def _split(self, args: tuple) -> tuple[list, _Call]:
         nondiff, trees, counts, leaves = {}, [], [], []
@@ -199,7 +204,7 @@ class _Custom:
         return call.pick(out, "the output", f"{self._kind} {self.__name__}")
 
     def _expr(self, *args, call: _Call):
-        applied = S.call(self.__name__, *args)
+        applied = S.call(self.entry.name, *args)
         return S.Postfix(applied, call.path) if call.path else applied
 
     def _jax_impl(self, *leaves, call: _Call):
