@@ -30,7 +30,7 @@ class Checkpointed(_Custom):
     _kind = "checkpoint"
 
     def _entry_name(self) -> str:
-        return f"checkpoint({self.__name__})"
+        return f"checkpoint_{self.__name__}"
 
     def _rule_name(self) -> str:
         return f"recompute {self.__name__}"
