@@ -41,7 +41,7 @@ import numpy as np
 from . import symbolic as S
 from .errors import TracedValueError, TransformError
 from .graph import Variable, concrete
-from .primitives import PerInput, Primitive, Scaled, USER_TABLE
+from .primitives import PerInput, Primitive, Scaled, USER_TABLE, elementwise_vmap
 from .pytree import flatten, leaf_paths, unflatten
 
 __all__ = ["custom_jvp", "custom_vjp", "primitive", "USER_TABLE", "plain_bodies"]
@@ -363,7 +363,7 @@ def primitive(name: str, impl: Callable, *, deriv: Sequence | None = None,
               jvp: Sequence | Callable | None = None, vjp: Sequence | Callable | None = None,
               partials: Sequence | None = None, jax: str | Callable | None = None,
               expr: Callable | None = None, scalar: Callable | None = None,
-              batch: Callable | None = None) -> Primitive:
+              batch: Callable | None = None, vmap: Callable | None = None) -> Primitive:
     """A new entry of the primitive table, as the built-in ones are made (``primitives.define``).
 
     ``impl`` computes on NumPy values; ``deriv`` gives per input the local derivative
@@ -373,7 +373,10 @@ def primitive(name: str, impl: Callable, *, deriv: Sequence | None = None,
     JAX counterpart (a function or ``"jax.numpy.name"``).  ``batch(i, t, out, *args)``, if
     given, is input ``i``'s JVP for tangents with a leading axis of directions (``jacfwd``
     sweeps all its columns at once; without it, a ``jvp`` rule is applied one direction at a
-    time).  Returns the entry: call it.
+    time).  ``vmap(batched, out, *args)``, if given, applies the entry to operands of which those
+    flagged in ``batched`` carry a leading batch axis (``mg.vmap``); elementwise entries
+    (``deriv``) batch by broadcasting without one, others example by example.  Returns the
+    entry: call it.
     """
     if deriv is None and (jvp is None or vjp is None):
         raise TypeError(f"primitive({name!r}): give deriv=(one local derivative per input), or "
@@ -400,7 +403,9 @@ def primitive(name: str, impl: Callable, *, deriv: Sequence | None = None,
     if expr is None:
         expr = lambda *a, **p: S.call(name, *a)  # noqa: E731
     entry = Primitive(name, impl, tuple(jvp), tuple(vjp), tuple(partials), expr,
-                      jax if jax is not None else _no_jax(name), scalar, batch=batch)
+                      jax if jax is not None else _no_jax(name), scalar, batch=batch, vmap=vmap)
+    if deriv is not None and vmap is None:
+        entry.vmap = elementwise_vmap(entry)
     USER_TABLE[name] = entry
     return entry
 
