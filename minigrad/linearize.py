@@ -23,7 +23,7 @@ import numpy as np
 from .errors import TransformError
 from .graph import Graph, Variable, concrete, gc_paused, label, parameter_names, record
 from .modes import forward_sweep, replay, reverse_sweep
-from .pytree import flatten, leaf_paths, tree_map, unflatten
+from .pytree import flatten, leaf_paths, tree_map
 from .transforms import _check_inexact, _gather, _seed_outputs, _strip, zeros_like
 
 __all__ = ["linearize", "linear_transpose", "LinearFunction"]

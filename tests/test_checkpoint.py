@@ -13,17 +13,11 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from against_jax import close
 import minigrad.numpy as mnp
 from minigrad.errors import TransformError
 
 
-@pytest.fixture(scope="module")
-def jax(jax_x64):
-    return jax_x64
-
-
-def _close(a, b, rtol=1e-10):
-    np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=1e-12)
 
 
 def step(x):
@@ -51,13 +45,13 @@ def chain(n: int, every: int | None):
 def test_values_and_derivatives_match_jax(jax, x):
     f = chain(12, 3)
     loss = lambda x: mnp.sum(f(x))  # noqa: E731
-    _close(f(x), jax.jit(f)(x))
-    _close(mg.grad(loss)(x), jax.grad(loss)(x))
-    _close(mg.grad(loss)(x), mg.grad(lambda x: mnp.sum(chain(12, None)(x)))(x))
-    _close(mg.jvp(f, (x,), (np.ones_like(x),))[1], jax.jvp(f, (x,), (np.ones_like(x),))[1])
+    close(f(x), jax.jit(f)(x))
+    close(mg.grad(loss)(x), jax.grad(loss)(x))
+    close(mg.grad(loss)(x), mg.grad(lambda x: mnp.sum(chain(12, None)(x)))(x))
+    close(mg.jvp(f, (x,), (np.ones_like(x),))[1], jax.jvp(f, (x,), (np.ones_like(x),))[1])
     if np.ndim(x) == 0:
-        _close(mg.grad(mg.grad(f))(x), jax.grad(jax.grad(f))(x))
-    _close(mg.jacrev(f)(x), jax.jacrev(f)(x))
+        close(mg.grad(mg.grad(f))(x), jax.grad(jax.grad(f))(x))
+    close(mg.jacrev(f)(x), jax.jacrev(f)(x))
 
 
 def test_several_arguments_pytrees_and_static_arguments(jax):
@@ -71,11 +65,11 @@ def test_several_arguments_pytrees_and_static_arguments(jax):
     loss = lambda p, x: mnp.sum(layer(p, layer(p, x)) ** 2)  # noqa: E731
     got = mg.grad(loss, argnums=(0, 1))(params, x)
     want = jax.grad(loss, argnums=(0, 1))(params, x)
-    _close(got[0]["W"], want[0]["W"])
-    _close(got[0]["b"], want[0]["b"])
-    _close(got[1], want[1])
+    close(got[0]["W"], want[0]["W"])
+    close(got[0]["b"], want[0]["b"])
+    close(got[1], want[1])
     power = mg.remat(lambda x, n: x ** n, static_argnums=(1,))
-    _close(mg.grad(lambda x: power(x, 3))(2.0), 12.0)
+    close(mg.grad(lambda x: power(x, 3))(2.0), 12.0)
 
 
 def test_memory_of_a_chain_follows_the_closed_forms():
@@ -114,7 +108,7 @@ def test_the_backward_sweep_really_holds_less():
         g = mg.grad(loss)(x)
         peaks[every] = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        _close(g, mg.grad(lambda x: mnp.sum(chain(n, None)(x)))(x) if every else g)
+        close(g, mg.grad(lambda x: mnp.sum(chain(n, None)(x)))(x) if every else g)
     assert peaks[k] < peaks[None] / 5  # the Python heap: 1600 arrays held against about 100
 
 

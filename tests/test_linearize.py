@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 import minigrad as mg
+from against_jax import close
 import minigrad.numpy as mnp
 from minigrad.errors import TransformError
 from minigrad.examples import lognormal
@@ -21,15 +22,6 @@ from minigrad.testing import programs
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
-@pytest.fixture(scope="module")
-def jax(jax_x64):
-    return jax_x64
-
-
-def _close(a, b, rtol=1e-10):
-    a, b = np.asarray(a), np.asarray(b)
-    assert a.shape == b.shape, (a.shape, b.shape)
-    np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-12)
 
 
 @settings(max_examples=30, **SETTINGS)
@@ -41,18 +33,18 @@ def test_random_programs_match_jax(jax, prog, seed):
     primals = [np.asarray(x, float) if np.ndim(x) else float(x) for x in prog.inputs]
     out, f_jvp = mg.linearize(prog.fn, *primals)
     out_j, f_jvp_j = jax.linearize(prog.fn, *primals)
-    _close(out, out_j)
+    close(out, out_j)
     for _ in range(2):  # the recorded linear map serves any number of tangents
         tangents = [rng.standard_normal(np.shape(x)) if np.ndim(x) else float(rng.standard_normal())
                     for x in primals]
-        _close(f_jvp(*tangents), f_jvp_j(*tangents))
+        close(f_jvp(*tangents), f_jvp_j(*tangents))
     ct = rng.standard_normal(np.shape(out)) if np.ndim(out) else 1.0
     got = mg.linear_transpose(f_jvp, *primals)(ct)
     want = jax.linear_transpose(f_jvp_j, *primals)(ct)
     vjp = mg.vjp(prog.fn, *primals)[1](ct)
     for g, w, v in zip(got, want, vjp):
-        _close(g, w, 1e-9)
-        _close(g, v, 1e-12)
+        close(g, w, 1e-9)
+        close(g, v, 1e-12)
 
 
 def test_the_linear_map_is_a_graph_of_tangent_operations_only():
@@ -71,11 +63,11 @@ def test_the_vjp_is_the_transposed_jvp_on_the_normal_log_density(jax):
     _, f_jvp = mg.linearize(lognormal, *args)
     f_t = mg.linear_transpose(f_jvp, *args)
     grads = f_t(1.0)
-    _close(grads, mg.grad(lognormal, argnums=(0, 1, 2))(*args), 1e-15)
-    _close(grads, jax.grad(lognormal, argnums=(0, 1, 2))(*args))
+    close(grads, mg.grad(lognormal, argnums=(0, 1, 2))(*args), 1e-15)
+    close(grads, jax.grad(lognormal, argnums=(0, 1, 2))(*args))
     table = f_t.graph.table(mode="reverse")
     adjoints = [r.adjoint for r in table.rows[:3]]  # the transposed run's input adjoints
-    _close(adjoints, grads)
+    close(adjoints, grads)
 
 
 def test_linear_transpose_of_a_hand_written_linear_function(jax):
@@ -86,7 +78,7 @@ def test_linear_transpose_of_a_hand_written_linear_function(jax):
     got = mg.linear_transpose(f, x, y)(ct)
     want = jax.linear_transpose(f, x, y)(ct)
     for g, w in zip(got, want):
-        _close(g, w)
+        close(g, w)
 
 
 def test_a_nonlinear_function_is_refused():
@@ -113,5 +105,5 @@ def test_linearize_composes_with_jit_and_vmap(jax):
     xs = np.linspace(0.1, 2.0, 5)
     f = lambda x: mnp.sin(x) * mnp.exp(x)  # noqa: E731
     _, f_jvp = mg.linearize(f, xs)
-    _close(mg.jit(f_jvp)(np.ones(5)), jax.jvp(f, (xs,), (np.ones(5),))[1])
-    _close(mg.vmap(f_jvp)(np.eye(5)), jax.jacfwd(f)(xs).T)
+    close(mg.jit(f_jvp)(np.ones(5)), jax.jvp(f, (xs,), (np.ones(5),))[1])
+    close(mg.vmap(f_jvp)(np.eye(5)), jax.jacfwd(f)(xs).T)

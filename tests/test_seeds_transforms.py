@@ -101,10 +101,6 @@ SEED_004 = textwrap.dedent('''
 ''')
 
 
-@pytest.fixture(scope="module")
-def jax(jax_x64):
-    return jax_x64
-
 
 def _run(code: str, **names) -> dict:
     namespace = dict(names, onp=onp, logger=logging.getLogger("seed"))

@@ -13,24 +13,13 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 import minigrad as mg
+from against_jax import close
 import minigrad.numpy as mnp
 from minigrad.errors import TracedValueError, TransformError
 from minigrad.primitives import TABLE
 from minigrad.testing import programs
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-RTOL = 1e-10
-
-
-@pytest.fixture(scope="module")
-def jax(jax_x64):
-    return jax_x64
-
-
-def _close(a, b, rtol=RTOL):
-    a, b = np.asarray(a), np.asarray(b)
-    assert a.shape == b.shape, (a.shape, b.shape)
-    np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-12)
 
 
 def _batch(x, size: int, axis: int, rng):
@@ -52,16 +41,16 @@ def test_random_programs_match_jax_vmap(jax, prog, data):
     out_axis = data.draw(st.sampled_from([0, -1]))
     got = mg.vmap(prog.fn, in_axes=axes, out_axes=out_axis)(*args)
     want = jax.vmap(prog.fn, in_axes=axes, out_axes=out_axis)(*[jax.numpy.asarray(a) for a in args])
-    _close(got, want)
+    close(got, want)
     # per-example gradients (vmap of grad) and the gradient of the batch (grad of vmap)
     loss = lambda *xs: mnp.sum(prog.fn(*xs))  # noqa: E731
     first = next(k for k, a in enumerate(axes) if a is not None)
     g = mg.vmap(mg.grad(loss, argnums=first), in_axes=axes)(*args)
     g_jax = jax.vmap(jax.grad(loss, argnums=first), in_axes=axes)(*[jax.numpy.asarray(a) for a in args])
-    _close(g, g_jax, 1e-9)
+    close(g, g_jax, 1e-9)
     total = lambda *xs: mnp.sum(mg.vmap(prog.fn, in_axes=axes)(*xs))  # noqa: E731
     total_jax = lambda *xs: jax.numpy.sum(jax.vmap(prog.fn, in_axes=axes)(*xs))  # noqa: E731
-    _close(mg.grad(total, argnums=first)(*args), jax.grad(total_jax, argnums=first)(*args), 1e-9)
+    close(mg.grad(total, argnums=first)(*args), jax.grad(total_jax, argnums=first)(*args), 1e-9)
 
 
 @pytest.mark.parametrize("in_axes, out_axes", [(0, 0), (1, 0), (0, 1), ((None, 0), 0), ((1, None), -1),
@@ -78,7 +67,7 @@ def test_axes_combinations(jax, in_axes, out_axes):
     got = mg.vmap(f, in_axes, out_axes)(*args)
     want = jax.vmap(f, tuple(in_axes) if isinstance(in_axes, list) else in_axes, out_axes)(
         *[jax.numpy.asarray(a) for a in args])
-    _close(got, want)
+    close(got, want)
 
 
 def test_pytree_in_axes_out_axes_and_kwargs(jax):
@@ -94,13 +83,13 @@ def test_pytree_in_axes_out_axes_and_kwargs(jax):
     jp = {k: jax.numpy.asarray(v) for k, v in params.items()}
     want = jax.vmap(lambda p, x: net(p, x, scale=2.0), in_axes=({"W": None, "b": None}, 0),
                     out_axes={"h": 1, "norm": 0})(jp, xs)
-    _close(got["h"], want["h"])
-    _close(got["norm"], want["norm"])
+    close(got["h"], want["h"])
+    close(got["norm"], want["norm"])
     # a batch of parameters too: b mapped, W shared
     bs = rng.standard_normal((5, 2))
     got = mg.vmap(net, in_axes=({"W": None, "b": 0}, 0))({"W": params["W"], "b": bs}, xs)
     want = jax.vmap(net, in_axes=({"W": None, "b": 0}, 0))({"W": jp["W"], "b": bs}, xs)
-    _close(got["h"], want["h"])
+    close(got["h"], want["h"])
 
 
 def test_nested_vmap_is_an_outer_product(jax):
@@ -110,22 +99,22 @@ def test_nested_vmap_is_an_outer_product(jax):
     got = mg.vmap(mg.vmap(f, (None, 0)), (0, None))(a, b)
     want = jax.vmap(jax.vmap(f, (None, 0)), (0, None))(a, b)
     assert got.shape == (4, 5)
-    _close(got, want)
+    close(got, want)
 
 
 def test_compositions_with_jacfwd_jacrev_hessian_and_jit(jax):
     rng = np.random.default_rng(3)
     xs = rng.standard_normal((6, 3))
     f = lambda x: mnp.sum(mnp.sin(x) * mnp.exp(-x ** 2)) * x  # noqa: E731
-    _close(mg.jacfwd(mg.vmap(f))(xs), jax.jacfwd(jax.vmap(f))(xs))
-    _close(mg.vmap(mg.jacrev(f))(xs), jax.vmap(jax.jacrev(f))(xs))
+    close(mg.jacfwd(mg.vmap(f))(xs), jax.jacfwd(jax.vmap(f))(xs))
+    close(mg.vmap(mg.jacrev(f))(xs), jax.vmap(jax.jacrev(f))(xs))
     g = lambda x: mnp.sum(mnp.sin(x) * mnp.exp(-x ** 2))  # noqa: E731
-    _close(mg.vmap(mg.hessian(g))(xs), jax.vmap(jax.hessian(g))(xs), 1e-9)
+    close(mg.vmap(mg.hessian(g))(xs), jax.vmap(jax.hessian(g))(xs), 1e-9)
     jv = mg.jit(mg.vmap(f))
-    _close(jv(xs), jax.vmap(f)(xs))
-    _close(jv(xs + 1.0), jax.vmap(f)(xs + 1.0))
+    close(jv(xs), jax.vmap(f)(xs))
+    close(jv(xs + 1.0), jax.vmap(f)(xs + 1.0))
     assert jv.traces == 1 and jv.cache_hits == 1
-    _close(mg.vmap(mg.jit(f))(xs), jax.vmap(f)(xs))
+    close(mg.vmap(mg.jit(f))(xs), jax.vmap(f)(xs))
 
 
 def test_jit_of_vmap_is_one_batched_program():
@@ -143,10 +132,10 @@ def test_jit_of_vmap_is_one_batched_program():
 def test_where_and_comparisons_choose_per_example(jax):
     xs = np.array([-2.0, -0.5, 0.5, 3.0])
     f = lambda x: mnp.where(x > 0, mnp.sqrt(mnp.abs(x)), -x ** 2)  # noqa: E731
-    _close(mg.vmap(f)(xs), jax.vmap(f)(xs))
-    _close(mg.vmap(mg.grad(f))(xs), jax.vmap(jax.grad(f))(xs))
+    close(mg.vmap(f)(xs), jax.vmap(f)(xs))
+    close(mg.vmap(mg.grad(f))(xs), jax.vmap(jax.grad(f))(xs))
     m = lambda x: mnp.maximum(x, 0.0) + mnp.max(mnp.stack([x, 2 * x]))  # noqa: E731
-    _close(mg.vmap(m)(xs), jax.vmap(m)(xs))
+    close(mg.vmap(m)(xs), jax.vmap(m)(xs))
 
 
 def test_python_branch_on_a_batched_value_raises():
@@ -180,13 +169,13 @@ def test_structural_rules_match_jax(jax):
         (lambda a: mnp.linalg.svd(a, compute_uv=False), a),
     ]
     for f, arg in cases:
-        _close(mg.vmap(f)(arg), jax.vmap(f)(jax.numpy.asarray(arg)), 1e-9)
+        close(mg.vmap(f)(arg), jax.vmap(f)(jax.numpy.asarray(arg)), 1e-9)
     # both operands batched, or only the right one
-    _close(mg.vmap(lambda a, v: mnp.linalg.solve(a, v))(a, v), jax.vmap(jax.numpy.linalg.solve)(a, v), 1e-9)
-    _close(mg.vmap(lambda a, v: a @ v)(a, v), jax.vmap(lambda a, v: a @ v)(a, v))
-    _close(mg.vmap(lambda v: a[0] @ v)(v), jax.vmap(lambda v: a[0] @ v)(v))
-    _close(mg.vmap(lambda v: mnp.linalg.solve(a[0], v))(v), jax.vmap(lambda v: jax.numpy.linalg.solve(a[0], v))(v))
-    _close(mg.vmap(lambda u, w: mnp.einsum("i,i->", u, w))(v, v), np.sum(v * v, axis=1))
+    close(mg.vmap(lambda a, v: mnp.linalg.solve(a, v))(a, v), jax.vmap(jax.numpy.linalg.solve)(a, v), 1e-9)
+    close(mg.vmap(lambda a, v: a @ v)(a, v), jax.vmap(lambda a, v: a @ v)(a, v))
+    close(mg.vmap(lambda v: a[0] @ v)(v), jax.vmap(lambda v: a[0] @ v)(v))
+    close(mg.vmap(lambda v: mnp.linalg.solve(a[0], v))(v), jax.vmap(lambda v: jax.numpy.linalg.solve(a[0], v))(v))
+    close(mg.vmap(lambda u, w: mnp.einsum("i,i->", u, w))(v, v), np.sum(v * v, axis=1))
 
 
 def test_a_users_entry_without_a_rule_goes_example_by_example(jax):
@@ -195,8 +184,8 @@ def test_a_users_entry_without_a_rule_goes_example_by_example(jax):
     xs = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.25]])
     g = mg.trace(mg.vmap(cube), xs)
     assert [v.prim.name for v in g.variables[1:]].count("cube_vmap_test") == 3  # one per example
-    _close(mg.vmap(cube)(xs), xs ** 3)
-    _close(mg.grad(lambda x: mnp.sum(mg.vmap(cube)(x)))(xs), 3 * xs ** 2)
+    close(mg.vmap(cube)(xs), xs ** 3)
+    close(mg.grad(lambda x: mnp.sum(mg.vmap(cube)(x)))(xs), 3 * xs ** 2)
 
 
 def test_users_entry_with_a_rule():
@@ -207,7 +196,7 @@ def test_users_entry_with_a_rule():
         return twice(x)
 
     twice = mg.primitive("twice_vmap_test", lambda x: 2 * x, deriv=(lambda out, x: 2.0,), vmap=rule)
-    _close(mg.vmap(twice)(np.arange(4.0)), 2 * np.arange(4.0))
+    close(mg.vmap(twice)(np.arange(4.0)), 2 * np.arange(4.0))
     assert calls == [(True,)]
 
 
@@ -230,7 +219,7 @@ def test_errors_name_the_argument_and_the_fix():
 def test_unmapped_outputs_broadcast_and_axis_size(jax):
     got = mg.vmap(lambda x, c: (x * 2, c), in_axes=(0, None))(np.arange(3.0), 5.0)
     want = jax.vmap(lambda x, c: (x * 2, c), in_axes=(0, None))(np.arange(3.0), 5.0)
-    _close(got[0], want[0])
-    _close(got[1], want[1])
-    _close(mg.vmap(lambda c: c + 1.0, in_axes=None, axis_size=4)(np.ones(2)),
+    close(got[0], want[0])
+    close(got[1], want[1])
+    close(mg.vmap(lambda c: c + 1.0, in_axes=None, axis_size=4)(np.ones(2)),
            jax.vmap(lambda c: c + 1.0, in_axes=None, axis_size=4)(np.ones(2)))
