@@ -57,15 +57,13 @@ class Checkpointed(_Custom):
         return jvp(self._body(call), tuple(leaves), tuple(tangents))[1]
 
     def _vjp_rule(self, i: int, g, out, *leaves, call: _Call):
-        # One recomputation serves every operand: the sweep asks for them one after another
-        # with the same cotangent g, so the last pullback's results are kept on the node.
-        cached = call.recomputed
-        if cached is None or cached[0] is not g:
-            from .transforms import vjp
+        return self._cotangent_once(i, g, out, leaves, call)
 
-            _, pullback = vjp(self._body(call), *leaves)
-            cached = call.recomputed = (g, pullback(g))
-        return cached[1][i]
+    def _cotangents(self, g, leaves, call: _Call) -> list:
+        """Every operand's cotangent: ``f`` recorded again at the operands, swept back, dropped."""
+        from .transforms import vjp
+
+        return list(vjp(self._body(call), *leaves)[1](g))
 
 
 def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Callable | None = None,

@@ -33,6 +33,7 @@ from hypothesis.extra import numpy as hnp
 
 import minigrad as mg
 import minigrad.numpy as mnp
+from minigrad import linalg
 from minigrad.primitives import TABLE
 
 MAX_DIMS, MAX_SIDE = 3, 4
@@ -543,12 +544,13 @@ def linalg_case(draw, name):
         return Case(mnp.linalg.cholesky, (a,), f"cholesky of {a.shape}")
     if name == "solve":
         n = a.shape[-1]
-        b = draw(values((n,) if a.ndim == 2 and draw(BOOL) else a.shape[:-2] + (n, draw(ints(1, 2)))))
+        # a vector b solves against every matrix of a batch too (NumPy's and JAX's semantics)
+        b = draw(values((n,) if draw(BOOL) else a.shape[:-2] + (n, draw(ints(1, 2)))))
         forms = {"both": (mnp.linalg.solve, (a, b)), "constant a": (lambda b: mnp.linalg.solve(a, b), (b,)),
                  "constant b": (lambda a: mnp.linalg.solve(a, b), (a,))}
         form = draw(choice(tuple(sorted(forms))))
         return Case(*forms[form], f"solve {a.shape}, {b.shape}, {form}")
-    fn = {"inv": mnp.linalg.inv, "det": mnp.linalg.det,
+    fn = {"inv": mnp.linalg.inv, "det": mnp.linalg.det, "cofactor": linalg.cofactor,
           "logabsdet": lambda a: mnp.linalg.slogdet(a)[1]}[name]
     return Case(fn, (a,), f"{name} of {a.shape}")
 
@@ -702,7 +704,8 @@ SPECS: dict[str, st.SearchStrategy] = {
     "prod": reduction_case("prod", mnp.prod, elements=st.one_of(floats(-1.1, -0.6), floats(0.6, 1.1))),
     "cumsum": cumsum_case(),
     "einsum": einsum_case(),
-    **{name: linalg_case(name) for name in ("inv", "solve", "det", "logabsdet", "cholesky")},
+    **{name: linalg_case(name) for name in ("inv", "solve", "det", "cofactor", "logabsdet",
+                                                    "cholesky")},
     "svd": svd_case(),
     **{name: composed_case(name) for name in COMPOSED},
 }
@@ -896,8 +899,8 @@ def compare_with_jax(jax, f, jf, args, seed, what=""):
     assert_close_leaves(got, want, **EXACT_TOL, err_msg=f"{what}: vjp vs jax.vjp")
 
 
-NUMPY_COVERAGE = ("prod", "cumsum", "einsum", "inv", "solve", "det", "logabsdet", "cholesky",
-                  "svd") + COMPOSED
+NUMPY_COVERAGE = ("prod", "cumsum", "einsum", "inv", "solve", "det", "cofactor", "logabsdet",
+                  "cholesky", "svd") + COMPOSED
 
 
 @pytest.mark.parametrize("name", NUMPY_COVERAGE)
