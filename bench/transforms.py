@@ -16,20 +16,17 @@ every engine in the same interleaved rounds (bench/peers/section.py does both):
 from __future__ import annotations
 
 import math
-import os
 import tracemalloc
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 import minigrad as mg
-import minigrad.numpy as mnp
 from minigrad import examples
 
-from . import progress
 from .peers import engines as E
-from .peers.report import goal_lines, header, section_lines
-from .peers.section import Goal, Section, run_section
+from .peers.report import run_report
+from .peers.section import Goal, Section
 
 
 @dataclass(frozen=True)
@@ -111,27 +108,6 @@ def gradients_section(n: int, d: int) -> Section:
 
 # -------------------------------------------------------------- checkpointing a chain
 
-def step(x):
-    return mnp.sin(x) * 0.9 + 0.1 * x
-
-
-def chain(steps: int, every: int | None):
-    """``steps`` steps; with ``every``, each run of ``every`` steps is one mg.checkpoint."""
-    def segment(x):
-        for _ in range(every or steps):
-            x = step(x)
-        return x
-
-    run = segment if every is None else mg.checkpoint(segment)
-
-    def f(x):
-        for _ in range(steps // (every or steps)):
-            x = run(x)
-        return x
-
-    return f
-
-
 def chain_derivative(x: float, steps: int) -> float:
     """d x_n / d x_0 = prod (0.9 cos x_k + 0.1), by the forward recurrence in floats."""
     d = 1.0
@@ -154,10 +130,10 @@ def checkpoint_section(steps: int, every: int) -> Section:
     x0 = 0.7
     mine = f"mg.grad, mg.checkpoint every {every} steps"
     plain = "mg.grad, no checkpoint"
-    with_ck, without = mg.grad(chain(steps, every)), mg.grad(chain(steps, None))
+    with_ck, without = mg.grad(examples.sine_chain(steps, every)), mg.grad(examples.sine_chain(steps, None))
     engines = {mine: lambda: with_ck(x0), plain: lambda: without(x0)}
-    ck = mg.trace(chain(steps, every), x0).memory()
-    full = mg.trace(chain(steps, None), x0).memory()
+    ck = mg.trace(examples.sine_chain(steps, every), x0).memory()
+    full = mg.trace(examples.sine_chain(steps, None), x0).memory()
     heap = {name: _heap_peak(fn) for name, fn in engines.items()}
     ratio = ck.peak_values / full.peak_values
     extra = [f"peak live values (Graph.memory()): {ck.peak_values:,} with checkpoints, "
@@ -167,7 +143,7 @@ def checkpoint_section(steps: int, every: int) -> Section:
              f"peak live bytes (Graph.memory()): {ck.peak_bytes:,} with checkpoints, {full.peak_bytes:,} without",
              f"Python heap peak during the gradient (tracemalloc): {heap[mine]:,} bytes with checkpoints, "
              f"{heap[plain]:,} without ({heap[mine] / heap[plain]:.3f})"]
-    goals = [Goal(f"checkpoint every 100 steps, 10^4-step chain: time / plain grad", mine, plain, 2.5)] \
+    goals = [Goal("checkpoint every 100 steps, 10^4-step chain: time / plain grad", mine, plain, 2.5)] \
         if (steps, every) == (10_000, 100) else []
     return Section(f"A chain of {steps:,} steps: gradient with mg.checkpoint every {every} steps",
                    engines, chain_derivative(x0, steps), mine, extra=extra, goals=goals)
@@ -178,22 +154,10 @@ def run(quick: bool = False, repeats: int | None = None) -> tuple[str, bool]:
     sizes = QUICK if quick else FULL
     if repeats is not None:
         sizes = replace(sizes, repeats=repeats)
-    load_before = os.getloadavg()
-    jax = E.optional("jax")
-    if jax is not None:
-        jax.config.update("jax_enable_x64", True)
     builders = [("logistic map", lambda: map_section(sizes.iterations, sizes.values)),
                 ("per-example gradients", lambda: gradients_section(*sizes.examples)),
                 ("checkpoint", lambda: checkpoint_section(*sizes.chain))]
-    outcomes = []
-    for name, build in builders:
-        progress(f"transforms: {name}")
-        outcomes.append(run_section(build(), sizes.repeats, sizes.min_time))
-    lines = [f"# vmap and checkpoint{' (--quick)' if quick else ''}", "",
-             *header(f"python -m bench --transforms{' --quick' if quick else ''}", sizes.min_time, load_before)]
-    goals = goal_lines(outcomes, "Goals of issue 23")
-    if goals:
-        lines += ["", *goals]
-    for o in outcomes:
-        lines += section_lines(o)
-    return "\n".join(lines) + "\n", all(o.ok for o in outcomes)
+    quick_note = " --quick" if quick else ""
+    return run_report(f"vmap and checkpoint{' (--quick)' if quick else ''}",
+                      f"python -m bench --transforms{quick_note}", builders, sizes.repeats,
+                      sizes.min_time, "Goals of issue 23")

@@ -15,39 +15,19 @@ import pytest
 import minigrad as mg
 from against_jax import close
 import minigrad.numpy as mnp
+from minigrad.examples import damped_sine, sine_chain
 from minigrad.errors import TransformError
 
 
 
 
-def step(x):
-    return mnp.sin(x) * 0.9 + 0.1 * x
-
-
-def chain(n: int, every: int | None):
-    """n steps; with ``every``, each run of ``every`` steps is one checkpointed function."""
-    def segment(x):
-        for _ in range(every or n):
-            x = step(x)
-        return x
-
-    run = segment if every is None else mg.checkpoint(segment)
-
-    def f(x):
-        for _ in range(n // (every or n)):
-            x = run(x)
-        return x
-
-    return f
-
-
 @pytest.mark.parametrize("x", [0.7, np.array([0.3, -1.2, 2.0])])
 def test_values_and_derivatives_match_jax(jax, x):
-    f = chain(12, 3)
+    f = sine_chain(12, 3)
     loss = lambda x: mnp.sum(f(x))  # noqa: E731
     close(f(x), jax.jit(f)(x))
     close(mg.grad(loss)(x), jax.grad(loss)(x))
-    close(mg.grad(loss)(x), mg.grad(lambda x: mnp.sum(chain(12, None)(x)))(x))
+    close(mg.grad(loss)(x), mg.grad(lambda x: mnp.sum(sine_chain(12, None)(x)))(x))
     close(mg.jvp(f, (x,), (np.ones_like(x),))[1], jax.jvp(f, (x,), (np.ones_like(x),))[1])
     if np.ndim(x) == 0:
         close(mg.grad(mg.grad(f))(x), jax.grad(jax.grad(f))(x))
@@ -74,8 +54,8 @@ def test_several_arguments_pytrees_and_static_arguments(jax):
 
 def test_memory_of_a_chain_follows_the_closed_forms():
     n, k = 400, 20
-    plain = mg.trace(chain(n, None), 0.7).memory()
-    ck = mg.trace(chain(n, k), 0.7).memory()
+    plain = mg.trace(sine_chain(n, None), 0.7).memory()
+    ck = mg.trace(sine_chain(n, k), 0.7).memory()
     ops = 4  # per step: sin, a product, a product, a sum
     assert plain.peak_values == 1 + ops * n == plain.values_without_checkpointing
     assert ck.values_without_checkpointing == plain.peak_values  # the same computation
@@ -87,7 +67,7 @@ def test_memory_of_a_chain_follows_the_closed_forms():
 
 
 def test_memory_column_of_the_reverse_table():
-    g = mg.trace(chain(6, 2), 0.5)
+    g = mg.trace(sine_chain(6, 2), 0.5)
     table = g.table(mode="reverse", memory=True)
     assert table.columns()[-1] == "live"
     lives = [r.live for r in table.rows]
@@ -103,15 +83,15 @@ def test_the_backward_sweep_really_holds_less():
     n, k = 400, 20
     peaks = {}
     for every in (None, k):
-        loss = lambda x, f=chain(n, every): mnp.sum(f(x))  # noqa: E731
+        loss = lambda x, f=sine_chain(n, every): mnp.sum(f(x))  # noqa: E731
         tracemalloc.start()
         g = mg.grad(loss)(x)
         peaks[every] = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        close(g, mg.grad(lambda x: mnp.sum(chain(n, None)(x)))(x) if every else g)
+        close(g, mg.grad(lambda x: mnp.sum(sine_chain(n, None)(x)))(x) if every else g)
     assert peaks[k] < peaks[None] / 5  # the Python heap: 1600 arrays held against about 100
 
 
 def test_policies_are_refused_with_a_fix():
     with pytest.raises(TransformError, match="policy"):
-        mg.checkpoint(step, policy=lambda *a, **k: True)
+        mg.checkpoint(damped_sine, policy=lambda *a, **k: True)
