@@ -27,7 +27,7 @@ from typing import Callable
 
 import numpy as np
 import pytest
-from hypothesis import given, note, settings
+from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -460,6 +460,33 @@ def scatter_add_case(draw):
 
 
 @st.composite
+def scatter_case(draw):
+    """``x.at[idx].<op>(y)``, differentiated in x and y; repeated indices accumulate (add),
+    the last wins (set); multiply is differentiated in y only where no index repeats (JAX
+    refuses otherwise); min and max keep the values apart (no ties: no kinks for FD)."""
+    from minigrad import indexing
+
+    shape = draw(shapes(min_dims=1))
+    index = draw(indices_for(shape))
+    target = np.shape(np.zeros(shape)[index])
+    op = draw(choice(("set", "add", "subtract", "multiply", "min", "max")))
+    x = draw(values(shape))
+    y = draw(values(target[draw(ints(0, len(target))):]))  # y may broadcast
+    if op in ("min", "max"):
+        both = np.concatenate([np.ravel(x), np.ravel(y)])
+        assume(np.min(np.diff(np.sort(both)), initial=1.0) > 1e-3)
+    if op == "multiply" and not indexing.winners(shape, index, "drop").all():
+        return Case(lambda x: getattr(mnp.asarray(x).at[index], op)(y), (x,), f"x.at[{index!r}].{op}(y), in x")
+    return Case(lambda x, y: getattr(mnp.asarray(x).at[index], op)(y), (x, y), f"x.at[{index!r}].{op}(y)")
+
+
+@st.composite
+def astype_case(draw):
+    x = draw(values(draw(shapes())))
+    return Case(lambda x: mnp.astype(x, np.float64) * 2.0, (x,), "astype")
+
+
+@st.composite
 def concat_stack_case(draw, name):
     n = draw(ints(1, 3))
     if name == "concatenate":
@@ -697,6 +724,8 @@ SPECS: dict[str, st.SearchStrategy] = {
     "broadcast_to": broadcast_to_case(),
     "getitem": getitem_case(),
     "scatter_add": scatter_add_case(),
+    "scatter": scatter_case(),
+    "astype": astype_case(),
     "concatenate": concat_stack_case("concatenate"),
     "stack": concat_stack_case("stack"),
     # magnitudes near 1 and no zeros: a product of 64 entries stays moderate, and where two

@@ -126,7 +126,6 @@ def test_seed_002_sgd_with_grad_of_a_jitted_loss(jax):
     assert ours.losses[-1] < ours.losses[0]  # it trains
 
 
-@pytest.mark.xfail(strict=True, reason="needs mnp.array of traced values (issue 24, the namespace)")
 def test_seed_004_bifurcation_diagram_with_vmap_of_jit_and_jit_of_vmap(jax):
     ours = _run(SEED_004, np=mnp, jit=minigrad.jit)
     a_vector = onp.arange(3.4, 3.54, 0.01)  # the seed's np.arange(3.4, 4.0, 0.001), fewer and periodic

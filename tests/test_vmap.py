@@ -178,6 +178,24 @@ def test_structural_rules_match_jax(jax):
     close(mg.vmap(lambda u, w: mnp.einsum("i,i->", u, w))(v, v), np.sum(v * v, axis=1))
 
 
+def test_indexed_updates_and_astype_match_jax(jax):
+    rng = np.random.default_rng(5)
+    x, y, v = rng.standard_normal((4, 5, 3)), rng.standard_normal((4, 3)), rng.standard_normal(4)
+    updates = [(lambda x, y: x.at[1].set(y), y), (lambda x, y: x.at[1:3].add(y), y),
+               (lambda x, v: x.at[0, 2].multiply(v), v), (lambda x, v: x.at[np.array([0, 2]), 1].set(v), v),
+               (lambda x, v: x.at[:, 0].max(v), v)]
+    for f, u in updates:
+        for axes in [(0, 0), (0, None), (None, 0)]:
+            args = [a if ax is not None else mnp.asarray(a[0]) for a, ax in zip((x, u), axes)]
+            close(mg.vmap(f, axes)(*args), jax.vmap(f, axes)(*[jax.numpy.asarray(a) for a in args]))
+        loss = lambda x, u, f=f, ns=mnp: ns.sum(f(x, u) ** 2)  # noqa: E731
+        got = mg.vmap(mg.grad(loss, (0, 1)))(x, u)
+        want = jax.vmap(jax.grad(lambda x, u, f=f: jax.numpy.sum(f(x, u) ** 2), (0, 1)))(x, u)
+        close(got[0], want[0])
+        close(got[1], want[1])
+    assert mg.vmap(lambda x: x.astype(np.float32))(x).dtype == np.float32
+
+
 def test_a_users_entry_without_a_rule_goes_example_by_example(jax):
     cube = mg.primitive("cube_vmap_test", lambda x: x ** 3, jax=lambda x: x ** 3,
                         jvp=(lambda t, out, x: 3 * x ** 2 * t,), vjp=(lambda g, out, x: 3 * x ** 2 * g,))
