@@ -135,19 +135,22 @@ def test_html_deck_is_self_contained_with_numbers_notes_and_presenter_keys(deck)
 
 def open_deck(b: Browser, url: str) -> int:
     b.open(url)
-    return b.evaluate("document.querySelectorAll('section.slide').length")
+    return b.evaluate("document.querySelectorAll('section.slide').length"
+                      " || document.querySelectorAll('.reveal .slides > section').length")
 
 
 MEASURE = """(() => {
   const vw = innerWidth, vh = innerHeight;
-  const slide = [...document.querySelectorAll("section.slide")].find(s => !s.hidden);
+  const slide = [...document.querySelectorAll("section.slide")].find(s => !s.hidden)
+    || document.querySelector(".reveal section.present .mg-slide, .reveal section.present");
   const inView = r => r.width > 0 && r.left >= -1 && r.top >= -1 && r.right <= vw + 1 && r.bottom <= vh + 1;
   const texts = [...slide.querySelectorAll("svg text")].filter(t => t.textContent.trim());
   const node = slide.querySelector("g.node.highlight"), row = slide.querySelector("tr.active");
   return {
     scrolls: document.documentElement.scrollHeight > vh || document.documentElement.scrollWidth > vw,
     overflows: slide.scrollHeight > slide.clientHeight + 1 || slide.scrollWidth > slide.clientWidth + 1,
-    outside: [...slide.querySelectorAll("h1, h2, .math div, table, svg, .number")]
+    outside: [...slide.querySelectorAll("h1, h2, .math div, table, svg, .number")].concat(
+      [...document.querySelectorAll(".reveal .slide-number")])
       .filter(e => !inView(e.getBoundingClientRect())).map(e => e.tagName),
     label: texts.length ? Math.min(...texts.map(t => t.getBoundingClientRect().height)) : null,
     node: node ? inView(node.getBoundingClientRect()) : null,
@@ -161,24 +164,26 @@ def decks(tmp_path_factory):
     """The four decks of the issue, light (and the log-normal dark too)."""
     out = tmp_path_factory.mktemp("decks")
     for name, (f, args) in DECKS.items():
-        write_deck(mg.trace(f, *args), out / name, formats=["html"])
+        write_deck(mg.trace(f, *args), out / name, formats=["html", "revealjs"])
     write_deck(mg.trace(lognormal, 1.5, 0.0, 2.0), out / "dark", formats=["html"], theme="dark")
     return out
 
 
 @pytest.mark.skipif(not HAVE_CHROMIUM, reason="needs Chromium")
+@pytest.mark.parametrize("page", ["deck.html", "revealjs.html"])
 @pytest.mark.parametrize("width, height", [(1280, 720), (1920, 1080)])
-def test_every_slide_fits_the_screen_with_legible_labels(decks, width, height):
+def test_every_slide_fits_the_screen_with_legible_labels(decks, page, width, height):
     shots = os.environ.get("MINIGRAD_SLIDE_SHOTS")
     smallest = {}
+    names = list(DECKS) + (["dark"] if page == "deck.html" else [])
     with serve(decks) as base:
         b = Browser(chromium(), width, height)
         try:
-            for name in list(DECKS) + ["dark"]:
-                count = open_deck(b, f"{base}{name}/deck.html")
+            for name in names:
+                count = open_deck(b, f"{base}{name}/{page}")
                 for k in range(1, count + 1):
                     m = b.evaluate(MEASURE)
-                    where = f"{name} slide {k} at {width}x{height}"
+                    where = f"{name}/{page} slide {k} at {width}x{height}"
                     assert not m["scrolls"] and not m["overflows"], where
                     assert m["outside"] == [], where
                     if k > 1:
@@ -186,7 +191,8 @@ def test_every_slide_fits_the_screen_with_legible_labels(decks, width, height):
                         smallest[name] = min(smallest.get(name, 1e9), m["label"])
                     if shots:
                         Path(shots).mkdir(exist_ok=True)
-                        b.screenshot(Path(shots) / f"{name}-{k:02d}-{width}.png", full_page=False)
+                        b.screenshot(Path(shots) / f"{name}-{page.split('.')[0]}-{k:02d}-{width}.png",
+                                     full_page=False)
                     b.press("ArrowRight", "ArrowRight", 39)
         finally:
             b.close()

@@ -5,6 +5,8 @@ one writer per format, each a small module:
 
 * ``html``: ``deck.html``, one self-contained page fitted to the screen, with presentation
   mode, a presenter view with speaker notes, and slide numbers;
+* ``revealjs``: ``revealjs.html``, a reveal.js presentation in one file (reveal.js vendored,
+  with its speaker view, overview and PDF export);
 * ``beamer``: ``deck.tex`` and each step's drawing as ``step-002.pdf``... (Graphviz's
   ``dot`` program); ``pdflatex deck.tex`` makes the PDF;
 * ``png``: ``slide-001.png``..., each slide of ``deck.html`` at 1920x1080 (16:9) or
@@ -24,10 +26,10 @@ from pathlib import Path
 from ...graph import Graph
 from .. import layout
 from ..frames import MODES, Frames, _output_directory
-from . import beamer, browser, html
+from . import beamer, browser, html, revealjs
 from .deck import STAGES, Deck, build
 
-FORMATS = ("html", "beamer", "pdf", "png", "handout")
+FORMATS = ("html", "revealjs", "beamer", "pdf", "png", "handout")
 DEFAULT_FORMATS = ("html", "beamer")
 NO_PDF = (f"The Beamer deck has no drawings: they need Graphviz's dot program (the other "
           f"formats are drawn without it); {layout.INSTALL}.")
@@ -68,6 +70,10 @@ def write_deck(graph: Graph, directory: str | Path, wrt=None, naming: str = "v",
     page.write_text(html.page(deck), encoding="utf-8")
     if "html" in formats or "png" in formats or "handout" in formats:
         written.append(page)
+    if "revealjs" in formats:
+        path = directory / "revealjs.html"
+        path.write_text(revealjs.page(deck), encoding="utf-8")
+        written.append(path)
     if "beamer" in formats or "pdf" in formats:
         written += write_beamer(deck, directory, say)
     if "pdf" in formats:
