@@ -191,7 +191,7 @@ def deck_options(args, graph) -> dict:
     """``--format``, ``--title``, ``--author``, ``--aspect`` as ``write_deck`` takes them, and
     progress lines on standard error for a long deck or a slow format."""
     formats = args.format or list(slides.DEFAULT_FORMATS)
-    slow = bool({"png", "handout", "pdf"} & set(formats)) or len(graph.variables) > LONG_DECK
+    slow = bool({"png", "handout", "pdf", "pptx"} & set(formats)) or len(graph.variables) > LONG_DECK
 
     def progress(line: str) -> None:
         print(f"minigrad {args.command}: {line}", file=sys.stderr, flush=True)

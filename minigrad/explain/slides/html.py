@@ -289,6 +289,14 @@ _SCRIPT = """(function () {
 })();"""
 _SCRIPT = _SCRIPT.replace("%TABLE%", str(TABLE_FONT / FONT))
 
+#: The active node and edges, in the theme's colours (``--hl``, ``--hlfill``).
+HIGHLIGHT_CSS = """
+g.node.highlight > path, g.node.highlight > polygon { stroke: var(--hl); stroke-width: 3px; fill: var(--hlfill); }
+g.edge.highlight > path { stroke: var(--hl); stroke-width: 3px; }
+g.edge.highlight > polygon { stroke: var(--hl); fill: var(--hl); }
+g.edge.highlight > text { fill: var(--hl); }
+"""
+
 #: A slide's typography and layout, in the theme's colours (``theme_css``): shared by this
 #: page and reveal.js's.
 SLIDE_CSS = (f"""
@@ -311,8 +319,4 @@ thead th {{ border-top: 2px solid var(--rule); border-bottom: 1px solid var(--ru
 tbody tr:last-child td {{ border-bottom: 2px solid var(--rule); }}
 tr.active td {{ background: var(--hlfill); font-weight: bold; }}
 tr.partial td:last-child {{ opacity: 0.7; font-style: italic; }}
-g.node.highlight > path, g.node.highlight > polygon {{ stroke: var(--hl); stroke-width: 3px; fill: var(--hlfill); }}
-g.edge.highlight > path {{ stroke: var(--hl); stroke-width: 3px; }}
-g.edge.highlight > polygon {{ stroke: var(--hl); fill: var(--hl); }}
-g.edge.highlight > text {{ fill: var(--hl); }}
-""").replace("{{", "{").replace("}}", "}")
+""").replace("{{", "{").replace("}}", "}") + HIGHLIGHT_CSS
