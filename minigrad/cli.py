@@ -322,8 +322,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     def with_deck_options(p):
         p.add_argument("--format", nargs="+", action="extend", choices=slides.FORMATS,
-                       help="what to write (several allowed); default: "
-                            + " ".join(slides.DEFAULT_FORMATS))
+                       metavar="FORMAT", help="what to write, one or more of "
+                       + ", ".join(slides.FORMATS) + "; default: "
+                       + " ".join(slides.DEFAULT_FORMATS))
         p.add_argument("--title", default=None, help="the title slide's title")
         p.add_argument("--author", default=None, help="the title slide's author line")
         p.add_argument("--aspect", choices=list(slides.ASPECTS), default="16:9",
