@@ -98,13 +98,15 @@ def _step_slide(deck: Deck, sweep: Sweep, step: Step) -> str:
 
 
 _GRAPH = '<div class="graph"></div>'
-_PAGE = """<!DOCTYPE html>
+#: The start of a deck's page, up to its title (a format string: ``{title}``).
+HEAD = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
-<style>
+"""
+_PAGE = HEAD + """<style>
 {themes}
 html, body {{ margin: 0; height: 100%; overflow: hidden; }}
 html.handout, html.handout body {{ height: auto; overflow: visible; }}

@@ -17,7 +17,7 @@ from pathlib import Path
 from .. import escape
 from ..frames import _inline_svg, _paint
 from .deck import FONT, STAGES, Deck, Step, Sweep
-from .html import SLIDE_CSS, header, table, theme_css
+from .html import HEAD, SLIDE_CSS, header, table, theme_css
 
 VENDOR = Path(__file__).parent / "vendor" / "revealjs"
 
@@ -64,13 +64,7 @@ def _step(sweep: Sweep, step: Step) -> str:
             f'<aside class="notes">{html.escape(step.notes["text"])}</aside></section>')
 
 
-_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
+_PAGE = HEAD + """<style>
 {reveal_css}
 </style>
 <style>
