@@ -25,12 +25,13 @@ from minigrad.testing import FEATURES, branching_programs
 from minigrad.testing.differential import check_program
 
 
-def failure_class(error: AssertionError) -> str:
-    """What failed, without the numbers and the point: the quantity and engine, and how
-    ('wrong number', 'accepts where the reference refuses', or the refusal's first words)."""
-    first = str(error).strip().splitlines()[0]
-    what, _, rest = first.partition(": ")
+def failure_class(line: str) -> str:
+    """What failed, without the numbers, the point and the variables' numbers: the quantity
+    and engine, and how ('a wrong number', 'accepts where the reference refuses', or the
+    refusal's first words)."""
+    what, _, rest = line.partition(": ")
     what = re.sub(r",? at point \d .*", "", what)
+    rest = re.sub(r"\bv\d+\b", "vN", rest)
     if "but minigrad refused: " in rest:
         return f"{what}: refuses: {rest.split('but minigrad refused: ', 1)[1][:100]}"
     if "minigrad gives" in rest and "refuses" not in rest:
@@ -38,10 +39,14 @@ def failure_class(error: AssertionError) -> str:
     return f"{what}: {rest[:100]}"
 
 
-def campaign(programs: int, seed: int, features: tuple, reference: str) -> tuple[int, Counter, dict]:
+def campaign(programs: int, seed: int, features: tuple, reference: str,
+             every: int = 1000) -> tuple[int, int, Counter, dict]:
+    """Programs run, programs with a failure, and each failure kind's count of programs and
+    smallest program; a progress line every ``every`` programs."""
     failures: Counter = Counter()
     smallest: dict = {}
-    count = [0]
+    count = [0, 0]
+    start = time.perf_counter()
 
     @settings(max_examples=programs, deadline=None, database=None, derandomize=False,
               phases=[Phase.generate], suppress_health_check=list(HealthCheck))
@@ -52,14 +57,20 @@ def campaign(programs: int, seed: int, features: tuple, reference: str) -> tuple
         try:
             check_program(prog, tangent, reference)
         except AssertionError as e:
-            kind = failure_class(e)
-            failures[kind] += 1
-            if kind not in smallest or len(repr(prog)) < len(smallest[kind]):
-                smallest[kind] = f"{prog!r}\n# tangent {tangent}\n# {str(e).splitlines()[0][:400]}"
+            count[1] += 1
+            lines = str(e).splitlines()
+            for kind in {failure_class(line) for line in lines}:
+                failures[kind] += 1
+                if kind not in smallest or len(repr(prog)) < len(smallest[kind][0]):
+                    example = next(line for line in lines if failure_class(line) == kind)
+                    smallest[kind] = (repr(prog), f"# tangent {tangent}\n# {example[:400]}")
+        if count[0] % every == 0:
+            print(f"... {count[0]} programs in {time.perf_counter() - start:.0f} s, "
+                  f"{count[1]} with a failure", flush=True)
 
     run._hypothesis_internal_use_seed = seed
     run()
-    return count[0], failures, smallest
+    return count[0], count[1], failures, {k: "\n".join(v) for k, v in smallest.items()}
 
 
 def main(argv=None) -> int:
@@ -73,15 +84,14 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     start = time.perf_counter()
-    n, failures, smallest = campaign(args.programs, args.seed, tuple(args.features.split(",")),
-                                     args.reference)
+    n, failed, failures, smallest = campaign(args.programs, args.seed,
+                                             tuple(args.features.split(",")), args.reference)
     took = time.perf_counter() - start
-    failed = sum(failures.values())
     print(f"{n} programs (seed {args.seed}, reference {args.reference}, features {args.features}) "
           f"in {took:.0f} s: "
           f"{n - failed} agree on every engine, {failed} do not")
     for kind, k in failures.most_common():
-        print(f"{k:7d}  {kind}")
+        print(f"{k:7d}  {kind}")  # programs with this kind of failure
     for kind, _ in failures.most_common(args.examples_shown):
         print(f"\n# --- {kind}\n{smallest[kind]}")
     return 1 if failed else 0

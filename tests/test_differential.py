@@ -114,6 +114,5 @@ def test_the_campaign_tallies_failures_by_kind(capsys):
     assert differential.main(["--programs", "5", "--reference", "eager", "--features",
                               "closure,captured"]) == 0
     assert "agree on every engine, 0 do not" in capsys.readouterr().out
-    error = AssertionError("grad, jit, at point 2 (0.5, -1.0): minigrad gives array(1.), the "
-                           "reference array(2.) (rtol 1e-09, atol 1e-10)")
-    assert differential.failure_class(error) == "grad, jit: a wrong number"
+    line = "grad, jit, at point 2 (0.5, -1.0): minigrad gives array(1.), the reference array(2.)"
+    assert differential.failure_class(line) == "grad, jit: a wrong number"

@@ -8,8 +8,8 @@ reference), from the program on Python floats, from minigrad's eager transformat
 from ``g.to_python()`` / ``to_python(mode="reverse")`` of the graph traced at the first point.
 Every result agrees with JAX's (booleans exactly, numbers to ``RTOL``), or JAX refuses and so
 does every engine, with a minigrad error; a generated program may also refuse away from its
-traced point with a one-line ``GuardError``. A disagreement raises ``AssertionError`` naming
-the quantity, the engine and the point.
+traced point with a one-line ``GuardError``. Disagreements raise one ``AssertionError``, a
+line each naming the quantity, the engine and the point.
 """
 
 from __future__ import annotations
@@ -147,6 +147,14 @@ def check_program(prog: BranchingProgram, tangent: tuple, reference: str = "jax"
     if reference not in ("jax", "eager"):
         raise ValueError(f"check_program: reference={reference!r}; choose 'jax' or 'eager'")
     engines = Engines(prog, tangent)
+    problems: list[str] = []
+
+    def check(*args, **options):
+        try:
+            agree(*args, **options)
+        except AssertionError as e:
+            problems.append(" ".join(str(e).split()))
+
     for k, point in enumerate(prog.points):
         got = engines.results(point)
         if reference == "jax":
@@ -157,12 +165,14 @@ def check_program(prog: BranchingProgram, tangent: tuple, reference: str = "jax"
         where = f"at point {k} {point}"
         for quantity in ("value", "jvp", "grad"):
             for engine, result in got[quantity].items():
-                agree(result, want[quantity], f"{quantity}, {engine}, {where}")
+                check(result, want[quantity], f"{quantity}, {engine}, {where}")
         value = want["value"]
         if prog.returns_mask and not isinstance(value, Refused):
             value = value[0]
-        agree(got["to_python"]["value"], value, f"to_python value {where}", guarded=k > 0)
+        check(got["to_python"]["value"], value, f"to_python value, {where}", guarded=k > 0)
         gradient = want["grad"]
         if prog.returns_mask and not isinstance(gradient, Refused):
             gradient = gradient[0]
-        agree(got["to_python"]["grad"], gradient, f"to_python(mode='reverse') {where}", guarded=k > 0)
+        check(got["to_python"]["grad"], gradient, f"to_python(mode='reverse'), {where}", guarded=k > 0)
+    if problems:  # one line each, the first first
+        raise AssertionError("\n".join(problems))
