@@ -39,8 +39,8 @@ from minigrad.testing.strategies import LINALG_FORMS
 
 # CI: a few thousand programs against eager minigrad (cheap), and some against JAX (op by op,
 # about half a second a program); the campaign sets both (bench/README.md)
-EXAMPLES = int(os.environ.get("MINIGRAD_FUZZ_EXAMPLES", "3000"))
-JAX_EXAMPLES = int(os.environ.get("MINIGRAD_FUZZ_JAX_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("MINIGRAD_FUZZ_EXAMPLES", "2500"))
+JAX_EXAMPLES = int(os.environ.get("MINIGRAD_FUZZ_JAX_EXAMPLES", "50"))
 
 # Switches for the cases of issue 22 still open on main (item 1, the guards), each naming its
 # case: the generated programs leave out what would fail for a known reason, and the fuzzer
