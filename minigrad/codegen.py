@@ -180,7 +180,7 @@ class Writer:
         name = f"c{len(self.constants) + 1}"
         self.constants[name] = x
         self._constant_ids[key] = (name, x)  # (the value, kept: its id stays unique)
-        shape = np.shape(x)
+        shape = np.shape(x) if not isinstance(x, tuple) else ()  # (a tuple: an index of arrays)
         what = f"{np.asarray(x).dtype} array of shape {shape}" if shape else f"{type(x).__name__} {x!r}"
         self.constant_notes[name] = what
         return name

@@ -4,6 +4,8 @@ They subclass the built-in exception a user would catch anyway (``TypeError``,
 ``ValueError``), so ``except ValueError`` keeps working around minigrad code.
 """
 
+import numpy as np
+
 
 class MinigradError(Exception):
     """Base class of every error minigrad raises on purpose."""
@@ -23,3 +25,8 @@ class TransformError(MinigradError, TypeError):
 
 class EscapedVariableError(MinigradError, RuntimeError):
     """A variable was used after the trace that recorded it had finished."""
+
+
+class SingularMatrixError(MinigradError, np.linalg.LinAlgError):
+    """A linear-algebra operation was given a singular (or, for cholesky, not positive-definite)
+    matrix; ``except np.linalg.LinAlgError`` catches it, as it catches NumPy's."""

@@ -35,7 +35,8 @@ GALLERY = {
                 r" \beta \Phi \varepsilon \partial \nabla \approx \cdot \times \to \top \infty \dots"
                 r" \ldots \mid \ne \pm \in \leftarrow \Longrightarrow \langle x \rangle"
                 r" \lVert x \rVert \sum_i \sqrt{x} \tfrac12 \big( \Big( \left( x \right)"
-                r" \mathcal L \mathrm{d} \text{if} \texttt{x} a \bmod b \qquad \quad"),
+                r" \mathcal L \mathrm{d} \text{if} \texttt{x} a \bmod b \qquad \quad"
+                r" \theta \epsilon \le \neq \mapsto \odot"),
 }
 DISPLAYED = {"fraction", "matrix", "aligned", "symbols"}
 
