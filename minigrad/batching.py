@@ -23,7 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .errors import TransformError
-from .graph import Graph, Variable, concrete, gc_paused, parameter_names, record
+from .graph import Graph, Variable, concrete, gc_paused, label, parameter_names, record
 from .primitives import broadcast_to, getitem, lift, record_decisions, stack, transpose
 from .pytree import TreeDef, flatten, leaf_paths, unflatten
 
@@ -148,10 +148,24 @@ def _run(fun: Callable, kwargs: dict, tree: TreeDef, leaves: list, names: list, 
     names = [names[k] for k in mapped]
     with record_decisions():
         graph, out, _ = record(on_example, [_example(moved[k]) for k in mapped], range(len(mapped)), names)
+    _refuse_decisions(graph)
     batched = batch_graph(graph, [moved[k] for k in mapped], size)
     outs, out_tree = flatten(out)
     axes = _axes_for_leaves(out_axes, out, "out_axes")
     return unflatten(out_tree, [_place(graph, batched, o, axis, size) for o, axis in zip(outs, axes)])
+
+
+def _refuse_decisions(graph: Graph) -> None:
+    """Every variable of the example's graph depends on a mapped argument, so a decision on
+    one (Python's ``if``, ``lax.cond``: ``Graph.decisions`` where traces record them) may go
+    another way for another example: refused, as JAX refuses it."""
+    decisions = getattr(graph, "decisions", ())
+    if decisions:
+        raise TransformError(
+            f"vmap: Python control flow (if, while, lax.cond, lax.switch) decided on "
+            f"{label(decisions[0].variable)}, which depends on a mapped argument, so each "
+            f"example could take another branch. Fix: compute both branches and choose per "
+            f"example with mnp.where(condition, a, b).")
 
 
 def _place(graph: Graph, batched: list, o, axis, size: int):

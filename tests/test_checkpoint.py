@@ -78,6 +78,18 @@ def test_memory_column_of_the_reverse_table():
         g.table(memory=True)
 
 
+def test_frames_caption_each_backward_step_with_its_memory():
+    frames = mg.trace(sine_chain(6, 2), 0.5).frames(memory=True)
+    assert [frames.caption(f) for f in frames] == [
+        f"Step {k}/3: adjoint of v{5 - k} ({13 - k} values live, {8 * (13 - k)} bytes, 8 recomputed)"
+        for k in (1, 2, 3)]
+    plain = mg.trace(sine_chain(2, None), 0.5).frames(memory=True)
+    assert plain.caption(plain[0]) == "Step 1/8: adjoint of v9 (9 values live, 72 bytes)"
+    assert "values live" not in mg.trace(sine_chain(2, None), 0.5).frames().caption(plain[0])
+    with pytest.raises(ValueError, match="mode='reverse'"):
+        mg.trace(sine_chain(2, None), 0.5).frames(mode="forward", memory=True)
+
+
 def test_the_backward_sweep_really_holds_less():
     x = np.linspace(0.1, 1.0, 2000)
     n, k = 400, 20
