@@ -402,8 +402,9 @@ class Frames(Sequence):
                 for row, text in zip(self.table.rows, self._sweep_texts(frame))]
 
     def page_svg(self) -> str:
-        """The one drawing a page steps through, fitted to a notebook cell (``drawing``)."""
-        _, svg = fitted(self.drawing)
+        """The one drawing a page steps through (``drawing``, drawn as for a slide: the table
+        beside it has the values), fitted to a notebook cell."""
+        _, svg = fitted(lambda rankdir: self.drawing(rankdir, slide=True))
         return svg
 
     def drawing(self, rankdir: str = "LR", slide: bool = False, wrap: int | None = None) -> str:
@@ -572,6 +573,8 @@ def _paint(svg: str, lines: dict[str, str], active: str, edges: list[str]) -> st
         on = html.unescape(m.group(3)) in edges
         return m.group(1) + (" highlight" if on else "") + m.group(2) + m.group(3) + m.group(4)
 
+    # a drawing painted before (for another step) is first made plain again
+    svg = re.sub(r'class="(node|edge) highlight"', r'class="\1"', svg).replace(' class="sweep-line"', "")
     return _EDGE.sub(edge, _NODE.sub(node, svg))
 
 
@@ -607,9 +610,9 @@ _STEPPER = """<div class="mg-stepper" id="{uid}" tabindex="0">
 #{uid} button {{ font-size: 1.1em; padding: 0.3em 1em; }}
 #{uid} h2 {{ font-size: 1.15em; margin: 0.3em 0; }}
 #{uid} .step {{ display: flex; flex-wrap: wrap; gap: 1em 2em; align-items: flex-start; }}
-#{uid} .graph {{ flex: 1 1 320px; max-width: 100%; }}
+#{uid} .graph {{ flex: 1 1 320px; min-width: 0; max-width: 100%; }}
 #{uid} .graph:empty {{ display: none; }}
-#{uid} .graph svg {{ max-width: 100%; height: auto; }}
+#{uid} .graph svg {{ display: block; margin: 0 auto; }}
 #{uid} g.node.highlight > path, #{uid} g.node.highlight > polygon {{ stroke: {hl}; stroke-width: 3px; fill: {hlfill}; }}
 #{uid} g.edge.highlight > path {{ stroke: {hl}; stroke-width: 3px; }}
 #{uid} g.edge.highlight > polygon {{ stroke: {hl}; fill: {hl}; }}
@@ -663,10 +666,22 @@ _STEPPER = """<div class="mg-stepper" id="{uid}" tabindex="0">
       }});
     }});
   }}
+  function fit() {{
+    // the drawing as wide as its column allows, at most half the window high (the table
+    // and the step's arithmetic stay in view with it), never above its natural size
+    var room = root.querySelector(".graph");
+    drawings.forEach(function (d) {{
+      var svg = d.querySelector("svg"), box = svg.viewBox.baseVal;
+      var s = Math.min(room.clientWidth / box.width, 0.5 * window.innerHeight / box.height, 4 / 3);
+      svg.style.width = (box.width * s) + "px"; svg.style.height = (box.height * s) + "px";
+    }});
+  }}
+  window.addEventListener("resize", fit);
   function show(k) {{
     current = Math.max(0, Math.min(frames.length - 1, k));
     frames.forEach(function (f, i) {{ f.hidden = i !== current; }});
     paint(frames[current]);
+    fit();
     root.querySelector(".counter").textContent = (current + 1) + " / " + frames.length;
     prev.disabled = current === 0;
     next.disabled = current === frames.length - 1;
