@@ -7,7 +7,8 @@ transformations below.
 
 from . import lax, numpy
 from .custom import custom_jvp, custom_vjp, primitive
-from .errors import EscapedVariableError, MinigradError, ShapeError, TracedValueError, TransformError
+from .errors import (EscapedVariableError, GuardError, MinigradError, ShapeError, TracedValueError,
+                     TransformError)
 from .graph import Const, Graph, Variable, scope, trace
 from .jit import jit
 from .modes import forward_sweep, reverse_sweep
@@ -20,5 +21,6 @@ __all__ = [
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian",
     "forward_sweep", "reverse_sweep", "jit", "custom_jvp", "custom_vjp", "primitive",
     "MinigradError", "TracedValueError", "ShapeError", "TransformError", "EscapedVariableError",
+    "GuardError",
 ]
 __version__ = "0.1.0"

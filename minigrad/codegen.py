@@ -35,14 +35,14 @@ from typing import Any, Callable
 import numpy as np
 
 from . import symbolic as S
-from .graph import Const, Graph, Variable
+from .graph import Const, Graph, Variable, concrete
 
 INLINE_DEPTH = 4  # deepest expression made by inlining single-use temporaries
 
 
 # ----------------------------------------------------------------- names and comments
 
-_RESERVED = {"np", "math", "PRIMITIVES", "inf", "nan"} | set(dir(math)) | set(dir(builtins))
+_RESERVED = {"np", "math", "PRIMITIVES", "GuardError", "inf", "nan"} | set(dir(math)) | set(dir(builtins))
 _GENERATED = re.compile(r"[vtc]\d+(_bar|_dot)?")
 
 
@@ -162,6 +162,7 @@ class Writer:
 
     imports: set = field(default_factory=set)        # names imported from math
     uses_numpy: bool = False
+    guarded: bool = False                            # raises GuardError (to_python's guards)
     helpers: dict = field(default_factory=dict)      # name -> (entry name, attribute)
     constants: dict = field(default_factory=dict)    # name -> value
     constant_notes: dict = field(default_factory=dict)
@@ -178,7 +179,9 @@ class Writer:
         if key in self._constant_ids:
             return self._constant_ids[key][0]
         name = f"c{len(self.constants) + 1}"
-        self.constants[name] = x
+        # an array is copied: the program's constant is its value at trace time, as the
+        # values folded from it are (JAX's jit does the same), whatever the caller does later
+        self.constants[name] = x.copy() if type(x) is np.ndarray else x
         self._constant_ids[key] = (name, x)  # (the value, kept: its id stays unique)
         shape = np.shape(x)
         what = f"{np.asarray(x).dtype} array of shape {shape}" if shape else f"{type(x).__name__} {x!r}"
@@ -251,8 +254,9 @@ class Writer:
             lines.append("import numpy as np")
         if self.imports:
             lines.append("from math import " + ", ".join(sorted(self.imports)))
-        if self.helpers:
-            lines.append("from minigrad import PRIMITIVES")
+        if self.helpers or self.guarded:
+            lines.append("from minigrad import " + ", ".join(
+                (["GuardError"] if self.guarded else []) + (["PRIMITIVES"] if self.helpers else [])))
         for name, (entry, attribute, fn) in sorted(self.helpers.items()):
             where = f"PRIMITIVES[{entry!r}].{attribute}"
             if entry not in _table():  # an operation recorded only while jit traces
@@ -324,8 +328,9 @@ class _Lines:
 
     def __init__(self, graph: Graph, writer: Writer, inline: Callable[[Variable], bool],
                  temporaries: bool = False, release: dict[int, int] | None = None,
-                 same: dict | None = None):
+                 same: dict | None = None, guards: dict[int, list[str]] | None = None):
         self.graph, self.writer, self.inline = graph, writer, inline
+        self.guards = guards or {}  # a variable's index -> its guards: (test, what it checks, action)
         self.same = same or {}  # a variable's index -> the earlier one computing the same
         self.temporaries = temporaries  # name the unnamed t1, t2... (else v + the index)
         self.release = release  # uses of each variable: big arrays are deleted after the last
@@ -371,7 +376,8 @@ class _Lines:
     def emit(self, v: Variable, name: str | None = None) -> None:
         """Write ``name = <expression of v>``, or keep the expression to inline (name None)."""
         st = self.render(v)
-        if name is None and self.inline(v) and st.depth < INLINE_DEPTH and not st.note:
+        guarded = v.index in self.guards
+        if name is None and self.inline(v) and st.depth < INLINE_DEPTH and not st.note and not guarded:
             self.inlined[v.index] = st
             return
         if name is None:
@@ -381,6 +387,14 @@ class _Lines:
         self.line(f"{name} = {st.code}", st.note)
         if self.release is not None:
             self._free(st.reads)
+        if guarded:
+            self.check(v)
+
+    def check(self, v: Variable) -> None:
+        """The guards on ``v`` (a decision's variable), written where its value is known."""
+        name = self.names[v.index]
+        for test, text, action in self.guards.pop(v.index):
+            self.body += [f"if {test.replace('{0}', name)}:  # {comment(text)}", f"    {action}"]
 
     def _free(self, reads: list) -> None:
         """``del`` the big intermediate arrays read for the last time: NumPy can reuse their
@@ -475,25 +489,73 @@ def _uses(graph: Graph, extra=(), live=None, same: dict | None = None) -> dict[i
     return counts
 
 
+# ------------------------------------------------------------------------ the guards
+
+def decision_text(graph: Graph, d) -> str:
+    """A decision as tables print it: ``v2 > 0: true``, ``v1 chose branch 2 of 3``."""
+    from .explain.table import Symbols
+
+    syms = Symbols(graph)
+    v = d.variable
+    if d.branches is not None:
+        return f"{syms.names[v.index]} chose branch {d.taken} of {d.branches}"
+    shown = syms.expression(v) if v.prim is not None else S.Name(syms.names[v.index])
+    return f"{S.render(shown)}: {'true' if d.taken else 'false'}"
+
+
+def _failed(d) -> str:
+    """The Python test that ``d`` goes the other way, on the name ``{0}`` of its variable."""
+    if d.branches is not None:
+        return f"min(max(int({{0}}), 0), {d.branches - 1}) != {d.taken!r}"
+    return "not {0}" if d.taken else "{0}"
+
+
+def guards(graph: Graph, index_of: Callable, action: Callable[[str], str]) -> dict[int, list]:
+    """Per program variable (``index_of(decision)``), the checks of ``graph``'s decisions on
+    it: (the test that it went the other way, the decision's text, the statement to run
+    then, ``action(text)``).  A decision made twice is checked once."""
+    found: dict[int, list] = {}
+    seen = set()
+    for d in graph.decisions:
+        k = index_of(d)
+        if (k, d.taken) not in seen:
+            seen.add((k, d.taken))
+            text = decision_text(graph, d)
+            found.setdefault(k, []).append((_failed(d), text, action(text)))
+    return found
+
+
 # ------------------------------------------------------------------ jit's programs
 
 def program_source(graph: Graph, inputs: list[Variable], outputs: list, name: str = "f") -> Source:
     """The straight-line program of a traced function: ``inputs`` (variables of ``graph``,
-    in order) in, the flat list ``outputs`` (variables or constants) out, as a tuple."""
+    in order) in, the flat list ``outputs`` (variables or constants) out, as a tuple.
+    It checks the graph's decisions as soon as each is computed, and returns None where
+    one goes the other way (``mg.jit`` then traces that branch)."""
     writer = Writer()
     same = _repeats(graph)
-    live = _live(graph, outputs, same)
-    uses = _uses(graph, outputs, live, same)
-    lines = _Lines(graph, writer, lambda v: uses.get(v.index, 0) == 1, release=uses, same=same)
+    deciding = [d.variable for d in graph.decisions]
+    live = _live(graph, list(outputs) + deciding, same)
+    uses = _uses(graph, list(outputs) + deciding, live, same)
+    checks = guards(graph, lambda d: same.get(d.variable.index, d.variable).index,
+                    lambda text: "return None")
+    lines = _Lines(graph, writer, lambda v: uses.get(v.index, 0) == 1, release=uses, same=same,
+                   guards=checks)
     taken: set[str] = set()
     params = []
     for v in inputs:
         params.append(identifier(v.name or f"x{len(params) + 1}", taken))
         lines.names[v.index] = params[-1]
+        if v.index in checks:
+            lines.check(v)
     for v in graph.variables:
         if v.prim is not None and live[v.index]:
             lines.emit(v)
-    rendered = [lines.operand(o)[0] if graph.owns(o) else writer.constant(o) for o in outputs]
+    rendered = []
+    for o in outputs:  # one array returned twice (x * 2 and x * 2 are computed once) is copied
+        text = lines.operand(o)[0] if graph.owns(o) else writer.constant(o)
+        repeated = text in rendered and type(concrete(o)) is np.ndarray
+        rendered.append(f"{text}.copy()" if repeated else text)
     lines.body.append("return (" + ", ".join(rendered) + ("," if len(rendered) == 1 else "") + ")")
     doc = (f"the program of {graph.name} as traced: {sum(live)} of its {len(graph.variables)} "
            f"variables (the others repeat one or are not needed for the result)")
@@ -530,15 +592,30 @@ def _input_names(graph: Graph) -> list[str]:
     return [identifier(v.name or f"x{k + 1}", taken) for k, v in enumerate(graph.inputs)]
 
 
+def _refusal(graph: Graph, writer: Writer) -> Callable[[str], str]:
+    """to_python's action where a decision goes the other way: a one-line GuardError."""
+    def action(text: str) -> str:
+        writer.guarded = True
+        return "raise GuardError(" + repr(
+            f"{comment(graph.name)}: this program holds where {text}, not at these inputs. "
+            f"Fix: trace again at them (mg.trace), or use mg.jit, which traces each branch "
+            f"it meets.") + ")"
+
+    return action
+
+
 def _primal_source(graph: Graph) -> Source:
     writer = Writer()
-    lines = _Lines(graph, writer, lambda v: False)
+    lines = _Lines(graph, writer, lambda v: False,
+                   guards=guards(graph, lambda d: d.variable.index, _refusal(graph, writer)))
     params = _input_names(graph)
     position = {v.index: k for k, v in enumerate(graph.inputs)}
     for v in graph.variables:
         if v.prim is None:
             lines.names[v.index] = f"v{v.index + 1}"
             lines.line(f"v{v.index + 1} = {params[position[v.index]]}")
+            if v.index in lines.guards:
+                lines.check(v)
         else:
             lines.emit(v)
     lines.line("return " + _returned(graph.outputs, lambda o: lines.operand(o)[0]))
@@ -562,8 +639,9 @@ def _sweep_source(graph: Graph, program, mode: str, seeds: dict) -> Source:
         if v.prim is not None and v.prim.name == "add" and len(v.inputs) == 2:
             adds.setdefault(id(v.inputs[1]), []).append(v)
     uses = _uses(program)
+    checks = guards(graph, lambda d: program.primal_of[d.variable.index].index, _refusal(graph, writer))
     lines = _Lines(program, writer, lambda v: uses.get(v.index, 0) == 1 and v.index not in primal
-                   and v.index not in final, temporaries=True)
+                   and v.index not in final, temporaries=True, guards=checks)
     params = _input_names(graph)
     position = {v.index: k for k, v in enumerate(graph.inputs)}
     for v in program.variables:  # the primal replay comes first in the program
@@ -572,6 +650,8 @@ def _sweep_source(graph: Graph, program, mode: str, seeds: dict) -> Source:
             if v.prim is None:
                 lines.names[v.index] = f"v{k + 1}"
                 lines.line(f"v{k + 1} = {params[position[k]]}")
+                if v.index in checks:
+                    lines.check(v)
             else:
                 lines.emit(v, f"v{k + 1}")
     done = max(primal, default=-1)

@@ -23,3 +23,8 @@ class TransformError(MinigradError, TypeError):
 
 class EscapedVariableError(MinigradError, RuntimeError):
     """A variable was used after the trace that recorded it had finished."""
+
+
+class GuardError(MinigradError, ValueError):
+    """A program written from a trace was called where one of the trace's decisions (a
+    branch, a loop test) goes the other way: the program does not hold there."""

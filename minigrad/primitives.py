@@ -41,7 +41,7 @@ import numpy as np
 
 from . import symbolic as S
 from .errors import TracedValueError
-from .graph import Const, Mask, Variable, bind, concrete, unmask
+from .graph import Const, Mask, Variable, bind, concrete, decide, unmask
 
 Rule = Callable[..., object]
 
@@ -905,31 +905,38 @@ def _reflected(prim):
 def _compare(op):
     def compare(self, other):
         other = unmask(other)
-        if recording_decisions() and (type(self) is Variable or type(other) is Variable):
-            return _TracedMask(_DECIDE[op.__name__](self, other))
+        if _recorded(self) or _recorded(other):
+            return Mask(_DECIDE[op.__name__](self, other))
         return Mask(op(concrete(self), concrete(other)))
 
     return compare
 
 
-# ------------------------------------------- decisions on values, recorded (for mg.jit)
+def _recorded(x) -> bool:
+    """Whether ``x`` is a variable of a trace still recording (a finished one's compare plainly)."""
+    return type(x) is Variable and x.trace.open
+
+
+# ------------------------------------------------------------- decisions on values
 #
-# Eagerly, a comparison of traced values is evaluated at once (a ``Mask``), and the rules
-# that choose by value (abs, maximum, clip, max...) compute their choice from concrete
-# values: right for the one point a graph is recorded at.  A program compiled from a trace
-# (``minigrad.jit``) runs at other points, so while it traces, those decisions are recorded
-# as operations of their own: the comparisons below, which are not differentiable.
+# A comparison of traced values is recorded, as an operation with no derivative (the
+# sweeps skip it), so that a program written from the trace computes it at its own inputs:
+# ``mnp.where``'s mask, and every choice Python makes on it (``if``, ``while``: a
+# ``Decision`` in the graph, which programs check first).  The rules that choose by value
+# (abs, maximum, clip, max...) compute their choice from concrete values where a sweep
+# runs at one point; while a program is written from a trace (``mg.jit``, ``to_python``),
+# they record it too, with ``record_decisions``.
 
 _DECISIONS = threading.local()
 
 
 def recording_decisions() -> bool:
-    """Whether comparisons of traced values are being recorded (inside ``mg.jit``'s trace)."""
+    """Whether the rules' choices are recorded (a program is being written from the trace)."""
     return getattr(_DECISIONS, "on", False)
 
 
 class record_decisions:
-    """``with record_decisions():`` comparisons of traced values are recorded, in this thread."""
+    """``with record_decisions():`` the rules' choices of traced values are recorded, in this thread."""
 
     def __enter__(self):
         self.was = recording_decisions()
@@ -939,10 +946,10 @@ class record_decisions:
         _DECISIONS.on = self.was
 
 
-def _decision(name: str, impl: Callable, code: str | None, arity: int) -> Callable:
-    """An operation recorded only while ``mg.jit`` traces.  It has no derivative (the sweeps
-    skip it) and is no entry of ``TABLE``, whose entries are the differentiable operations."""
-    expr = lambda *a: S.Name(f"{name}({', '.join(map(str, a))})")  # noqa: E731
+def _decision(name: str, impl: Callable, code: str | None, arity: int, expr=None) -> Callable:
+    """An operation without a derivative (the sweeps skip it), recorded where a value is
+    chosen from.  No entry of ``TABLE``, whose entries are the differentiable operations."""
+    expr = expr or (lambda *a: S.Name(f"{name}({', '.join(map(str, a))})"))
     return Primitive(name, impl, (None,) * arity, (None,) * arity, (None,) * arity, expr,
                      impl, code=code).bind
 
@@ -953,34 +960,39 @@ stop_gradient = Primitive("stop_gradient", lambda x: x, (None,), (None,), (None,
                           lambda a: S.call("stop_gradient", a), "jax.lax.stop_gradient",
                           code="{0}").bind
 
-_DECIDE = {name: _decision(name, impl, f"{{0}} {symbol} {{1}}", 2)
+_DECIDE = {name: _decision(name, impl, f"{{0}} {symbol} {{1}}", 2,
+                           lambda a, b, _s=symbol: S.Name(f"{a} {_s} {b}"))
            for name, impl, symbol in [("lt", operator.lt, "<"), ("le", operator.le, "<="),
                                       ("gt", operator.gt, ">"), ("ge", operator.ge, ">="),
                                       ("eq", operator.eq, "=="), ("ne", operator.ne, "!=")]}
 _LOGICAL = {name: _decision(name, impl, code, arity) for name, impl, code, arity in [
-    ("logical_not", lambda a: ~np.asarray(a), "~np.asarray({0})", 1),
-    ("logical_and", np.logical_and, None, 2), ("logical_or", np.logical_or, None, 2),
-    ("logical_xor", np.logical_xor, None, 2)]}
+    ("logical_not", np.logical_not, "np.logical_not({0})", 1),
+    ("logical_and", np.logical_and, "np.logical_and({0}, {1})", 2),
+    ("logical_or", np.logical_or, "np.logical_or({0}, {1})", 2),
+    ("logical_xor", np.logical_xor, "np.logical_xor({0}, {1})", 2)]}
 
 
-class _TracedMask(Mask):
-    """A comparison recorded while ``mg.jit`` traces: its value is the recorded variable."""
+def _logical(name: str, *masks) -> Mask:
+    values = [unmask(m) for m in masks]
+    if any(_recorded(v) for v in values):
+        return Mask(_LOGICAL[name](*values))
+    return Mask(getattr(np, name)(*[concrete(v) for v in values]))
 
-    __slots__ = ()
 
-    def __invert__(self):
-        return _TracedMask(_LOGICAL["logical_not"](self.value))
+Mask.__invert__ = lambda self: _logical("logical_not", self)
+Mask.__and__ = Mask.__rand__ = lambda self, other: _logical("logical_and", self, other)
+Mask.__or__ = Mask.__ror__ = lambda self, other: _logical("logical_or", self, other)
+Mask.__xor__ = Mask.__rxor__ = lambda self, other: _logical("logical_xor", self, other)
 
-    def __and__(self, other):
-        return _TracedMask(_LOGICAL["logical_and"](self.value, unmask(other)))
 
-    def __or__(self, other):
-        return _TracedMask(_LOGICAL["logical_or"](self.value, unmask(other)))
+def truth(x) -> bool:
+    """``bool(x)`` of a traced value: a decision on the recorded ``x != 0`` (Python's ``if x:``)."""
+    if not _recorded(x):
+        return bool(np.asarray(concrete(x)))
+    return decide(_DECIDE["ne"](x, 0))
 
-    def __xor__(self, other):
-        return _TracedMask(_LOGICAL["logical_xor"](self.value, unmask(other)))
 
-    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+Variable.__bool__ = truth
 
 
 _ARITHMETIC = {name: TABLE[name] for name in ("add", "sub", "mul", "truediv", "pow")}
