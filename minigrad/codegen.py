@@ -35,6 +35,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import symbolic as S
+from .errors import MinigradError
 from .graph import Const, Graph, Variable, concrete
 
 INLINE_DEPTH = 4  # deepest expression made by inlining single-use temporaries
@@ -43,7 +44,7 @@ INLINE_DEPTH = 4  # deepest expression made by inlining single-use temporaries
 # ----------------------------------------------------------------- names and comments
 
 _RESERVED = {"np", "math", "PRIMITIVES", "GuardError", "inf", "nan"} | set(dir(math)) | set(dir(builtins))
-_GENERATED = re.compile(r"[vtc]\d+(_bar|_dot)?")
+_GENERATED = re.compile(r"[vtc]\d+(_bar|_dot)?|\w*_impl")  # the program's own names (helpers: *_impl)
 
 
 def identifier(text: str, taken: set[str]) -> str:
@@ -162,6 +163,7 @@ class Writer:
 
     imports: set = field(default_factory=set)        # names imported from math
     uses_numpy: bool = False
+    numpy_scalars: bool = False                      # Python floats computed as NumPy's too
     guarded: bool = False                            # raises GuardError (to_python's guards)
     helpers: dict = field(default_factory=dict)      # name -> (entry name, attribute)
     constants: dict = field(default_factory=dict)    # name -> value
@@ -191,7 +193,7 @@ class Writer:
     def template(self, prim, args) -> tuple[str, bool]:
         """The expression template for ``prim`` on these argument values, and whether it
         is a call (atomic as an operand)."""
-        plain = _is_plain(args)
+        plain = _is_plain(args) and not self.numpy_scalars
         key = (prim, plain, plain and any(type(a) is float for a in args))
         found = self._templates.get(key)
         if found is None:
@@ -224,10 +226,20 @@ class Writer:
         return self._helper(prim, "impl"), True
 
     def _helper(self, prim, attribute: str) -> str:
-        base = prim.name if attribute == "impl" else f"{prim.name}_scalar"
-        name = base if base not in self.imports and not hasattr(math, base) else f"{base}_impl"
-        name = re.sub(r"\W", "_", name, flags=re.ASCII)
-        self.helpers[name] = (prim.name, attribute, getattr(prim, attribute))
+        """A call of ``prim``'s implementation through a name bound in the header, ending in
+        ``_impl`` (which no parameter or program name does, see ``identifier``), and one of
+        its own per entry: two user entries may share a name (``mg.primitive`` in a factory)."""
+        fn = getattr(prim, attribute)
+        for name, (_, _, bound) in self.helpers.items():
+            if bound is fn:
+                return f"{name}({{args}}{{_kwargs}})"
+        base = re.sub(r"\W", "_", prim.name if attribute == "impl" else f"{prim.name}_scalar",
+                      flags=re.ASCII)
+        name, k = f"{base}_impl", 1
+        while name in self.helpers:
+            k += 1
+            name = f"{base}_{k}_impl"
+        self.helpers[name] = (prim.name, attribute, fn)
         return f"{name}({{args}}{{_kwargs}})"
 
     def expression(self, v: Variable, operands: list[tuple[str, bool]]) -> tuple[str, bool]:
@@ -258,13 +270,13 @@ class Writer:
             lines.append("from minigrad import " + ", ".join(
                 (["GuardError"] if self.guarded else []) + (["PRIMITIVES"] if self.helpers else [])))
         for name, (entry, attribute, fn) in sorted(self.helpers.items()):
-            where = f"PRIMITIVES[{entry!r}].{attribute}"
-            if entry not in _table():  # an operation recorded only while jit traces
-                where = f"minigrad.primitives: {entry}"
-                lines.append(f"# {name}: {comment(where)} (passed in by name)")
+            prim = _table().get(entry)
+            if prim is None or getattr(prim, attribute) is not fn:  # not minigrad's own entry:
+                # a user's (custom_jvp, mg.primitive), or an operation without a derivative
+                lines.append(f"# {name}: {comment(entry)}'s {attribute} (passed in by name)")
                 self.constants[name] = fn
                 continue
-            lines.append(f"{name} = {where}")
+            lines.append(f"{name} = PRIMITIVES[{entry!r}].{attribute}")
         for name, what in self.constant_notes.items():
             lines.append(f"# {name}: {comment(what)}, a constant captured when the function was traced")
         return lines
@@ -280,20 +292,40 @@ def _table() -> dict:
 
 class Source(str):
     """Python source of a module defining one function (``name``); ``namespace`` holds the
-    named constants it refers to (``c1``...).  ``compile()`` returns the function."""
+    named constants it refers to (``c1``...).  ``compile()`` returns the function.
+
+    ``fallback``, if set, is the same program computing on NumPy scalars: where this one's
+    Python arithmetic raises (``1.0 / 0.0``, ``math.pow(-4.0, 0.5)``) the compiled function
+    runs it instead and returns NumPy's inf or nan, as the eager engine does."""
 
     name: str
     namespace: dict
+    fallback: "Source | None"
 
-    def __new__(cls, text: str, name: str, namespace: dict):
+    def __new__(cls, text: str, name: str, namespace: dict, fallback: "Source | None" = None):
         self = super().__new__(cls, text)
-        self.name, self.namespace = name, namespace
+        self.name, self.namespace, self.fallback = name, namespace, fallback
         return self
 
     def compile(self) -> Callable:
         scope = dict(self.namespace)
         exec(compile(str(self), f"<minigrad generated: {self.name}>", "exec"), scope)
-        return scope[self.name]
+        program = scope[self.name]
+        if self.fallback is None:
+            return program
+        on_numpy = self.fallback.compile()
+
+        @functools.wraps(program)
+        def run(*args):
+            try:
+                return program(*args)
+            except (ZeroDivisionError, ValueError, OverflowError) as e:
+                if isinstance(e, MinigradError):  # a guard, not arithmetic
+                    raise
+                with np.errstate(all="ignore"):
+                    return on_numpy(*[np.float64(a) if type(a) is float else a for a in args])
+
+        return run
 
 
 def _module(writer: Writer, name: str, params: list[str], body: list[str], doc: str) -> Source:
@@ -491,18 +523,6 @@ def _uses(graph: Graph, extra=(), live=None, same: dict | None = None) -> dict[i
 
 # ------------------------------------------------------------------------ the guards
 
-def decision_text(graph: Graph, d) -> str:
-    """A decision as tables print it: ``v2 > 0: true``, ``v1 chose branch 2 of 3``."""
-    from .explain.table import Symbols
-
-    syms = Symbols(graph)
-    v = d.variable
-    if d.branches is not None:
-        return f"{syms.names[v.index]} chose branch {d.taken} of {d.branches}"
-    shown = syms.expression(v) if v.prim is not None else S.Name(syms.names[v.index])
-    return f"{S.render(shown)}: {'true' if d.taken else 'false'}"
-
-
 def _failed(d) -> str:
     """The Python test that ``d`` goes the other way, on the name ``{0}`` of its variable."""
     if d.branches is not None:
@@ -514,13 +534,16 @@ def guards(graph: Graph, index_of: Callable, action: Callable[[str], str]) -> di
     """Per program variable (``index_of(decision)``), the checks of ``graph``'s decisions on
     it: (the test that it went the other way, the decision's text, the statement to run
     then, ``action(text)``).  A decision made twice is checked once."""
+    from .explain.table import Symbols, decision_text
+
+    syms = Symbols(graph)
     found: dict[int, list] = {}
     seen = set()
     for d in graph.decisions:
         k = index_of(d)
         if (k, d.taken) not in seen:
             seen.add((k, d.taken))
-            text = decision_text(graph, d)
+            text = decision_text(syms, d)
             found.setdefault(k, []).append((_failed(d), text, action(text)))
     return found
 
@@ -572,7 +595,7 @@ def to_python(graph: Graph, mode: str | None = None, wrt=None) -> Source:
     if mode not in (None, "forward", "reverse"):
         raise ValueError(f"to_python: mode must be None, 'forward' or 'reverse', not {mode!r}")
     if mode is None:
-        return _primal_source(graph)
+        return _primal_source(graph, Writer(numpy_scalars=True), _primal_source(graph, Writer()))
     from .explain.programs import _sweep_program
     from .explain.table import _forward_seeds, _output
 
@@ -584,7 +607,8 @@ def to_python(graph: Graph, mode: str | None = None, wrt=None) -> Source:
 
     with record_decisions():  # rules that choose by value (abs, max...) choose in the program
         program = _sweep_program(graph, "backward" if mode == "reverse" else "forward", seeds)
-    return _sweep_source(graph, program, mode, seeds)
+    return _sweep_source(graph, program, mode, seeds, Writer(numpy_scalars=True),
+                         _sweep_source(graph, program, mode, seeds, Writer()))
 
 
 def _input_names(graph: Graph) -> list[str]:
@@ -604,8 +628,9 @@ def _refusal(graph: Graph, writer: Writer) -> Callable[[str], str]:
     return action
 
 
-def _primal_source(graph: Graph) -> Source:
-    writer = Writer()
+def _primal_source(graph: Graph, writer: Writer, readable: Source | None = None) -> Source:
+    """The primal program written by ``writer``; given the ``readable`` one (Python
+    arithmetic), this one (``numpy_scalars``) is its fallback, and that is returned."""
     lines = _Lines(graph, writer, lambda v: False,
                    guards=guards(graph, lambda d: d.variable.index, _refusal(graph, writer)))
     params = _input_names(graph)
@@ -619,17 +644,25 @@ def _primal_source(graph: Graph) -> Source:
         else:
             lines.emit(v)
     lines.line("return " + _returned(graph.outputs, lambda o: lines.operand(o)[0]))
-    return _module(writer, identifier(graph.name, set()), params, lines.body,
-                   f"{graph.name}: one statement per variable of its trace")
+    return _with_fallback(readable, _module(writer, identifier(graph.name, set()), params, lines.body,
+                                            f"{graph.name}: one statement per variable of its trace"))
 
 
-def _sweep_source(graph: Graph, program, mode: str, seeds: dict) -> Source:
-    """The primal replay, then the sweep's contributions, from the recorded ``program``."""
+def _with_fallback(readable: Source | None, numeric: Source) -> Source:
+    """``readable`` with ``numeric`` as its fallback (``Source``); without one, ``numeric``."""
+    if readable is None:
+        return numeric
+    return Source(str(readable), readable.name, readable.namespace, numeric)
+
+
+def _sweep_source(graph: Graph, program, mode: str, seeds: dict, writer: Writer,
+                  readable: Source | None = None) -> Source:
+    """The primal replay, then the sweep's contributions, from the recorded ``program``
+    (written by ``writer``; with ``readable``, as ``_primal_source``)."""
     from .explain.table import Symbols, derivative
 
     reverse = mode == "reverse"
     suffix = "_bar" if reverse else "_dot"
-    writer = Writer()
     syms = Symbols(graph)
     own = program.owns
     primal = {p.index: k for k, p in program.primal_of.items() if own(p)}
@@ -713,8 +746,12 @@ def _sweep_source(graph: Graph, program, mode: str, seeds: dict) -> Source:
         returned = _returned(graph.outputs, derivative_name)
     lines.line("return " + returned)
     what = "adjoint" if reverse else "tangent"
-    return _module(writer, identifier(f"{graph.name}_{what}", set()), params, lines.body,
-                   f"{graph.name} and its {what}s, statement by statement")
+    from .explain.table import seed_direction
+
+    direction = None if reverse else seed_direction(graph, seeds)  # an array seeded whole
+    doc = f"{graph.name} and its {what}s, statement by statement" + (f" ({direction})" if direction else "")
+    return _with_fallback(readable, _module(writer, identifier(f"{graph.name}_{what}", set()), params,
+                                            lines.body, doc))
 
 
 def _addition(candidates: list, previous, own: Callable):

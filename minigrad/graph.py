@@ -28,7 +28,7 @@ import numpy as np
 
 from . import symbolic as S
 from .errors import EscapedVariableError, MinigradError, ShapeError, TracedValueError
-from .pytree import flatten, leaf_paths, unflatten
+from .pytree import flatten, leaf_paths, tree_map, unflatten
 
 
 class _Trace:
@@ -601,6 +601,8 @@ def record(f: Callable, args: Sequence, argnums: Sequence[int], names: Sequence[
                 call_args[i] = unflatten(tree, inputs)
             wrapped.append(call_args[i])
         out = f(*call_args)
+        if type(out) is not Variable and type(out) is not float:  # (the common cases, at once)
+            out = tree_map(unmask, out)  # a comparison returned is its boolean variable, as in JAX
     graph.outputs = out
     return graph, out, wrapped
 

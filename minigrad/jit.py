@@ -110,8 +110,8 @@ class Jitted:
         functools.update_wrapper(self, f)
         self._f = f
         params = _parameters(f)  # as JAX: a static name passed by position is static too
-        self._static_argnums = tuple(static_argnums) + tuple(
-            params.index(n) for n in static_argnames if n in params and params.index(n) not in static_argnums)
+        self._static_argnums = tuple(static_argnums)
+        self._named_positions = tuple(params.index(n) for n in static_argnames if n in params)
         self._static_argnames = frozenset(static_argnames)
         self._programs: dict = {}  # signature -> its programs, one per branch pattern, newest first
         self._count = 0  # programs held
@@ -131,7 +131,7 @@ class Jitted:
 
     def __call__(self, *args, **kwargs):
         programs, leaves = None, args
-        if not kwargs and not self._static_argnums:  # the common case, keyed without the pytree walk
+        if not kwargs and not self._static_argnums and not self._named_positions:  # the common case, keyed without the pytree walk
             kinds = []
             for a in args:
                 kind = type(a)
@@ -239,6 +239,7 @@ class Jitted:
                     f"jit: static_argnums={self._static_argnums!r} refers to positional argument "
                     f"{i}, but the function was called with {n}. Fix: pass it positionally.")
             static_pos.add(i % n)
+        static_pos.update(i for i in self._named_positions if i < n)
         static = tuple((i, _static_key(args[i], f"{i}")) for i in sorted(static_pos))
         static += tuple((k, _static_key(kwargs[k], repr(k))) for k in sorted(kwargs)
                         if k in self._static_argnames)

@@ -905,14 +905,14 @@ def _reflected(prim):
 def _compare(op):
     def compare(self, other):
         other = unmask(other)
-        if _recorded(self) or _recorded(other):
+        if recorded(self) or recorded(other):
             return Mask(_DECIDE[op.__name__](self, other))
         return Mask(op(concrete(self), concrete(other)))
 
     return compare
 
 
-def _recorded(x) -> bool:
+def recorded(x) -> bool:
     """Whether ``x`` is a variable of a trace still recording (a finished one's compare plainly)."""
     return type(x) is Variable and x.trace.open
 
@@ -946,12 +946,14 @@ class record_decisions:
         _DECISIONS.on = self.was
 
 
-def _decision(name: str, impl: Callable, code: str | None, arity: int, expr=None) -> Callable:
+def nondifferentiable(name: str, impl: Callable, code: str | None, arity: int, expr=None,
+                      jax: Callable | None = None) -> Callable:
     """An operation without a derivative (the sweeps skip it), recorded where a value is
-    chosen from.  No entry of ``TABLE``, whose entries are the differentiable operations."""
+    chosen from (a comparison, a determinant's sign), so that programs compute it at their
+    own inputs.  No entry of ``TABLE``, whose entries are the differentiable operations."""
     expr = expr or (lambda *a: S.Name(f"{name}({', '.join(map(str, a))})"))
     return Primitive(name, impl, (None,) * arity, (None,) * arity, (None,) * arity, expr,
-                     impl, code=code).bind
+                     jax or impl, code=code).bind
 
 
 # Identity with a zero derivative (jax.lax.stop_gradient): like the decisions, no entry of
@@ -960,12 +962,12 @@ stop_gradient = Primitive("stop_gradient", lambda x: x, (None,), (None,), (None,
                           lambda a: S.call("stop_gradient", a), "jax.lax.stop_gradient",
                           code="{0}").bind
 
-_DECIDE = {name: _decision(name, impl, f"{{0}} {symbol} {{1}}", 2,
-                           lambda a, b, _s=symbol: S.Name(f"{a} {_s} {b}"))
+_DECIDE = {name: nondifferentiable(name, impl, f"{{0}} {symbol} {{1}}", 2,
+                           lambda a, b, _s=symbol: S.BinOp(_s, a, b))
            for name, impl, symbol in [("lt", operator.lt, "<"), ("le", operator.le, "<="),
                                       ("gt", operator.gt, ">"), ("ge", operator.ge, ">="),
                                       ("eq", operator.eq, "=="), ("ne", operator.ne, "!=")]}
-_LOGICAL = {name: _decision(name, impl, code, arity) for name, impl, code, arity in [
+_LOGICAL = {name: nondifferentiable(name, impl, code, arity) for name, impl, code, arity in [
     ("logical_not", np.logical_not, "np.logical_not({0})", 1),
     ("logical_and", np.logical_and, "np.logical_and({0}, {1})", 2),
     ("logical_or", np.logical_or, "np.logical_or({0}, {1})", 2),
@@ -974,7 +976,7 @@ _LOGICAL = {name: _decision(name, impl, code, arity) for name, impl, code, arity
 
 def _logical(name: str, *masks) -> Mask:
     values = [unmask(m) for m in masks]
-    if any(_recorded(v) for v in values):
+    if any(recorded(v) for v in values):
         return Mask(_LOGICAL[name](*values))
     return Mask(getattr(np, name)(*[concrete(v) for v in values]))
 
@@ -987,7 +989,7 @@ Mask.__xor__ = Mask.__rxor__ = lambda self, other: _logical("logical_xor", self,
 
 def truth(x) -> bool:
     """``bool(x)`` of a traced value: a decision on the recorded ``x != 0`` (Python's ``if x:``)."""
-    if not _recorded(x):
+    if not recorded(x):
         return bool(np.asarray(concrete(x)))
     return decide(_DECIDE["ne"](x, 0))
 

@@ -22,7 +22,7 @@ from ..graph import Graph, concrete
 from ..pytree import flatten
 from . import escape
 from . import layout
-from .table import build_table, format_value
+from .table import build_table, format_value, holds_where
 
 THEMES = {
     "light": {"bg": "white", "fg": "#1f2328", "input": "#dbeafe", "node": "#f6f8fa",
@@ -135,6 +135,8 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
     highlight_edges = set(highlight_edges)
     edge_labels = edge_labels or {}
     graph_attr = {"rankdir": rankdir, "bgcolor": colors["bg"], "fontname": "Helvetica"}
+    if graph.decisions:  # the drawing says where it holds, as the table does
+        caption = "\n".join(filter(None, [caption, holds_where(graph, naming)]))
     if caption:
         graph_attr.update(label=escape.dot(*caption.split("\n")), labelloc="b", fontsize="16", fontcolor=colors["fg"])
     # Graphviz takes a graph named "%..." for one of its anonymous graphs and drops the name
