@@ -5,7 +5,8 @@ Write a function once with Python operators and ``minigrad.numpy``; record it wi
 transformations below.
 """
 
-from . import lax, numpy
+from . import lax, nn, numpy, tree, tree_util
+from .array import Array, block_until_ready, device_put
 from .custom import custom_jvp, custom_vjp, primitive
 from .errors import (EscapedVariableError, GuardError, MinigradError, ShapeError, TracedValueError,
                      TransformError)
@@ -15,9 +16,11 @@ from .modes import forward_sweep, reverse_sweep
 from .primitives import TABLE as PRIMITIVES
 from .primitives import Primitive
 from .transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
+from .tree_util import tree_map  # (jax.tree_map, which the older tutorials use)
 
 __all__ = [
-    "numpy", "lax", "trace", "scope", "Graph", "Variable", "Const", "Primitive", "PRIMITIVES",
+    "numpy", "lax", "nn", "tree", "tree_util", "tree_map", "Array", "device_put", "block_until_ready",
+    "trace", "scope", "Graph", "Variable", "Const", "Primitive", "PRIMITIVES",
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian",
     "forward_sweep", "reverse_sweep", "jit", "custom_jvp", "custom_vjp", "primitive",
     "MinigradError", "TracedValueError", "ShapeError", "TransformError", "EscapedVariableError",

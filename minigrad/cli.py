@@ -7,6 +7,7 @@
     minigrad check lognormal --at y=1.5 mu=0 sigma=2
     minigrad frames lognormal --at y=1.5 mu=0 sigma=2 --mode reverse -o slides/
     minigrad slides lognormal --at y=1.5 mu=0 sigma=2 --wrt y -o deck/
+    minigrad slides "x1*x2 + sin(x1)" --at x1=2 x2=5 --format html png --title "A product" -o deck/
 
 A function is a bundled example by name, or an expression string (parsed safely,
 never evaluated as Python; a single name such as ``x`` or ``pi`` is an expression too).
@@ -31,7 +32,7 @@ from . import examples
 from .errors import MinigradError
 from .explain.dot import output_format
 from .explain.frames import MAX_NODES as FRAMES_LIMIT
-from .explain.frames import write_deck
+from .explain import slides
 from .explain.layout import MAX_NODES as LAYOUT_LIMIT
 from .explain.table import format_value
 from .graph import concrete, trace
@@ -173,24 +174,49 @@ def cmd_frames(args) -> int:
     view = view_options(args)
     out = output_directory(args.output, "frames")
     f, point = function_and_point(args)
-    frames = trace(f, *point).frames(**view, theme=args.theme, max_nodes=args.max_nodes)
-    written = frames.write(out)
-    drawings = [p.name for p in written if p.name.startswith("frame-") and p.suffix != ".pdf"]
+    graph = trace(f, *point)
+    frames = graph.frames(**view, theme=args.theme, max_nodes=args.max_nodes)
+    written = frames.write(out, **deck_options(args, graph))
+    drawings = [p.name for p in written if p.name.startswith("frame-")]
     print(f"wrote {len(frames)} {args.mode}-sweep frames to {out}: {drawings[0]} ... "
-          f"{drawings[-1]}, frames.tex (Beamer), frames.html")
+          f"{drawings[-1]}, {listing(written)}")
     return 0
+
+
+#: Variables past which a deck is long enough to report its progress.
+LONG_DECK = 20
+
+
+def deck_options(args, graph) -> dict:
+    """``--format``, ``--title``, ``--author``, ``--aspect`` as ``write_deck`` takes them, and
+    progress lines on standard error for a long deck or a slow format."""
+    formats = args.format or list(slides.DEFAULT_FORMATS)
+    slow = bool({"png", "handout", "pdf"} & set(formats)) or len(graph.variables) > LONG_DECK
+
+    def progress(line: str) -> None:
+        print(f"minigrad {args.command}: {line}", file=sys.stderr, flush=True)
+
+    return {"formats": formats, "title": args.title, "author": args.author,
+            "aspect": args.aspect, "progress": progress if slow else None}
+
+
+def listing(written: list[Path]) -> str:
+    """The deck's files, its PNG slides counted rather than listed (Beamer's drawings,
+    which only Graphviz's program makes, go unsaid: the line is the same on any machine)."""
+    names = [p.name for p in written if not p.name.startswith(("frame-", "step-", "slide-"))]
+    pngs = [p.name for p in written if p.name.startswith("slide-")]
+    if pngs:
+        names.append(f"{len(pngs)} PNG slides ({pngs[0]} ... {pngs[-1]})")
+    return ", ".join(names)
 
 
 def cmd_slides(args) -> int:
     out = output_directory(args.output, "slides")
     f, point = function_and_point(args)
-    written = write_deck(trace(f, *point), out, wrt=args.wrt, naming=args.naming,
-                         theme=args.theme, max_nodes=args.max_nodes)
-    drawings = {mode: [p.name for p in written if p.name.startswith(mode + "-")
-                       and p.suffix != ".pdf"] for mode in ("forward", "reverse")}
-    listing = ", ".join(f"{names[0]} ... {names[-1]}" for names in drawings.values())
-    print(f"wrote {len(drawings['forward'])} forward-sweep and {len(drawings['reverse'])} "
-          f"reverse-sweep slides to {out}: {listing}, deck.tex (Beamer), deck.html")
+    graph = trace(f, *point)
+    written = slides.write_deck(graph, out, wrt=args.wrt, naming=args.naming, theme=args.theme,
+                                max_nodes=args.max_nodes, **deck_options(args, graph))
+    print(f"wrote a deck of both sweeps of {graph.name} to {out}: {listing(written)}")
     return 0
 
 
@@ -294,17 +320,29 @@ def build_parser() -> argparse.ArgumentParser:
         with_limit(p, FRAMES_LIMIT, "variables whose sweep is drawn, one frame each")
         return p
 
+    def with_deck_options(p):
+        p.add_argument("--format", nargs="+", action="extend", choices=slides.FORMATS,
+                       help="what to write (several allowed); default: "
+                            + " ".join(slides.DEFAULT_FORMATS))
+        p.add_argument("--title", default=None, help="the title slide's title")
+        p.add_argument("--author", default=None, help="the title slide's author line")
+        p.add_argument("--aspect", choices=list(slides.ASPECTS), default="16:9",
+                       help="the slides' shape; default: %(default)s")
+        return p
+
     fr = with_sweep_options(
-        with_function(sub.add_parser("frames", help="one slide per step of a sweep: SVG, Beamer, HTML")),
+        with_function(sub.add_parser("frames", help="one slide per step of a sweep: SVG, HTML, Beamer, ...")),
         "the input seeded in forward mode", "frame-001.svg..., frames.tex and frames.html")
     fr.add_argument("--mode", default="reverse", help="the sweep: forward or reverse (default)")
+    with_deck_options(fr)
     fr.set_defaults(run=cmd_frames)
 
     sl = with_sweep_options(
         with_function(sub.add_parser(
-            "slides", help="a deck of both sweeps, forward then reverse: Beamer and HTML")),
+            "slides", help="a deck of both sweeps, forward then reverse: HTML, Beamer, PNG, ...")),
         "the input seeded in the forward sweep (default: the first)",
-        "deck.tex, deck.html and the drawings")
+        "the deck's files")
+    with_deck_options(sl)
     sl.set_defaults(run=cmd_slides)
 
     c = with_function(sub.add_parser("check", help="compare minigrad, jax and finite differences"))

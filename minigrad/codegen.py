@@ -185,7 +185,7 @@ class Writer:
         # values folded from it are (JAX's jit does the same), whatever the caller does later
         self.constants[name] = x.copy() if type(x) is np.ndarray else x
         self._constant_ids[key] = (name, x)  # (the value, kept: its id stays unique)
-        shape = np.shape(x)
+        shape = np.shape(x) if not isinstance(x, tuple) else ()  # (a tuple: an index of arrays)
         what = f"{np.asarray(x).dtype} array of shape {shape}" if shape else f"{type(x).__name__} {x!r}"
         self.constant_notes[name] = what
         return name

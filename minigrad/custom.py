@@ -39,10 +39,10 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import symbolic as S
-from .errors import TracedValueError, TransformError
-from .graph import Variable, concrete
+from .errors import ShapeError, TracedValueError, TransformError
+from .graph import Variable, concrete, parameter_names
 from .primitives import PerInput, Primitive, Scaled, USER_TABLE
-from .pytree import flatten, leaf_paths, unflatten
+from .pytree import flatten, leaf_paths, tree_map, unflatten
 
 __all__ = ["custom_jvp", "custom_vjp", "primitive", "USER_TABLE", "plain_bodies"]
 
@@ -66,6 +66,14 @@ def _is_jax(x) -> bool:
     return jax is not None and isinstance(x, jax.Array)
 
 
+def _unwrapped(leaves: list) -> list:
+    """The operands as the innermost trace's rules see them (its variables' values), as
+    ``bind`` unwraps them."""
+    traces = [x.trace for x in leaves if type(x) is Variable]
+    top = max(traces, key=lambda t: t.depth)
+    return [x.value if type(x) is Variable and x.trace is top else x for x in leaves]
+
+
 def _zero(x):
     """The zero tangent of a leaf: 0.0 for a scalar, else zeros of its shape."""
     value = concrete(x)
@@ -80,17 +88,22 @@ class _Call:
     output is a pytree records one node per output leaf: each node's parameter is this call's
     ``output(leaf)``, naming the leaf (its position among the output's leaves, and its path)."""
 
-    __slots__ = ("nargs", "nondiff", "trees", "counts", "out_tree", "leaf", "path", "shared")
+    __slots__ = ("nargs", "nondiff", "trees", "counts", "out_tree", "leaf", "path", "shared",
+                 "residuals", "last_bwd")
 
     def __init__(self, nargs: int, nondiff: dict, trees: list, counts: list):
         self.nargs, self.nondiff, self.trees, self.counts = nargs, nondiff, trees, counts
         self.out_tree, self.leaf, self.path = None, None, ""
         self.shared = [None]  # while a call records its nodes: (operands, the output), computed once
+        # custom_vjp: [(the operands fwd ran on, its residuals)], shared by the call's nodes;
+        # and this node's last bwd result, (out, g, input, cotangents): see custom_vjp._vjp_rule
+        self.residuals, self.last_bwd = [None], None
 
     def output(self, leaf: int, path: str) -> "_Call":
         """The parameter of the node recording output leaf ``leaf`` (reached by ``path``)."""
         view = _Call(self.nargs, self.nondiff, self.trees, self.counts)
         view.out_tree, view.leaf, view.path, view.shared = self.out_tree, leaf, path, self.shared
+        view.residuals = self.residuals
         return view
 
     def pick(self, tree, what: str, name: str):
@@ -177,7 +190,7 @@ class _Custom:
         per output leaf, each an application of this entry picking its leaf (the function
         runs once for them all), put back into the output's structure."""
         values = [concrete(x) for x in leaves]
-        out = self.fun(*call.all_args(values))
+        out = self._forward(_unwrapped(leaves), call)
         found, tree = flatten(out)
         call.shared[0] = (values, out)
         try:
@@ -197,6 +210,22 @@ class _Custom:
         else:
             out = self.fun(*call.all_args(leaves))
         return call.pick(out, "the output", f"{self._kind} {self.__name__}")
+
+    def _forward(self, operands: list, call: _Call):
+        """The output a recorded call has, computed once from the operands as the
+        innermost trace's rules will see them: the function's, by default."""
+        return tree_map(concrete, self.fun(*call.all_args(operands)))
+
+    def _check_shape(self, got, want, what: str, of: str) -> None:
+        """Refuse a rule's tangent or cotangent whose shape is not its primal's, as JAX does
+        (broadcasting it would give a wrong derivative with no error)."""
+        if got is None:
+            return
+        shape, expected = np.shape(concrete(got)), np.shape(concrete(want))
+        if shape != expected:
+            raise ShapeError(f"{self._kind} {self.__name__}: {what} returned shape {shape} for "
+                             f"{of} of shape {expected}. Fix: return a value of its primal's "
+                             f"shape (zeros: np.zeros_like).")
 
     def _expr(self, *args, call: _Call):
         applied = S.call(self.__name__, *args)
@@ -270,25 +299,36 @@ class custom_jvp(_Custom):
     def _define_jax(self, f) -> None:
         f.defjvp(self.jvp)
 
-    def _tangent_out(self, i: int, t, leaves, call: _Call):
-        tangents = [_zero(x) for x in leaves]
-        tangents[i] = t
+    def _apply_rule(self, leaves, tangents, call: _Call) -> tuple:
         result = self.jvp(*call.nondiff_values(), tuple(call.diff_args(leaves)),
                           tuple(call.diff_args(tangents)))
         if not (isinstance(result, (tuple, list)) and len(result) == 2):
             raise TypeError(f"custom_jvp {self.__name__}: the rule {self._rule_name()} must "
                             f"return a pair (primal_out, tangent_out), got {type(result).__name__}")
-        return call.pick(result[1], f"the tangent_out of {self._rule_name()}",
-                         f"custom_jvp {self.__name__}")
+        return result
+
+    def _forward(self, operands: list, call: _Call):
+        """The rule's primal_out, which JAX's jvp (and vjp, grad) return, not the function's."""
+        primal_out = self._apply_rule(operands, [_zero(x) for x in operands], call)[0]
+        return tree_map(concrete, primal_out)
+
+    def _tangent_out(self, i: int, t, out, leaves, call: _Call):
+        tangents = [_zero(x) for x in leaves]
+        tangents[i] = t
+        tangent = call.pick(self._apply_rule(leaves, tangents, call)[1],
+                            f"the tangent_out of {self._rule_name()}", f"custom_jvp {self.__name__}")
+        self._check_shape(tangent, out, f"the rule {self._rule_name()}",
+                          f"the output{' ' + call.path if call.path else ''}")
+        return tangent
 
     def _jvp_rule(self, i: int, t, out, *leaves, call: _Call):
-        return self._tangent_out(i, t, leaves, call)
+        return self._tangent_out(i, t, out, leaves, call)
 
     def _vjp_rule(self, i: int, g, out, *leaves, call: _Call):
         # the rule is linear in the tangent: its transpose, by reverse mode over the rule
         from .transforms import vjp
 
-        _, pullback = vjp(lambda t: self._tangent_out(i, t, leaves, call), _zero(leaves[i]))
+        _, pullback = vjp(lambda t: self._tangent_out(i, t, out, leaves, call), _zero(leaves[i]))
         return pullback(g)[0]
 
 
@@ -331,8 +371,42 @@ class custom_vjp(_Custom):
             f"has a reverse-mode rule only, as in JAX. Fix: differentiate it in reverse mode "
             f"(grad, vjp, jacrev), or define it with mg.custom_jvp.")
 
+    def _run_fwd(self, operands, call: _Call) -> tuple:
+        result = self.fwd(*call.all_args(operands))
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise TypeError(f"custom_vjp {self.__name__}: fwd must return a pair (output, "
+                            f"residuals), got {type(result).__name__}")
+        return result
+
+    def _forward(self, operands: list, call: _Call):
+        """fwd's output, its residuals kept for bwd: as in JAX, fwd runs once, when the
+        function is recorded (``vjp`` is called), and only bwd when a cotangent arrives."""
+        out, res = self._run_fwd(operands, call)
+        call.residuals[0] = (operands, (out, res))
+        return tree_map(concrete, out)
+
+    def _fwd_at(self, leaves, call: _Call) -> tuple:
+        """fwd's (output, residuals) at ``leaves``: the recording's, for the operands it saw;
+        else (generated code, other values) fwd runs again."""
+        kept = call.residuals[0]
+        if kept is not None and len(kept[0]) == len(leaves) and \
+                all(a is b for a, b in zip(kept[0], leaves)):
+            return kept[1]
+        return self._run_fwd(leaves, call)
+
     def _vjp_rule(self, i: int, g, out, *leaves, call: _Call):
-        primal_out, res = self.fwd(*call.all_args(leaves))
+        # a sweep asks for the inputs' cotangents in increasing order, with the same g and
+        # out: bwd runs once per visit of the node, not once per input
+        last = call.last_bwd
+        if last is not None and last[0] is out and last[1] is g and last[2] < i:
+            call.last_bwd = (out, g, i, last[3])
+            return last[3][i]
+        flat = self._cotangents(g, leaves, call)
+        call.last_bwd = (out, g, i, flat)
+        return flat[i]
+
+    def _cotangents(self, g, leaves, call: _Call) -> list:
+        primal_out, res = self._fwd_at(leaves, call)
         if call.leaf is not None:  # this node's output leaf: g; the others': zeros, as in JAX
             outs = flatten(primal_out)[0]
             if len(outs) != call.out_tree.num_leaves:
@@ -347,11 +421,18 @@ class custom_vjp(_Custom):
                 f"custom_vjp {self.__name__}: bwd ({self._rule_name()}) must return a tuple of "
                 f"{n} cotangent(s), one per differentiable argument, got {cts!r:.60}")
         flat = []
-        for ct, tree, arg in zip(cts, call.trees, call.diff_args(leaves)):
+        names = [n for k, n in enumerate(parameter_names(self.fun, call.nargs)) if k not in call.nondiff]
+        for ct, tree, arg, name in zip(cts, call.trees, call.diff_args(leaves), names):
             parts = flatten(arg)[0]
             found = [None] * len(parts) if ct is None else flatten(ct)[0]
+            if len(found) != len(parts):
+                raise TypeError(f"custom_vjp {self.__name__}: bwd returned {len(found)} leaves "
+                                f"for input {name}, which has {len(parts)}. Fix: return its "
+                                f"cotangent in the input's structure.")
+            for c, p, path in zip(found, parts, leaf_paths(arg)):
+                self._check_shape(c, p, "bwd", f"input {name}{path}")
             flat += [_zero(p) if c is None else c for c, p in zip(found, parts)]
-        return flat[i]
+        return flat
 
 
 def primitive(name: str, impl: Callable, *, deriv: Sequence | None = None,
@@ -384,6 +465,9 @@ def primitive(name: str, impl: Callable, *, deriv: Sequence | None = None,
                 raise ValueError(f"primitive({name!r}): a local derivative is None, 1, -1 or a "
                                  f"function of (out, *args), not {d!r}")
         jvp = vjp = tuple(None if d is None else Scaled(d) for d in deriv)
+    else:
+        jvp = tuple(_checked(name, "jvp", k, r) for k, r in enumerate(jvp))
+        vjp = tuple(_checked(name, "vjp", k, r) for k, r in enumerate(vjp))
     n = len(jvp)
     if len(vjp) != n:
         raise ValueError(f"primitive({name!r}): {n} jvp rule(s) but {len(vjp)} vjp rule(s); "
@@ -398,6 +482,34 @@ def primitive(name: str, impl: Callable, *, deriv: Sequence | None = None,
                       jax if jax is not None else _no_jax(name), scalar, batch=batch)
     USER_TABLE[name] = entry
     return entry
+
+
+def _checked(name: str, kind: str, i: int, rule: Callable | None) -> Callable | None:
+    """A user's rule whose result is refused where the sweep would broadcast it (or sum it
+    over axes) into a wrong derivative with no error: a tangent must fit the output's shape,
+    a cotangent its input's (or the output's, for an input broadcast against others)."""
+    if rule is None:
+        return None
+
+    def checked(t, out, *args, **params):
+        result = rule(t, out, *args, **params)
+        shape, out_shape = np.shape(concrete(result)), np.shape(concrete(out))
+        fits = [out_shape] if kind == "jvp" else [np.shape(concrete(args[i])), out_shape]
+        if shape not in fits and not _broadcasts_into(shape, out_shape):
+            what = "the output" if kind == "jvp" else f"input {i + 1}"
+            raise ShapeError(f"primitive {name!r}: its {kind} rule for input {i + 1} returned "
+                             f"shape {shape} for {what} of shape {fits[0]}. Fix: return a "
+                             f"{'tangent' if kind == 'jvp' else 'cotangent'} of that shape.")
+        return result
+
+    return checked
+
+
+def _broadcasts_into(shape: tuple, target: tuple) -> bool:
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
 
 
 def _no_jax(name: str) -> Callable:

@@ -4,6 +4,8 @@ They subclass the built-in exception a user would catch anyway (``TypeError``,
 ``ValueError``), so ``except ValueError`` keeps working around minigrad code.
 """
 
+import numpy as np
+
 
 class MinigradError(Exception):
     """Base class of every error minigrad raises on purpose."""
@@ -28,3 +30,8 @@ class EscapedVariableError(MinigradError, RuntimeError):
 class GuardError(MinigradError, ValueError):
     """A program written from a trace was called where one of the trace's decisions (a
     branch, a loop test) goes the other way: the program does not hold there."""
+
+
+class SingularMatrixError(MinigradError, np.linalg.LinAlgError):
+    """A linear-algebra operation was given a singular (or, for cholesky, not positive-definite)
+    matrix; ``except np.linalg.LinAlgError`` catches it, as it catches NumPy's."""

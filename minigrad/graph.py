@@ -27,7 +27,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import symbolic as S
-from .errors import EscapedVariableError, MinigradError, ShapeError, TracedValueError
+from .errors import (EscapedVariableError, MinigradError, ShapeError, SingularMatrixError,
+                     TracedValueError)
 from .pytree import flatten, leaf_paths, tree_map, unflatten
 
 
@@ -353,6 +354,11 @@ def _operation_error(prim, args, params, err: Exception) -> MinigradError:
         return f"{who} of shape {np.shape(concrete(a))}"
 
     operands = ", ".join(describe(a) for a in args)
+    if isinstance(err, np.linalg.LinAlgError):  # a value, not a shape, is at fault
+        return SingularMatrixError(
+            f"{prim.name} of {operands}: {str(err).strip()} (JAX returns inf or nan here). Fix: "
+            f"give an invertible matrix (for cholesky, a symmetric positive-definite one), or "
+            f"regularise it, e.g. A + 1e-9 * I.")
     extra = f" with {params}" if params else ""
     return ShapeError(
         f"{prim.name}{extra} cannot be applied to {operands}: {str(err).strip()}. Fix: make the shapes "

@@ -48,7 +48,7 @@ def _leaf_kind(leaf, where: str) -> tuple:
     kind = type(leaf)
     if kind is float or kind is int or kind is bool:
         return (kind,)
-    if kind is np.ndarray or isinstance(leaf, np.generic):
+    if isinstance(leaf, (np.ndarray, np.generic)):  # (mnp's arrays: an ndarray subclass)
         return (kind, leaf.shape, leaf.dtype.str)
     raise TransformError(
         f"jit: argument {where} is a {kind.__name__}; a jitted function takes Python numbers "
@@ -323,7 +323,7 @@ class Jitted:
         scalar = any(v.prim is not None and all(type(a) in (float, int) for a in v.args)
                      for v in graph.variables)
         copies = tuple(k for k, o in enumerate(outputs)
-                       if type(o) is np.ndarray and not graph.owns(o))
+                       if isinstance(o, np.ndarray) and not graph.owns(o))
         written = time.perf_counter()
         run = source.compile()
         seconds = {"trace": traced - start, "write": written - traced,

@@ -29,10 +29,10 @@ import numpy as np
 from . import symbolic as S
 from .errors import TracedValueError, TransformError
 from .graph import Variable, concrete, decide, discarded, label, scope, unmask
-from .primitives import Primitive, recording_decisions
+from .primitives import Primitive, recording_decisions, stop_gradient  # (jax.lax.stop_gradient)
 from .pytree import flatten, tree_map, unflatten
 
-__all__ = ["scan", "fori_loop", "while_loop", "cond", "switch"]
+__all__ = ["scan", "fori_loop", "while_loop", "cond", "switch", "stop_gradient"]
 
 
 def _jax_lax(*trees, fns: Sequence[Callable] = ()):

@@ -59,33 +59,72 @@ inv = define(
 )
 
 
-def _outer_last(u, x):
-    """u x^T for the solution's two shapes: vectors (n,) or matrices (..., n, k)."""
-    if len(_shape(x)) == 1:
-        return reshape(u, shape=(-1, 1)) * reshape(x, shape=(1, -1))
-    return matmul(u, _swap_last(x))
+def _as_columns(x, b):
+    """A vector right-hand side ``b`` of shape (n,) (NumPy's and JAX's vector solve, broadcast
+    over ``A``'s batch): ``x`` as columns (..., n, 1), for the matrix solve; else as it is."""
+    return reshape(x, shape=_shape(x) + (1,)) if len(_shape(b)) == 1 else x
+
+
+def _from_columns(x, b):
+    return reshape(x, shape=_shape(x)[:-1]) if len(_shape(b)) == 1 else x
 
 
 solve = define(
     "solve", np.linalg.solve, jax="jax.numpy.linalg.solve", code="np.linalg.solve({0}, {1})",
-    jvp=(lambda t, out, a, b: solve(a, -matmul(t, out)), lambda t, out, a, b: solve(a, t)),
-    vjp=(lambda g, out, a, b: -_outer_last(solve(_swap_last(a), g), out),
-         lambda g, out, a, b: solve(_swap_last(a), g)),
+    jvp=(lambda t, out, a, b: _from_columns(solve(a, -matmul(t, _as_columns(out, b))), b),
+         lambda t, out, a, b: _from_columns(solve(a, _as_columns(t, b)), b)),
+    vjp=(lambda g, out, a, b: -matmul(solve(_swap_last(a), _as_columns(g, b)),
+                                      _swap_last(_as_columns(out, b))),
+         lambda g, out, a, b: _from_columns(solve(_swap_last(a), _as_columns(g, b)), b)),
     partials=(lambda o, a, b: S.Name(f"-{a}^-1 (.) {o}"), lambda o, a, b: S.Postfix(a, "^-1")),
     expr=lambda a, b: S.call("solve", a, b),
 )
+
+
+def _cofactor_impl(a):
+    """det(A) A^-T, from the SVD A = U diag(s) V^T as det(U) det(V) U diag(prod_{j!=i} s_j) V^T:
+    defined at singular matrices too, where it is the transposed adjugate (JAX's gradient
+    of det there), with no division by a zero singular value."""
+    u, s, vh = np.linalg.svd(a)
+    n = s.shape[-1]
+    others = np.prod(np.where(np.eye(n, dtype=bool), 1.0, s[..., None, :]), axis=-1)
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    return np.reshape(sign, np.shape(sign) + (1, 1)) * ((u * others[..., None, :]) @ vh)
+
+
+def _cofactor_jax(a):
+    jnp = _jnp()
+    return jnp.linalg.det(a)[..., None, None] * jnp.swapaxes(jnp.linalg.inv(a), -1, -2)
+
+
+def _sum_last_two(x):
+    return reduce_sum(x, axis=_last_two(x), keepdims=False)
+
+
+# d cof(A) = cof(A) tr(A^-1 dA) - A^-T dA^T cof(A) (the product rule on det(A) A^-T): its
+# derivatives need A invertible, the cofactors themselves do not.
+cofactor = define(
+    "cofactor", _cofactor_impl, jax=_cofactor_jax,
+    jvp=(lambda t, out, a: _batch_scalar(_trace_of_product(inv(a), t), a) * out
+         - matmul(matmul(_swap_last(inv(a)), _swap_last(t)), out),),
+    vjp=(lambda g, out, a: _batch_scalar(_sum_last_two(g * out), a) * _swap_last(inv(a))
+         - matmul(matmul(out, _swap_last(g)), _swap_last(inv(a))),),
+    partials=(lambda o, a: S.Name(f"d cof({a})"),),
+    expr=lambda a: S.call("cof", a),
+)
 det = define(
     "det", np.linalg.det, jax="jax.numpy.linalg.det", code="np.linalg.det({0})",
-    jvp=(lambda t, out, a: out * _trace_of_product(inv(a), t),),
-    vjp=(lambda g, out, a: _batch_scalar(g * out, a) * _swap_last(inv(a)),),
-    partials=(lambda o, a: o * S.Postfix(a, "^-T"),),
+    jvp=(lambda t, out, a: _sum_last_two(cofactor(a) * t),),
+    vjp=(lambda g, out, a: _batch_scalar(g, a) * cofactor(a),),
+    partials=(lambda o, a: S.call("cof", a),),
     expr=lambda a: S.call("det", a),
 )
+# d log|det A| = tr(A^-1 dA), with A^-T as cof(A) / det(A): inf or nan at a singular A, as JAX's
 logabsdet = define(
     "logabsdet", lambda a: np.linalg.slogdet(a)[1], code="np.linalg.slogdet({0})[1]",
     jax=lambda a: _jnp().linalg.slogdet(a)[1],
-    jvp=(lambda t, out, a: _trace_of_product(inv(a), t),),
-    vjp=(lambda g, out, a: _batch_scalar(g, a) * _swap_last(inv(a)),),
+    jvp=(lambda t, out, a: _sum_last_two(cofactor(a) * t) / det(a),),
+    vjp=(lambda g, out, a: _batch_scalar(g / det(a), a) * cofactor(a),),
     partials=(lambda o, a: S.Postfix(a, "^-T"),),
     expr=lambda a: S.call("log|det|", a),
 )
@@ -288,7 +327,9 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):
     nd = mnp.ndim(x)
     axes = tuple(range(nd)) if axis is None else (axis,) if isinstance(axis, int) else tuple(axis)
     matrix = len(axes) == 2 and (axis is not None or ord is not None)
-    if len(axes) > 2 or (axis is None and nd > 2 and ord is not None):
+    if axis is None and ord is None:  # NumPy's and JAX's default: the flattened 2-norm
+        return mnp.sqrt(mnp.sum(x * x, axes, keepdims))
+    if len(axes) > 2 or (axis is None and nd > 2):
         raise ValueError(f"mnp.linalg.norm: ord={ord!r} over {len(axes)} axes is not a norm NumPy "
                          f"defines. Fix: give axis= one axis (vector) or two (matrix).")
     if ord in (None, 2, "fro") and not (matrix and ord == 2):
@@ -318,6 +359,8 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):
         return mnp.min(absx, axes, keepdims)
     if ord == 1:
         return mnp.sum(absx, axes, keepdims)
+    if ord == 0:  # the count of nonzero entries: piecewise constant, so its derivative is 0
+        return mnp.sum(mnp.square(mnp.sign(x)), axes, keepdims)
     return mnp.sum(absx ** float(ord), axes, keepdims) ** (1.0 / ord)
 
 

@@ -17,12 +17,16 @@ import numpy as _np
 
 from . import primitives as P
 from . import symbolic as S
-from .graph import Const, Variable, concrete, unmask
+from .array import Array, block_until_ready, device_put
+from .graph import Const, Mask, Variable, concrete, unmask
 
 pi = Const(math.pi, S.Name("pi"))
 e = Const(math.e, S.Name("e"))
 inf, nan, newaxis = _np.inf, _np.nan, None
-float32, float64 = _np.float32, _np.float64
+float16, float32, float64, complex64, complex128 = _np.float16, _np.float32, _np.float64, _np.complex64, _np.complex128
+int8, int16, int32, int64, uint8, uint32, bool_ = _np.int8, _np.int16, _np.int32, _np.int64, _np.uint8, _np.uint32, _np.bool_
+dtype, result_type, issubdtype, finfo, iinfo = _np.dtype, _np.result_type, _np.issubdtype, _np.finfo, _np.iinfo
+floating, integer, inexact = _np.floating, _np.integer, _np.inexact
 
 # Elementwise operations are the table's operations themselves (each primitive's ``bind``).
 add, subtract, multiply, divide, true_divide = P.add, P.sub, P.mul, P.truediv, P.truediv
@@ -70,10 +74,12 @@ def clip(x, min=None, max=None):
 
 
 def sum(x, axis=None, keepdims: bool = False):
+    x = unmask(x)  # booleans count as 0 and 1 (a traced comparison, under mg.jit)
     return P.reduce_sum(x, axis=_axis(axis, _ndim(x), "sum"), keepdims=keepdims)
 
 
 def mean(x, axis=None, keepdims: bool = False):
+    x = unmask(x)  # booleans count as 0 and 1 (a traced comparison, under mg.jit)
     return P.reduce_mean(x, axis=_axis(axis, _ndim(x), "mean"), keepdims=keepdims)
 
 
@@ -139,28 +145,90 @@ def stack(arrays: Sequence, axis: int = 0):
     return P.stack(*arrays, axis=_axis(axis, _ndim(arrays[0]) + 1, "stack")[0])
 
 
-# Constructors make constants: plain NumPy (or JAX, when given a JAX array to imitate).
+# Constructors make constants: ``Array``s (NumPy arrays with JAX's ``.at``), or JAX arrays
+# when given a JAX array to imitate.
 
 def _jax_like(x):
     jax = sys.modules.get("jax")
     return jax is not None and isinstance(x, jax.Array)
 
 
-def zeros_like(x):
+def _like_dtype(x, dtype):
+    """The dtype of ``*_like(x)``: ``x``'s where it is inexact, else float64 (a Python float,
+    as every float of minigrad's, is float64; an integer becomes a float to differentiate)."""
+    return dtype if dtype is not None else _np.result_type(_np.asarray(concrete(x)).dtype, _np.float32)
+
+
+def zeros_like(x, dtype=None, shape=None):
     if _jax_like(x):
-        return sys.modules["jax"].numpy.zeros_like(x)
-    return _np.zeros_like(concrete(x), dtype=_np.result_type(concrete(x), _np.float32))
+        return sys.modules["jax"].numpy.zeros_like(x, dtype=dtype, shape=shape)
+    return zeros(_np.shape(concrete(x)) if shape is None else shape, _like_dtype(x, dtype))
 
 
-def ones_like(x):
+def ones_like(x, dtype=None, shape=None):
     if _jax_like(x):
-        return sys.modules["jax"].numpy.ones_like(x)
-    return _np.ones_like(concrete(x), dtype=_np.result_type(concrete(x), _np.float32))
+        return sys.modules["jax"].numpy.ones_like(x, dtype=dtype, shape=shape)
+    return ones(_np.shape(concrete(x)) if shape is None else shape, _like_dtype(x, dtype))
 
 
-zeros, ones, full, eye = _np.zeros, _np.ones, _np.full, _np.eye
-arange, linspace = _np.arange, _np.linspace
-array, asarray = _np.array, _np.asarray
+def full_like(x, fill_value, dtype=None, shape=None):
+    if _jax_like(x):
+        return sys.modules["jax"].numpy.full_like(x, fill_value, dtype=dtype, shape=shape)
+    return full(_np.shape(concrete(x)) if shape is None else shape, fill_value,
+                dtype if dtype is not None else _np.asarray(concrete(x)).dtype)
+
+
+def _made(numpy_fn):
+    """A NumPy constructor whose result is an ``Array``."""
+    def make(*args, **kwargs):
+        return numpy_fn(*args, **kwargs).view(Array)
+
+    make.__name__ = make.__qualname__ = numpy_fn.__name__
+    make.__doc__ = f"``numpy.{numpy_fn.__name__}``, returning an ``Array`` (with JAX's ``.at``)."
+    return make
+
+
+zeros, ones, full, eye, identity = _made(_np.zeros), _made(_np.ones), _made(_np.full), _made(_np.eye), _made(_np.identity)
+empty, arange, linspace, logspace, tri = _made(_np.empty), _made(_np.arange), _made(_np.linspace), _made(_np.logspace), _made(_np.tri)
+
+
+def _holds_traced(obj) -> bool:
+    if type(obj) is Variable or type(unmask(obj)) is Variable:
+        return True
+    return isinstance(obj, (list, tuple)) and any(_holds_traced(o) for o in obj)
+
+
+def _holds_jax(obj) -> bool:
+    if isinstance(obj, (list, tuple)):
+        return any(_holds_jax(o) for o in obj)
+    return _jax_like(obj) or type(obj).__module__.startswith("jax")
+
+
+def _stacked(obj):
+    """A nested list of traced values and numbers as one traced array (``jnp.array`` stacks)."""
+    if isinstance(obj, (list, tuple)):
+        return stack([_stacked(o) for o in obj])
+    return unmask(obj)
+
+
+def array(object, dtype=None, copy: bool = True, order=None, ndmin: int = 0):
+    """``jnp.array``: a nested list holding traced values is stacked into one traced array;
+    JAX arrays (or tracers) go to ``jax.numpy.array``; anything else is NumPy's, as an ``Array``."""
+    if _holds_traced(object):
+        out = _stacked(object)
+        return out if dtype is None else astype(out, dtype)
+    if _holds_jax(object):
+        return sys.modules["jax"].numpy.array(object, dtype=dtype, copy=copy, order=order, ndmin=ndmin)
+    return _np.array(object, dtype=dtype, copy=copy, order=order, ndmin=ndmin).view(Array)
+
+
+def asarray(a, dtype=None, order=None, copy=None):
+    """``jnp.asarray``: as ``array``, without a copy where none is needed."""
+    if type(a) is Variable:
+        return a if dtype is None else astype(a, dtype)
+    if _holds_traced(a) or _holds_jax(a):
+        return array(a, dtype=dtype, order=order)
+    return _np.asarray(a, dtype=dtype, order=order, copy=copy).view(Array)
 
 
 def shape(x) -> tuple:
@@ -175,6 +243,90 @@ def size(x) -> int:
     return int(_np.prod(shape(x)))
 
 
+def astype(x, dtype):
+    """``x`` converted to ``dtype``: recorded (derivative 1 to a float dtype, none to an
+    integer or boolean one); a comparison's booleans become 0 and 1."""
+    x = unmask(x)
+    name = _np.dtype(dtype).name
+    if type(x) is not Variable and not _jax_like(x) and _np.result_type(x).name == name:
+        return _np.asarray(x).view(Array) if isinstance(x, _np.ndarray) else x
+    return P.astype(x, dtype=name)
+
+
+def moveaxis(x, source, destination):
+    nd = _ndim(x)
+    src = [a % nd for a in _np.atleast_1d(source)]
+    dst = [a % nd for a in _np.atleast_1d(destination)]
+    order = [a for a in range(nd) if a not in src]
+    for d, a in sorted(zip(dst, src)):
+        order.insert(d, a)
+    return transpose(x, order)
+
+
+def atleast_1d(x):
+    return x if _ndim(x) >= 1 else reshape(x, (1,))
+
+
+def atleast_2d(x):
+    return x if _ndim(x) >= 2 else reshape(x, (1, -1))
+
+
+def atleast_3d(x):
+    nd = _ndim(x)
+    if nd >= 3:
+        return x
+    return reshape(x, (1, -1, 1) if nd <= 1 else shape(x) + (1,))
+
+
+def hstack(tup: Sequence):
+    """Join along the columns: axis 1, or 0 for 1-D arrays (NumPy's rule)."""
+    arrays = [atleast_1d(a) for a in tup]
+    return concatenate(arrays, axis=0 if _ndim(arrays[0]) == 1 else 1)
+
+
+def vstack(tup: Sequence):
+    return concatenate([atleast_2d(a) for a in tup], axis=0)
+
+
+def dstack(tup: Sequence):
+    return concatenate([atleast_3d(a) for a in tup], axis=2)
+
+
+def column_stack(tup: Sequence):
+    return concatenate([reshape(a, (-1, 1)) if _ndim(a) < 2 else a for a in tup], axis=1)
+
+
+def meshgrid(*xi, copy: bool = True, sparse: bool = False, indexing: str = "xy"):
+    """Coordinate grids, as broadcasts of the 1-D inputs (differentiable in them)."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"mnp.meshgrid: indexing={indexing!r}. Fix: use 'xy' or 'ij'.")
+    n = len(xi)
+    sizes = [size(x) for x in xi]
+    if indexing == "xy" and n >= 2:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    grids = []
+    for k, x in enumerate(xi):
+        axis = (1 - k if k < 2 else k) if indexing == "xy" and n >= 2 else k
+        spread = [1] * n
+        spread[axis] = -1
+        g = reshape(x, spread)
+        grids.append(g if sparse else broadcast_to(g, sizes))
+    return grids
+
+
+def vdot(a, b):
+    """The dot product of the flattened arrays (real: no conjugation needed)."""
+    return sum(ravel(a) * ravel(b))
+
+
+def round(x, decimals: int = 0):
+    """Round half to even (NumPy's, JAX's); its derivative is 0, as in JAX (recorded)."""
+    return P.round(x, decimals=decimals)
+
+
+around = round
+
+
 def _install_methods(cls) -> None:
     """Give traced variables the ndarray methods users reach for."""
     cls.sum = lambda self, axis=None, keepdims=False: sum(self, axis, keepdims)
@@ -187,9 +339,13 @@ def _install_methods(cls) -> None:
     cls.ravel = cls.flatten = lambda self: ravel(self)
     cls.dot = lambda self, other: dot(self, other)
     cls.clip = lambda self, min=None, max=None: clip(self, min, max)
+    cls.astype = lambda self, dtype: astype(self, dtype)
 
 
 _install_methods(Variable)
+Mask.astype = lambda self, dtype: astype(self, dtype)
+Mask.mean = lambda self, axis=None, keepdims=False: mean(self, axis, keepdims)
+Mask.sum = lambda self, axis=None, keepdims=False: sum(self, axis, keepdims)
 
 
 # ---------------------------------------------- more of NumPy: entries, or exact compositions

@@ -40,7 +40,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import symbolic as S
-from .errors import TracedValueError
+from . import indexing as I
+from .errors import TracedValueError, TransformError
 from .graph import Const, Mask, Variable, bind, concrete, decide, unmask
 
 Rule = Callable[..., object]
@@ -895,6 +896,122 @@ stack = define(
     expr=lambda *xs, axis: S.call("stack", *xs, axis=axis),
 )
 
+# ------------------------------------------------------------------------- dtype changes
+
+
+def _astype_tangent(t, out, x, *, dtype):
+    """A float result carries the tangent over (cast, as JAX's convert_element_type); an
+    integer or boolean result has none (a zero of its shape)."""
+    if np.dtype(dtype).kind in "fc":
+        return astype(t, dtype=dtype)
+    return np.zeros(_shape(out))
+
+
+astype = define(
+    "astype", lambda x, *, dtype: np.asarray(x).astype(dtype), code="np.asarray({0}).astype({dtype})",
+    jax=lambda x, *, dtype: _jnp().asarray(x).astype(dtype),
+    jvp=(_astype_tangent,),
+    vjp=(lambda g, out, x, *, dtype: _astype_tangent(g, x, out, dtype=np.result_type(concrete(x)).name),),
+    partials=(lambda o, x, *, dtype: S.ONE if np.dtype(dtype).kind in "fc" else S.ZERO,),
+    expr=lambda x, *, dtype: S.Name(f"{x}.astype({dtype})"),
+)
+
+
+# -------------------------------------------- indexed updates (``x.at[idx]``): JAX's scatter
+
+
+def take(x, *, index, mode: str, fill_value=0.0):
+    """``x[index]`` with JAX's out-of-bounds ``mode`` (``minigrad.indexing``): a getitem of the
+    clamped index, and where the mode fills, ``fill_value`` where the index was outside."""
+    shape = _shape(x)
+    got = getitem(x, index=I.normalize(index, shape, "clip")[0])
+    if mode in ("clip", "promise_in_bounds"):
+        return got
+    inside = I.valid(shape, index, mode)
+    return got if inside.all() else where(inside, got, fill_value)
+
+
+def _equal(a, b):
+    """1.0 where ``a == b``, else 0.0: the ties of scatter's min and max (recorded under mg.jit)."""
+    if recording_decisions() and (type(a) is Variable or type(b) is Variable):
+        return where(_DECIDE["eq"](a, b), 1.0, 0.0)
+    return np.equal(concrete(a), concrete(b)).astype(float)
+
+
+def _ties(out, x, y, index, mode):
+    """For scatter min/max, JAX's rule: the result's derivative is shared equally by the
+    operands equal to it (x's element and each update written there)."""
+    on_x = _equal(x, out)
+    on_y = _equal(take(out, index=index, mode=mode), y)
+    count = on_x + scatter(np.zeros(_shape(out)), on_y, index=index, op="add", mode=mode)
+    return on_x, on_y, count
+
+
+def _unique_for_multiply(x, index, mode):
+    if not I.winners(_shape(x), index, mode).all():
+        raise TransformError(
+            f"x.at[{_index_text(index)[1:-1]}].multiply: the derivative in the values needs "
+            f"indices that do not repeat (JAX: unique_indices=True), and these repeat a "
+            f"position. Fix: combine the repeated factors first, or differentiate in x only.")
+
+
+def _scatter_jvp_x(t, out, x, y, *, index, op, mode):
+    if op == "add":
+        return t
+    if op in ("set", "mul"):  # zeros written over t's indexed elements, or t scaled there
+        return scatter(t, 0.0 if op == "set" else y, index=index, op=op, mode=mode)
+    on_x, _, count = _ties(out, x, y, index, mode)
+    return t * truediv(on_x, count)
+
+
+def _scatter_jvp_y(t, out, x, y, *, index, op, mode):
+    zeros = np.zeros(_shape(out))
+    if op in ("set", "add"):
+        return scatter(zeros, t, index=index, op=op, mode=mode)
+    if op == "mul":
+        _unique_for_multiply(x, index, mode)
+        return scatter(zeros, t * take(x, index=index, mode=mode), index=index, op="add", mode=mode)
+    _, on_y, count = _ties(out, x, y, index, mode)
+    return truediv(scatter(zeros, t * on_y, index=index, op="add", mode=mode), count)
+
+
+def _scatter_vjp_y(g, out, x, y, *, index, op, mode):
+    got = take(g, index=index, mode=mode)
+    if op == "add":
+        return got
+    if op == "set":
+        return where(I.winners(_shape(x), index, mode), got, 0.0)
+    if op == "mul":
+        _unique_for_multiply(x, index, mode)
+        return got * take(x, index=index, mode=mode)
+    _, on_y, count = _ties(out, x, y, index, mode)
+    return take(truediv(g, count), index=index, mode=mode) * on_y
+
+
+_AT_METHOD = {"mul": "multiply"}  # the .at method of each scatter op
+
+
+def _jax_scatter(x, y, *, index, op, mode):
+    ref = _jnp().asarray(x).at[index]
+    return getattr(ref, _AT_METHOD.get(op, op))(y, mode=mode)
+
+
+_SCATTER_PARTIALS = {
+    "set": ("0 at [i], else 1", "1 at [i]"), "add": ("1", "1"),
+    "mul": ("y at [i], else 1", "x at [i]"),
+    "min": ("[x = out]/ties", "[y = out]/ties"), "max": ("[x = out]/ties", "[y = out]/ties"),
+}
+scatter = define(
+    "scatter", lambda x, y, *, index, op, mode: I.scatter(x, y, index, op, mode), jax=_jax_scatter,
+    jvp=(_scatter_jvp_x, _scatter_jvp_y),
+    # every rule in x is linear in t and self-adjoint (a mask, a scale, a sum): the same rule
+    vjp=(_scatter_jvp_x, _scatter_vjp_y),
+    partials=(lambda o, x, y, *, index, op, mode: S.Name(_SCATTER_PARTIALS[op][0]),
+              lambda o, x, y, *, index, op, mode: S.Name(_SCATTER_PARTIALS[op][1])),
+    expr=lambda x, y, *, index, op, mode: S.Name(
+        f"{x}.at{_index_text(index)}.{_AT_METHOD.get(op, op)}({y})"),
+)
+
 # ------------------------------------------------------ Python operators on traced values
 
 
@@ -904,10 +1021,7 @@ def _reflected(prim):
 
 def _compare(op):
     def compare(self, other):
-        other = unmask(other)
-        if recorded(self) or recorded(other):
-            return Mask(_DECIDE[op.__name__](self, other))
-        return Mask(op(concrete(self), concrete(other)))
+        return Mask(_DECIDE[op.__name__](_operand(self), _operand(unmask(other))))
 
     return compare
 
@@ -968,23 +1082,37 @@ _DECIDE = {name: nondifferentiable(name, impl, f"{{0}} {symbol} {{1}}", 2,
                                       ("gt", operator.gt, ">"), ("ge", operator.ge, ">="),
                                       ("eq", operator.eq, "=="), ("ne", operator.ne, "!=")]}
 _LOGICAL = {name: nondifferentiable(name, impl, code, arity) for name, impl, code, arity in [
-    ("logical_not", np.logical_not, "np.logical_not({0})", 1),
+    ("logical_not", np.invert, "np.invert({0})", 1),  # ``~``: on booleans, logical not
     ("logical_and", np.logical_and, "np.logical_and({0}, {1})", 2),
     ("logical_or", np.logical_or, "np.logical_or({0}, {1})", 2),
     ("logical_xor", np.logical_xor, "np.logical_xor({0}, {1})", 2)]}
 
 
-def _logical(name: str, *masks) -> Mask:
-    values = [unmask(m) for m in masks]
-    if any(recorded(v) for v in values):
-        return Mask(_LOGICAL[name](*values))
-    return Mask(getattr(np, name)(*[concrete(v) for v in values]))
+def _logical(name: str, *operands) -> Mask:
+    """``~``, ``&``, ``|``, ``^`` of masks or traced booleans (a jit input, a comparison's
+    value): recorded where one is a variable of an open trace, else evaluated."""
+    return Mask(_LOGICAL[name](*[_operand(unmask(m)) for m in operands]))
 
 
-Mask.__invert__ = lambda self: _logical("logical_not", self)
-Mask.__and__ = Mask.__rand__ = lambda self, other: _logical("logical_and", self, other)
-Mask.__or__ = Mask.__ror__ = lambda self, other: _logical("logical_or", self, other)
-Mask.__xor__ = Mask.__rxor__ = lambda self, other: _logical("logical_xor", self, other)
+def _operand(x):
+    """``x`` as a decision's operation takes it: a variable of an open trace (recorded), or
+    its value (a finished trace's variable: evaluated)."""
+    return x if recorded(x) or type(x) is not Variable else concrete(x)
+
+
+def _mask_compare(name: str):
+    """``==`` and ``!=`` between masks (recorded as comparisons are)."""
+    def compare(self, other):
+        return Mask(_DECIDE[name](_operand(self.value), _operand(unmask(other))))
+    return compare
+
+
+for _cls in (Mask, Variable):
+    _cls.__invert__ = lambda self: _logical("logical_not", self)
+    _cls.__and__ = _cls.__rand__ = lambda self, other: _logical("logical_and", self, other)
+    _cls.__or__ = _cls.__ror__ = lambda self, other: _logical("logical_or", self, other)
+    _cls.__xor__ = _cls.__rxor__ = lambda self, other: _logical("logical_xor", self, other)
+Mask.__eq__, Mask.__ne__, Mask.__hash__ = _mask_compare("eq"), _mask_compare("ne"), None
 
 
 def truth(x) -> bool:
@@ -995,6 +1123,11 @@ def truth(x) -> bool:
 
 
 Variable.__bool__ = truth
+
+# Rounding: no derivative (JAX's is zero), so, like stop_gradient, no entry of TABLE.
+round = Primitive("round", lambda x, *, decimals: np.round(x, decimals), (None,), (None,), (None,),
+                  lambda a, *, decimals: S.call("round", a), "jax.numpy.round",
+                  code="np.round({0}, {decimals})").bind
 
 
 _ARITHMETIC = {name: TABLE[name] for name in ("add", "sub", "mul", "truediv", "pow")}

@@ -1,4 +1,5 @@
-"""A headless Chromium driven over the DevTools protocol, for the docs site's browser test.
+"""A headless Chromium driven over the DevTools protocol, for the docs site's browser test;
+a headless Firefox that reports by posting to the local server.
 
 The protocol runs over a pipe (``--remote-debugging-pipe``: JSON messages ending in NUL on
 file descriptors 3 and 4), so the test needs no driver package and opens no port. Every
@@ -32,11 +33,18 @@ def chromium() -> str | None:
                                                  "google-chrome"])), None)
 
 
+def firefox() -> str | None:
+    """The Firefox program on PATH, if any (Debian's package is ``firefox-esr``)."""
+    return next(filter(None, map(shutil.which, ["firefox-esr", "firefox"])), None)
+
+
 @contextlib.contextmanager
-def serve(directory: Path):
-    """``directory`` over HTTP on 127.0.0.1 (a free port): yields the base URL."""
+def serve(directory: Path, posted: list | None = None):
+    """``directory`` over HTTP on 127.0.0.1 (a free port): yields the base URL.  The body of
+    each POST request is appended to ``posted`` (how a page reports to a test)."""
     handler = functools.partial(_QuietHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.posted = posted if posted is not None else []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -49,6 +57,50 @@ def serve(directory: Path):
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
+
+    def do_POST(self):
+        self.server.posted.append(self.rfile.read(int(self.headers["Content-Length"])))
+        self.send_response(204)
+        self.end_headers()
+
+
+# Firefox's preferences: no first-run pages, updates or telemetry, and every request that is
+# not to localhost sent to a closed local port.
+_FIREFOX_PREFS = {
+    "network.proxy.type": 1, "network.proxy.http": "127.0.0.1", "network.proxy.http_port": 9,
+    "network.proxy.ssl": "127.0.0.1", "network.proxy.ssl_port": 9,
+    "network.proxy.allow_hijacking_localhost": False, "network.dns.disableIPv6": True,
+    "app.update.disabledForTesting": True, "browser.shell.checkDefaultBrowser": False,
+    "datareporting.policy.dataSubmissionEnabled": False, "toolkit.telemetry.enabled": False,
+    "browser.startup.homepage_override.mstone": "ignore", "browser.aboutwelcome.enabled": False,
+}
+
+
+def firefox_report(program: str, url: str, posted: list, width: int = 800, height: int = 1000,
+                   timeout: float = 120) -> bytes:
+    """Open ``url`` in a headless Firefox and wait for the page's first POST to the server
+    that serves it (``serve(..., posted)``): its body."""
+    profile = Path(tempfile.mkdtemp(prefix="firefox-profile-"))
+    (profile / "user.js").write_text("".join(f"user_pref({json.dumps(k)}, {json.dumps(v)});\n"
+                                             for k, v in _FIREFOX_PREFS.items()))
+    proc = subprocess.Popen([program, "--headless", "--no-remote", "--profile", str(profile),
+                             f"--window-size={width},{height}", url],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + timeout
+        while not posted:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise TimeoutError(f"Firefox did not report from {url}")
+            time.sleep(0.2)
+        return posted[0]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(profile, ignore_errors=True)
 
 
 class Browser:

@@ -71,7 +71,7 @@ def test_graph_to_dot_source(tmp_path):
             "--wrt", "x1", "-o", str(out))
     assert r.returncode == 0, r.stderr
     source = out.read_text()
-    assert "v3 -> v5" in source and "tangent" in source
+    assert "v3 -> v5" in source and "v̇₅ = " in source  # v5's tangent
 
 
 @pytest.mark.parametrize("args, message", [

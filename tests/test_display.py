@@ -41,15 +41,15 @@ def test_a_graph_displays_as_its_drawing_with_values(graph):
     bundle = graph._repr_mimebundle_()
     assert bundle["text/plain"] == repr(graph)
     nodes, edges = drawn(bundle["image/svg+xml"])
-    assert nodes["v5"][:2] == ["v5 = v4 / v3", "value 0.75"]  # (1.5 - 0) / 2
+    assert nodes["v5"][:2] == ["v₅ = v₄ / v₃", "= 0.75"]  # (1.5 - 0) / 2
     assert len(edges) == 10
 
 
 def test_display_shows_adjoints_or_tangents(graph):
     reverse = drawn(graph.display(mode="reverse").svg)[0]
-    assert reverse["v3"][-1] == "adjoint -0.21875"  # (y-mu)^2/sigma^3 - 1/sigma
+    assert reverse["v3"][-1] == "v̄₃ = −0.21875"  # (y-mu)^2/sigma^3 - 1/sigma
     forward = drawn(graph.display(mode="forward", wrt="sigma").svg)[0]
-    assert forward["v3"][-1] == "tangent 1" and forward["v1"][-1] == "tangent 0"
+    assert forward["v3"][-1] == "v̇₃ = 1" and forward["v1"][-1] == "v̇₁ = 0"
 
 
 def test_the_programs_display_as_drawings(graph):

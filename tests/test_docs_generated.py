@@ -173,5 +173,5 @@ def test_a_command_s_output_on_the_page_is_the_same_with_or_without_graphviz(tmp
             shown.append(generate.run_console(body))
     assert shown[0] == shown[1] and "wrote 1 reverse-sweep frames" in shown[0], shown
     # and a block that prints the library's note (as write_deck does without dot)
-    note = "from minigrad.explain.frames import NO_PDF\nprint(NO_PDF)\nprint('wrote')\n"
+    note = "from minigrad.explain.slides import NO_PDF\nprint(NO_PDF)\nprint('wrote')\n"
     assert generate.run_python(note) == ("wrote\n", None)

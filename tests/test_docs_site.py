@@ -190,7 +190,7 @@ def opened(site, browser):
 _INSPECT = """(async () => {
   const content = document.querySelector(".md-content").cloneNode(true);
   content.querySelectorAll("pre, code, math, script, style, .mg-stepper").forEach(e => e.remove());
-  const maths = [...document.querySelectorAll(".md-content math")];
+  const maths = [...document.querySelectorAll(".md-content .katex-html")];
   const images = [...document.querySelectorAll(".md-content img")];
   const labels = [];
   async function svgOf(img) {
@@ -214,6 +214,7 @@ _INSPECT = """(async () => {
     text: content.innerText,
     maths: maths.length,
     typeset: maths.filter(m => m.getBoundingClientRect().width > 0).length,
+    errors: document.querySelectorAll(".md-content .katex-error").length,
     images: images.map(i => ({src: i.src.split("/").pop(), loaded: i.complete && i.naturalWidth > 0})),
     smallest: labels.slice(0, 3),
     steppers: document.querySelectorAll(".mg-stepper").length,
@@ -257,6 +258,7 @@ def test_the_page_shows_typeset_maths_and_no_tex(opened, name):
     formulas = len(re.findall(r"\$\$.+?\$\$|\$[^$\n]+\$", prose, re.S))
     assert page["maths"] >= formulas and (formulas > 0 or name == "explainer")
     assert page["typeset"] == page["maths"], f"{name}: a formula has no width"
+    assert page["errors"] == 0
 
 
 @pytest.mark.parametrize("name", BROWSER_PAGES)
@@ -314,3 +316,81 @@ def test_tables_stay_readable_in_the_dark_scheme(site, browser):
     finally:
         browser.call("Emulation.setEmulatedMedia", session=True, features=[])
     assert len(ratios) > 20 and min(ratios) >= 4.5, sorted(ratios)[:5]  # WCAG AA
+
+
+# -- nothing a reader needs hides off-screen at 800 px, in either colour scheme -------------
+
+# What overflows its box (Python code may scroll; nothing else), whether each text table
+# (javascripts/fit-tables.js) is shown without wrapped lines and at what font size, and the
+# contrast of the steppers' buttons.
+_WIDTHS = """(() => {
+  const parse = c => { const v = c.match(/[\\d.]+/g).map(Number); return {rgb: v.slice(0, 3), a: v.length > 3 ? v[3] : 1}; };
+  const lum = rgb => { const [r, g, b] = rgb.map(v => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const painted = e => { for (; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor);
+    if (c.a > 0) return c.rgb; } return [255, 255, 255]; };
+  const contrast = e => { const bg = painted(e), fg = parse(getComputedStyle(e).color);
+    const seen = fg.rgb.map((v, i) => v * fg.a + bg[i] * (1 - fg.a));  // a translucent text
+    const [a, b] = [lum(seen), lum(bg)].sort((x, y) => y - x); return (a + 0.05) / (b + 0.05); };
+  const content = document.querySelector(".md-content").getBoundingClientRect();
+  const hidden = [];
+  for (const e of document.querySelectorAll(".md-content pre > code, .md-content .md-typeset__scrollwrap, .md-content .mg-stepper, .md-content div.math")) {
+    if (e.closest(".language-python, .language-py")) continue;
+    if (e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > content.right + 1)
+      hidden.push(e.textContent.slice(0, 80));
+  }
+  const tables = [...document.querySelectorAll(".md-content code.mg-text-table")].map(code => {
+    const s = getComputedStyle(code), lines = code.textContent.replace(/\\n$/, "").split("\\n").length;
+    const inner = code.scrollHeight - parseFloat(s.paddingTop) - parseFloat(s.paddingBottom);
+    return {first: code.textContent.slice(0, 60), px: parseFloat(s.fontSize),
+            wrapped: Math.round(inner / parseFloat(s.lineHeight)) > lines};
+  });
+  const buttons = [...document.querySelectorAll(".mg-stepper button")].map(contrast);
+  return {hidden, tables, buttons, code: parseFloat(getComputedStyle(document.querySelector(".md-content code")).fontSize)};
+})()"""
+
+# The text tables a reader scans to their last column: shown whole, without wrapped lines.
+UNWRAPPED = {"explainer": ["var │ expression"], "03b-adjoint-program": ["var │ expression"],
+             "04-cost-of-modes": ["  n   m │", "   d │ primal"]}
+
+
+@pytest.fixture(scope="module", params=["light", "dark"])
+def widths(request, site, browser):
+    """Page -> what _WIDTHS found, with the colour scheme ``request.param``."""
+    browser.call("Emulation.setEmulatedMedia", session=True,
+                 features=[{"name": "prefers-color-scheme", "value": request.param}])
+    found = {}
+    try:
+        with headless.serve(site) as base:
+            for name in [*CHAPTERS, "explainer", "index"]:
+                browser.open(base + f"{name}.html")
+                found[name] = browser.evaluate(_WIDTHS)
+            browser.open(base + "02-forward-mode.html")
+            browser.evaluate("document.querySelector('.mg-stepper').scrollIntoView()")
+            browser.screenshot(SCREENSHOTS / f"02-forward-mode-stepper-{request.param}.png",
+                               full_page=False)
+    finally:
+        browser.call("Emulation.setEmulatedMedia", session=True, features=[])
+    return found
+
+
+@pytest.mark.parametrize("name", [*CHAPTERS, "explainer", "index"])
+def test_nothing_but_python_code_scrolls_sideways_at_800_px(widths, name):
+    assert widths[name]["hidden"] == [], f"{name}: these scroll or stick out at 800 px"
+
+
+def test_text_tables_fit_without_wrapping_and_stay_legible(widths):
+    for name, starts in UNWRAPPED.items():
+        tables = widths[name]["tables"]
+        for start in starts:
+            shown = [t for t in tables if t["first"].startswith(start)]
+            assert shown and not any(t["wrapped"] for t in shown), (name, start, tables)
+    for name, page in widths.items():  # none shrinks below 60 % of the code font
+        assert all(t["px"] >= 0.6 * page["code"] - 0.01 for t in page["tables"]), name
+
+
+def test_the_stepper_buttons_are_legible_in_both_colour_schemes(widths):
+    for name in ["02-forward-mode", "03-reverse-mode", "08-slides"]:
+        buttons = widths[name]["buttons"]
+        assert buttons and min(buttons) >= 4.5, (name, buttons)  # WCAG AA

@@ -10,16 +10,18 @@ import minigrad as mg
 from minigrad.explain import layout
 from minigrad.examples import lognormal
 
-# Edges and their local partials, read off the reference table in examples.md.
+# Edges and their local partials, read off the reference table in examples.md, typeset as
+# the tables print them (subscripts, superscripts, a real minus sign).
 REFERENCE_EDGES = {
-    ("v1", "v4"): "1", ("v2", "v4"): "-1",
-    ("v4", "v5"): "1/v3", ("v3", "v5"): "-v4 v3^-2",
-    ("v5", "v6"): "2 v5", ("v6", "v7"): "-0.5", ("v3", "v8"): "1/v3",
-    ("v7", "v9"): "1", ("v8", "v9"): "-1", ("v9", "v10"): "1",
+    ("v1", "v4"): "1", ("v2", "v4"): "−1",
+    ("v4", "v5"): "1/v₃", ("v3", "v5"): "−v₄ v₃⁻²",
+    ("v5", "v6"): "2 v₅", ("v6", "v7"): "−0.5", ("v3", "v8"): "1/v₃",
+    ("v7", "v9"): "1", ("v8", "v9"): "−1", ("v9", "v10"): "1",
 }
 # Adjoints from the closed-form gradient at (y, mu, sigma) = (1.5, 0, 2):
 # d/dy = -(y - mu)/sigma^2 = -0.375, d/dmu = 0.375, d/dsigma = (y - mu)^2/sigma^3 - 1/sigma = -0.21875.
-REFERENCE_INPUT_ADJOINTS = {"v1": "-0.375", "v2": "0.375", "v3": "-0.21875"}
+REFERENCE_INPUT_ADJOINTS = {"v1": "v̄₁ = −0.375", "v2": "v̄₂ = 0.375",
+                            "v3": "v̄₃ = −0.21875"}
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +39,10 @@ def test_graphviz_reads_the_nodes_edges_and_labels(graph):
     edges = {(names[e["tail"]], names[e["head"]]): e["label"] for e in parsed["edges"]}
     assert edges == REFERENCE_EDGES
     labels = {o["name"]: o["label"] for o in parsed["objects"]}
-    assert labels["v5"].splitlines()[0] == "v5 = v4 / v3"
-    assert labels["v10"].splitlines()[0] == "v10 = v9 - (0.5 log 2 pi)"
+    assert labels["v5"].splitlines()[0] == "v₅ = v₄ / v₃"
+    assert labels["v10"].splitlines()[0] == "v₁₀ = v₉ − (0.5 log 2 π)"
     for name, adjoint in REFERENCE_INPUT_ADJOINTS.items():
-        assert labels[name].splitlines()[-1] == f"adjoint {adjoint}"
+        assert labels[name].splitlines()[-1] == adjoint
 
 
 def test_output_is_deterministic_and_themed(graph):

@@ -16,7 +16,7 @@ import pytest
 import minigrad as mg
 import minigrad.numpy as mnp
 from minigrad.explain import escape
-from minigrad.explain.frames import write_deck
+from minigrad.explain.slides import write_deck
 
 HOSTILE = [
     r"\input{/etc/passwd}",
@@ -121,16 +121,23 @@ def test_tikz(hostile, benign):
         assert sum(line.startswith("%") for line in got.splitlines()) == 1
 
 
-def test_beamer_frames_and_deck(hostile, benign, tmp_path):
+def test_beamer_deck(hostile, benign, tmp_path):
     _, g = hostile
-    _assert_latex_safe(g.frames(mode="reverse").to_beamer(),
-                       benign.frames(mode="reverse").to_beamer())
-    if shutil.which("dot") is None:
-        pytest.skip("the deck is drawn with Graphviz's dot program")
-    write_deck(g, tmp_path / "hostile")
-    write_deck(benign, tmp_path / "benign")
+    write_deck(g, tmp_path / "hostile", formats=["beamer"], title=g.name, author=g.name)
+    write_deck(benign, tmp_path / "benign", formats=["beamer"], title=benign.name,
+               author=benign.name)
     _assert_latex_safe((tmp_path / "hostile" / "deck.tex").read_text(),
                        (tmp_path / "benign" / "deck.tex").read_text())
+
+
+def test_html_deck(hostile, benign, tmp_path):
+    s, g = hostile
+    write_deck(g, tmp_path / "hostile", formats=["html"], title=s, author=s)
+    write_deck(benign, tmp_path / "benign", formats=["html"], title="t", author="a")
+    got = _parse_html((tmp_path / "hostile" / "deck.html").read_text())
+    ref = _parse_html((tmp_path / "benign" / "deck.html").read_text())
+    assert got.tags == ref.tags
+    assert escape.plain(s) in got.text
 
 
 # ----------------------------------------------------------------------------- text, Markdown
@@ -264,7 +271,7 @@ def test_dot_drawn_by_graphviz_shows_the_names_as_written(hostile, tmp_path):
     texts, nodes, edges = _svg_texts(run.stdout)
     assert (nodes, edges) == (5, 5)
     # Graphviz drops a label's leading and trailing blanks; nothing else may change
-    assert f"v1 = {escape.plain(s)} (input)".strip() in [t.strip() for t in texts]
+    assert f"v₁ = {escape.plain(s)}".strip() in [t.strip() for t in texts]
     scope = escape.plain(s.replace("/", "|")).strip()
     assert scope in [t.strip() for t in texts]  # the scope's cluster label
 

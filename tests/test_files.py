@@ -2,6 +2,7 @@
 the cause, exit status 2, nothing else touched; and writers that clean up after themselves."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -163,15 +164,14 @@ def test_frames_written_again_remove_the_earlier_steps_and_nothing_else(tmp_path
         assert (tmp_path / name).read_text() == "mine"
 
 
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Beamer's drawings need Graphviz's dot")
 def test_a_deck_written_again_removes_the_earlier_steps(tmp_path):
-    from minigrad.explain.frames import write_deck
+    from minigrad.explain.slides import write_deck
 
     write_deck(mg.trace(lambda x, y: mg.numpy.sin(x * y) + x * y + y, 2.0, 3.0), tmp_path)
-    (tmp_path / "reverse-notes.txt").write_text("mine")
+    (tmp_path / "step-notes.txt").write_text("mine")
     short = mg.trace(lambda x: x * x, 2.0)
-    write_deck(short, tmp_path)
-    reverse = [n for n in drawings(tmp_path, "reverse") if n != "reverse-notes.txt"]
-    forward = drawings(tmp_path, "forward")
-    assert {n.split(".")[0] for n in reverse} == {"reverse-001"}
-    assert {n.split(".")[0] for n in forward} == {"forward-001"}
-    assert (tmp_path / "reverse-notes.txt").read_text() == "mine"
+    write_deck(short, tmp_path)  # a title, one forward and one reverse step
+    steps = sorted(p.name for p in tmp_path.glob("step-*") if p.name != "step-notes.txt")
+    assert steps == ["step-002.pdf", "step-003.pdf"]
+    assert (tmp_path / "step-notes.txt").read_text() == "mine"

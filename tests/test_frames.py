@@ -18,9 +18,8 @@ import pytest
 import minigrad as mg
 import minigrad.numpy as mnp
 from minigrad.examples import chain_rule, lognormal
-from minigrad.explain import frames as frames_module
 from minigrad.explain import layout
-from minigrad.explain.frames import Frames, step_lines, write_deck
+from minigrad.explain.frames import Frames, step_lines
 
 from test_display import tags
 
@@ -197,9 +196,8 @@ def test_files_written(written):
     names = sorted(p.name for p in out.iterdir())
     for k in range(1, 8):
         assert f"frame-{k:03d}.svg" in names
-        assert (f"frame-{k:03d}.pdf" in names) == HAVE_DOT
     assert "frame-008.svg" not in names
-    assert {"frames.tex", "frames.html"} <= set(names)
+    assert {"deck.tex", "deck.html"} <= set(names)  # the sweep's deck (tests/test_slides.py)
 
 
 def test_svg_frames_parse_and_highlight_the_active_node_and_edges(written):
@@ -214,26 +212,27 @@ def test_svg_frames_parse_and_highlight_the_active_node_and_edges(written):
         assert nodes == [frame.active]
         assert sorted(edges) == sorted(f"{a}->{b}" for a, b in frame.edges)
         text = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
-        assert f"Step {frame.index}/7: adjoint of {frame.active}" in text
+        active = frame.active.translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+        assert f"Step {frame.index}/7: adjoint of {active}" in text
 
 
 def test_drawing_layout_is_the_same_in_every_frame(graph):
     frames = graph.frames(mode="reverse")
     labels = [re.findall(r"label=\"?([^\"\]]*)", frames.to_dot(f).source) for f in frames]
     # edges carry their partial and its value in every frame, not only when active
-    assert 'v4 -> v5 [label="1/v3 = 0.5"' in frames.to_dot(frames[0]).source
+    assert 'v4 -> v5 [label="1/v₃ = 0.5"' in frames.to_dot(frames[0]).source
     assert len({len(x) for x in labels}) == 1
 
 
-def self_contained_page(page: str) -> list[tuple[str, dict]]:
+def self_contained_page(page: str, sections: str = "section") -> list[tuple[str, dict]]:
     """The start tags of a page that must work offline, after checking that it loads
     nothing (no web address, no src, link, import or url()) and navigates by keys and
     buttons, one section shown at first, with unique ids."""
     assert "http://" not in page and "https://" not in page
     assert not re.search(r"<(link|img|iframe)\b|\bsrc=|@import|url\(", page)
     found = tags(page)
-    sections = [a for t, a in found if t == "section"]
-    assert "hidden" not in sections[0] and all("hidden" in a for a in sections[1:])
+    shown = [a for t, a in found if t == sections]
+    assert "hidden" not in shown[0] and all("hidden" in a for a in shown[1:])
     assert {"prev", "next"} <= {a.get("class") for t, a in found if t == "button"}
     assert "ArrowRight" in page and "ArrowLeft" in page
     ids = [a["id"] for t, a in found if "id" in a]
@@ -241,9 +240,9 @@ def self_contained_page(page: str) -> list[tuple[str, dict]]:
     return found
 
 
-def test_html_is_self_contained_and_navigable(written):
-    frames, out = written
-    page = (out / "frames.html").read_text(encoding="utf-8")
+def test_stepper_page_is_self_contained_and_navigable(graph):
+    frames = graph.frames(mode="reverse")
+    page = frames.to_html()
     tags = self_contained_page(page)
     sections = [a for t, a in tags if t == "section"]
     assert len(sections) == len(frames) == 7
@@ -252,36 +251,14 @@ def test_html_is_self_contained_and_navigable(written):
     assert page.count("<svg") == 1  # one drawing for all seven steps
 
 
-def test_beamer_has_one_overlay_per_frame_with_a_booktabs_table(written):
-    frames, out = written
-    tex = (out / "frames.tex").read_text(encoding="utf-8")
-    assert re.findall(r"\\only<(\d+)>", tex) == [str(k) for k in range(1, 8)]
-    assert r"\usepackage{booktabs}" in tex
-    assert tex.count(r"\toprule") == tex.count(r"\bottomrule") == 7
-    assert tex.count(r"\rowcolor{mgactive}") == 7
-    assert r"\bar{v}_{3} \mathrel{+}= \frac{\partial v_{5}}{\partial v_{3}}" in tex
-    assert r"\frac{\partial v_{5}}{\partial v_{3}} = -v_{4} \, v_{3}^{-2}" in tex  # as to_latex
-    assert tex.count("{") == tex.count("}")
-    assert tex.count(r"\begin{") == tex.count(r"\end{")
-
-
-def test_frames_beamer_compiles_to_one_page_per_step(written, tmp_path, pdflatex):
-    frames, out = written
-    for path in out.iterdir():
-        (tmp_path / path.name).write_bytes(path.read_bytes())
-    assert pdflatex(tmp_path / "frames.tex") == 7
-    assert "Overfull \\vbox" not in (tmp_path / "frames.log").read_text(errors="replace")
-
-
-def test_without_dot_svg_frames_are_drawn_and_the_missing_pdf_said_once(graph, tmp_path,
-                                                                        monkeypatch, capsys):
+def test_without_dot_svg_frames_are_drawn_by_webassembly(graph, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(layout.shutil, "which", lambda name: None)  # Graphviz in WebAssembly
     written = graph.frames(mode="forward", wrt="mu", theme="dark", naming="baydin").write(tmp_path)
     assert sorted(p.name for p in written if p.suffix == ".svg") == [
         f"frame-{k:03d}.svg" for k in range(1, 8)]
     assert not list(tmp_path.glob("*.pdf"))
-    assert capsys.readouterr().out.strip() == frames_module.NO_PDF
-    page = (tmp_path / "frames.html").read_text(encoding="utf-8")
+    assert "need Graphviz's dot program" in capsys.readouterr().err
+    page = (tmp_path / "deck.html").read_text(encoding="utf-8")
     assert page.count("<svg") == 1 and "http" not in page
 
 
@@ -294,7 +271,7 @@ def test_without_any_layout_engine_the_sources_are_written_with_the_hint(graph, 
     assert not list(tmp_path.glob("*.svg"))
     out = capsys.readouterr().out.strip()
     assert out.count("\n") == 0 and "apt-get install graphviz" in out
-    page = (tmp_path / "frames.html").read_text(encoding="utf-8")
+    page = (tmp_path / "deck.html").read_text(encoding="utf-8")
     assert "<svg" not in page and "http" not in page
 
 
@@ -312,7 +289,7 @@ def test_cli_writes_the_frames(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "7 reverse-sweep frames" in r.stdout
     assert len(list(out.glob("frame-*.svg"))) == 7
-    assert (out / "frames.tex").exists() and (out / "frames.html").exists()
+    assert (out / "deck.tex").exists() and (out / "deck.html").exists()
 
 
 def test_cli_forward_frames_of_an_expression(tmp_path):
@@ -320,7 +297,7 @@ def test_cli_forward_frames_of_an_expression(tmp_path):
             "--wrt", "x1", "-o", str(tmp_path))
     assert r.returncode == 0, r.stderr
     assert "3 forward-sweep frames" in r.stdout
-    assert (tmp_path / "frames.html").exists()
+    assert (tmp_path / "deck.html").exists()
 
 
 @pytest.mark.parametrize("command, args, message", [
@@ -345,94 +322,3 @@ def test_chain_rule_frames_match_the_gradient():
     frames = Frames(mg.trace(chain_rule, 2.0, 5.0), mode="reverse")
     assert len(frames) == 3
     np.testing.assert_allclose(frames[-1].state[:2], [5.0 + np.cos(2.0), 2.0], rtol=1e-14)
-
-
-# ----------------------------------------------------------------------------- the deck
-
-FORWARD = [f"v{k}" for k in range(4, 11)]  # the log-normal's forward steps, in order
-REVERSE = FORWARD[::-1]
-
-
-@pytest.fixture(scope="module")
-def deck(graph, tmp_path_factory):
-    """The log-normal's deck of both sweeps (forward seeded on y), written once."""
-    out = tmp_path_factory.mktemp("deck") / "deck"
-    return write_deck(graph, out, wrt="y"), out
-
-
-def test_deck_files_are_both_sweeps_drawings_a_beamer_file_and_a_page(deck):
-    written, out = deck
-    suffix = "svg"
-    drawings = [f"{mode}-{k:03d}.{suffix}" for mode in ("forward", "reverse") for k in range(1, 8)]
-    assert [p.name for p in written if p.suffix == "." + suffix] == drawings
-    assert [p.name for p in written[-2:]] == ["deck.tex", "deck.html"]
-    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in written)
-
-
-def test_deck_beamer_has_a_title_then_the_forward_then_the_reverse_steps(deck):
-    _, out = deck
-    tex = (out / "deck.tex").read_text(encoding="utf-8")
-    frames = re.findall(r"\\begin\{frame\}(\{[^\n]*\})?", tex)
-    assert frames == ["", "{Forward sweep of lognormal, seeded on y}", "{Reverse sweep of lognormal}"]
-    assert r"\titlepage" in tex and r"\subtitle{at y = 1.5, mu = 0, sigma = 2}" in tex
-    assert re.findall(r"\\only<(\d+)>", tex) == [str(k) for k in range(1, 8)] * 2
-    assert re.findall(r"includegraphics\[[^]]*\]\{(\w+)-(\d+)\.pdf\}", tex) == [
-        (mode, f"{k:03d}") for mode in ("forward", "reverse") for k in range(1, 8)]
-    captions = re.findall(r"Step (\d)/7: (tangent|adjoint) of \$v_\{(\d+)\}\$", tex)
-    assert captions == ([(str(k), "tangent", v[1:]) for k, v in enumerate(FORWARD, 1)]
-                        + [(str(k), "adjoint", v[1:]) for k, v in enumerate(REVERSE, 1)])
-    assert tex.count(r"\toprule") == tex.count(r"\rowcolor{mgactive}") == 14
-    assert tex.count(r"\begin{") == tex.count(r"\end{")
-
-
-def test_deck_html_steps_through_both_sweeps_offline(deck):
-    _, out = deck
-    page = (out / "deck.html").read_text(encoding="utf-8")
-    tags = self_contained_page(page)
-    sections = [a for t, a in tags if t == "section"]
-    assert len(sections) == 15 and sections[0]["id"] == "title"
-    assert [(a["data-sweep"], a["data-active"]) for a in sections[1:]] == (
-        [("forward", v) for v in FORWARD] + [("reverse", v) for v in REVERSE])
-    assert "Forward sweep of lognormal, seeded on y: 7 steps" in page
-    assert page.count("<svg") == 2  # one drawing per sweep
-
-
-def test_deck_beamer_compiles_to_a_title_and_one_page_per_step(deck, tmp_path, pdflatex):
-    _, out = deck
-    for path in out.iterdir():
-        (tmp_path / path.name).write_bytes(path.read_bytes())
-    assert pdflatex(tmp_path / "deck.tex") == 1 + 7 + 7
-    assert "Overfull \\vbox" not in (tmp_path / "deck.log").read_text(errors="replace")
-
-
-def test_deck_seeds_the_first_input_unless_told(tmp_path):
-    g = mg.trace(chain_rule, 2.0, 5.0)
-    written = write_deck(g, tmp_path / "d")
-    tex = (tmp_path / "d" / "deck.tex").read_text(encoding="utf-8")
-    assert r"{Forward sweep of chain\_rule, seeded on x1}" in tex
-    assert len(re.findall(r"\\only<", tex)) == 3 + 3
-    with pytest.raises(ValueError, match="wrt='z' is not an input"):
-        write_deck(g, tmp_path / "e", wrt="z")
-    assert not (tmp_path / "e").exists() and written
-
-
-def test_deck_without_dot_draws_svg_and_says_once_that_pdf_needs_it(graph, tmp_path,
-                                                                    monkeypatch, capsys):
-    monkeypatch.setattr(layout.shutil, "which", lambda name: None)
-    written = write_deck(graph, tmp_path, wrt="sigma")
-    assert len([p for p in written if p.suffix == ".svg"]) == 14
-    assert not [p for p in written if p.suffix == ".pdf"]
-    assert capsys.readouterr().out.strip() == frames_module.NO_PDF
-    assert (tmp_path / "deck.html").read_text(encoding="utf-8").count("<svg") == 2
-
-
-def test_cli_slides_writes_the_deck(tmp_path):
-    out = tmp_path / "deck"
-    r = run("slides", "lognormal", "--at", "y=1.5", "mu=0", "sigma=2", "-o", str(out))
-    assert r.returncode == 0, r.stderr
-    assert "wrote 7 forward-sweep and 7 reverse-sweep slides" in r.stdout
-    assert "deck.tex (Beamer), deck.html" in r.stdout
-    tex = (out / "deck.tex").read_text(encoding="utf-8")
-    assert "seeded on y}" in tex and len(re.findall(r"\\only<", tex)) == 14
-
-

@@ -27,12 +27,13 @@ from typing import Callable
 
 import numpy as np
 import pytest
-from hypothesis import given, note, settings
+from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import minigrad as mg
 import minigrad.numpy as mnp
+from minigrad import linalg
 from minigrad.primitives import TABLE
 
 MAX_DIMS, MAX_SIDE = 3, 4
@@ -459,6 +460,33 @@ def scatter_add_case(draw):
 
 
 @st.composite
+def scatter_case(draw):
+    """``x.at[idx].<op>(y)``, differentiated in x and y; repeated indices accumulate (add),
+    the last wins (set); multiply is differentiated in y only where no index repeats (JAX
+    refuses otherwise); min and max keep the values apart (no ties: no kinks for FD)."""
+    from minigrad import indexing
+
+    shape = draw(shapes(min_dims=1))
+    index = draw(indices_for(shape))
+    target = np.shape(np.zeros(shape)[index])
+    op = draw(choice(("set", "add", "subtract", "multiply", "min", "max")))
+    x = draw(values(shape))
+    y = draw(values(target[draw(ints(0, len(target))):]))  # y may broadcast
+    if op in ("min", "max"):
+        both = np.concatenate([np.ravel(x), np.ravel(y)])
+        assume(np.min(np.diff(np.sort(both)), initial=1.0) > 1e-3)
+    if op == "multiply" and not indexing.winners(shape, index, "drop").all():
+        return Case(lambda x: getattr(mnp.asarray(x).at[index], op)(y), (x,), f"x.at[{index!r}].{op}(y), in x")
+    return Case(lambda x, y: getattr(mnp.asarray(x).at[index], op)(y), (x, y), f"x.at[{index!r}].{op}(y)")
+
+
+@st.composite
+def astype_case(draw):
+    x = draw(values(draw(shapes())))
+    return Case(lambda x: mnp.astype(x, np.float64) * 2.0, (x,), "astype")
+
+
+@st.composite
 def concat_stack_case(draw, name):
     n = draw(ints(1, 3))
     if name == "concatenate":
@@ -543,12 +571,13 @@ def linalg_case(draw, name):
         return Case(mnp.linalg.cholesky, (a,), f"cholesky of {a.shape}")
     if name == "solve":
         n = a.shape[-1]
-        b = draw(values((n,) if a.ndim == 2 and draw(BOOL) else a.shape[:-2] + (n, draw(ints(1, 2)))))
+        # a vector b solves against every matrix of a batch too (NumPy's and JAX's semantics)
+        b = draw(values((n,) if draw(BOOL) else a.shape[:-2] + (n, draw(ints(1, 2)))))
         forms = {"both": (mnp.linalg.solve, (a, b)), "constant a": (lambda b: mnp.linalg.solve(a, b), (b,)),
                  "constant b": (lambda a: mnp.linalg.solve(a, b), (a,))}
         form = draw(choice(tuple(sorted(forms))))
         return Case(*forms[form], f"solve {a.shape}, {b.shape}, {form}")
-    fn = {"inv": mnp.linalg.inv, "det": mnp.linalg.det,
+    fn = {"inv": mnp.linalg.inv, "det": mnp.linalg.det, "cofactor": linalg.cofactor,
           "logabsdet": lambda a: mnp.linalg.slogdet(a)[1]}[name]
     return Case(fn, (a,), f"{name} of {a.shape}")
 
@@ -695,6 +724,8 @@ SPECS: dict[str, st.SearchStrategy] = {
     "broadcast_to": broadcast_to_case(),
     "getitem": getitem_case(),
     "scatter_add": scatter_add_case(),
+    "scatter": scatter_case(),
+    "astype": astype_case(),
     "concatenate": concat_stack_case("concatenate"),
     "stack": concat_stack_case("stack"),
     # magnitudes near 1 and no zeros: a product of 64 entries stays moderate, and where two
@@ -702,7 +733,8 @@ SPECS: dict[str, st.SearchStrategy] = {
     "prod": reduction_case("prod", mnp.prod, elements=st.one_of(floats(-1.1, -0.6), floats(0.6, 1.1))),
     "cumsum": cumsum_case(),
     "einsum": einsum_case(),
-    **{name: linalg_case(name) for name in ("inv", "solve", "det", "logabsdet", "cholesky")},
+    **{name: linalg_case(name) for name in ("inv", "solve", "det", "cofactor", "logabsdet",
+                                                    "cholesky")},
     "svd": svd_case(),
     **{name: composed_case(name) for name in COMPOSED},
 }
@@ -896,8 +928,8 @@ def compare_with_jax(jax, f, jf, args, seed, what=""):
     assert_close_leaves(got, want, **EXACT_TOL, err_msg=f"{what}: vjp vs jax.vjp")
 
 
-NUMPY_COVERAGE = ("prod", "cumsum", "einsum", "inv", "solve", "det", "logabsdet", "cholesky",
-                  "svd") + COMPOSED
+NUMPY_COVERAGE = ("prod", "cumsum", "einsum", "inv", "solve", "det", "cofactor", "logabsdet",
+                  "cholesky", "svd") + COMPOSED
 
 
 @pytest.mark.parametrize("name", NUMPY_COVERAGE)

@@ -122,7 +122,8 @@ def test_rules_of_functions_with_several_outputs():
     x, y = np.array([0.3, 1.1]), np.array([-0.4, 2.0])
     report = check_rules(_sincos(), x)
     assert report, str(report)
-    assert {c.quantity for c in report.checks} == {"jvp", "vjp", "adjoint identity", "second order"}
+    assert {c.quantity for c in report.checks} == {"jvp", "vjp", "adjoint identity", "batch",
+                                                      "second order"}
     assert ("jvp", "the bodies differentiated") in {(c.quantity, c.right) for c in report.checks}
     assert check_rules(_split_vjp(), x, y)
     wrong = check_rules(_sincos(cos_sign=-1.0), x)

@@ -17,12 +17,10 @@ from pathlib import Path
 import graphviz
 import numpy as np
 
-from .. import symbolic as S
 from ..graph import Graph, concrete
 from ..pytree import flatten
-from . import escape
-from . import layout
-from .table import build_table, format_value, holds_where
+from . import escape, layout, typeset
+from .table import Row, Table, build_table, format_value, holds_where
 
 THEMES = {
     "light": {"bg": "white", "fg": "#1f2328", "input": "#dbeafe", "node": "#f6f8fa",
@@ -59,6 +57,34 @@ def value_text(x, values: str = "compact") -> str:
     if values == "summary":
         return format_value(x)
     raise ValueError(f"values must be 'compact' or 'summary', not {values!r}")
+
+
+def node_lines(table: Table, row: Row, value, values: str = "compact",
+               sweep: str | None = None) -> list[str]:
+    """A node's label in the table's notation, typeset in Unicode (``explain.typeset``):
+    ``v₅ = v₄ / v₃``, ``= 0.75`` and, in a sweep, ``v̄₅ = −0.75`` (or v̇₅, a tangent).
+
+    ``sweep`` replaces the sweep's final value (a frame's; ``""``: not computed yet, the
+    name alone)."""
+    cells = table.cells(row, "html")
+    name = typeset.from_html(cells[0])
+    lines = [f"{name} = {typeset.from_html(cells[1])}", "= " + minus(value_text(value, values))]
+    if table.mode is not None:
+        shown = minus(value_text(table.sweep_value(row), values)) if sweep is None else sweep
+        lines.append(sweep_line(row.var, table.mode, shown))
+    return lines
+
+
+def sweep_line(variable: str, mode: str, shown: str) -> str:
+    """A node's tangent or adjoint line: ``v̄₅ = −0.75``; the name alone while ``shown`` is
+    blank (a frame's variable not computed yet)."""
+    name = typeset.accented(variable, mode)
+    return f"{name} = {shown}" if shown else name
+
+
+def minus(text: str) -> str:
+    """A printed value with the tables' minus sign (U+2212), not a hyphen."""
+    return text.replace("-", "\u2212")
 
 
 def output_indices(graph: Graph) -> set[int]:
@@ -109,7 +135,8 @@ def slug(text: str) -> str:
 def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
            theme: str = "light", rankdir: str = "LR", *, highlight=(), highlight_edges=(),
            edge_labels=None, sweep=None, caption: str | None = None,
-           cluster: bool | None = None, values: str = "compact") -> graphviz.Digraph:
+           cluster: bool | None = None, values: str = "compact",
+           slide: bool = False, wrap: int | None = None) -> graphviz.Digraph:
     """A ``graphviz.Digraph`` of ``graph`` with values, and tangents or adjoints by ``mode``.
 
     ``values="compact"`` prints arrays as their dtype and shape (``f64[4,3]``),
@@ -125,7 +152,10 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
     ``edge_labels`` maps an edge ``(input, variable)`` to the text that replaces its partial;
     ``sweep`` gives, per variable, the text of its tangent or adjoint line instead of the
     finished sweep's value (``""`` leaves it blank: not computed yet); ``caption`` is printed
-    under the drawing.
+    under the drawing.  ``slide`` draws for a slide, beside the table that has the values:
+    larger type, tighter spacing, no value line.  ``wrap`` (top to bottom, no clusters) lays
+    a long graph out as lines of text are: ``wrap`` columns of variables (by their longest
+    path from the inputs) left to right on each row, the rows one below the other.
     """
     if theme not in THEMES:
         raise ValueError(f"to_dot: unknown theme {theme!r}; use one of {sorted(THEMES)}")
@@ -137,6 +167,9 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
     graph_attr = {"rankdir": rankdir, "bgcolor": colors["bg"], "fontname": "Helvetica"}
     if graph.decisions:  # the drawing says where it holds, as the table does
         caption = "\n".join(filter(None, [caption, holds_where(graph, naming)]))
+    sizes = ("18", "18") if slide else ("14", "12")  # node and edge labels, points
+    if slide:
+        graph_attr.update(nodesep="0.12", ranksep="0.1", pad="0.05")
     if caption:
         graph_attr.update(label=escape.dot(*caption.split("\n")), labelloc="b", fontsize="16", fontcolor=colors["fg"])
     # Graphviz takes a graph named "%..." for one of its anonymous graphs and drops the name
@@ -144,23 +177,18 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
     name = escape.dot(graph.name)
     dot = graphviz.Digraph(name=" " + name if name.startswith("%") else name, graph_attr=graph_attr,
         node_attr={"shape": "box", "style": "rounded,filled", "fontname": "Helvetica",
-                   "fontsize": "14", "color": colors["edge"], "fontcolor": colors["fg"]},
+                   "fontsize": sizes[0], "color": colors["edge"], "fontcolor": colors["fg"],
+                   **({"margin": "0.08,0.03"} if slide else {})},
         edge_attr={"color": colors["edge"], "fontcolor": colors["fg"], "fontname": "Helvetica",
-                   "fontsize": "12"})
+                   "fontsize": sizes[1]})
     strong = {"color": colors["highlight"], "penwidth": "3", "class": "highlight"}
     outputs = output_indices(graph)
     notes = getattr(graph, "notes", {})  # a program graph says which adjoint is which
     nodes, edges = [], []  # per variable: its node, and the edges into it
     for v, row in zip(graph.variables, table.rows):
-        cells = table.cells(row)  # var, expression, value, partials[, sweep]
-        lines = [f"{cells[0]} = {cells[1]}" if v.prim else f"{cells[0]} = {cells[1]} (input)",
-                 f"value {value_text(v.value, values)}"]
-        if mode in ("forward", "reverse"):
-            if sweep is not None:
-                shown = sweep[v.index]
-            else:
-                shown = value_text(table.sweep_value(row), values)
-            lines.append(f"{'tangent' if mode == 'forward' else 'adjoint'} {shown}".rstrip())
+        lines = node_lines(table, row, v.value, values, None if sweep is None else sweep[v.index])
+        if slide:
+            del lines[1]
         if v.index in notes:
             lines.append(notes[v.index])
         kind = node_kind(graph, v, outputs)
@@ -173,7 +201,7 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
         into = []
         for name, partial in row.partials:
             edge = (name, row.var)
-            label = escape.dot(edge_labels.get(edge, S.render(partial, "text")))
+            label = escape.dot(edge_labels.get(edge, typeset.render(partial)))
             if edge in highlight_edges:
                 into.append((name, row.var, {"label": label, "fontcolor": colors["highlight"], **strong}))
             else:
@@ -186,6 +214,8 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
             dot.node(name, label, **attrs)
             for tail, head, attrs in into:
                 dot.edge(tail, head, **attrs)
+        if wrap:
+            _wrap(dot, graph, [n for n, _, _ in nodes], wrap)
         return dot
     # Clusters: nodes in their (nested) scope's subgraph; edges at the top level, since an
     # edge written inside a cluster would pull its endpoints into that cluster.
@@ -221,6 +251,24 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
         for tail, head, attrs in into:
             dot.edge(tail, head, **attrs)
     return dot
+
+
+def _wrap(dot: graphviz.Digraph, graph: Graph, names: list[str], columns: int) -> None:
+    """Rows of ``columns`` layers: each row one rank (its edges drawn flat, left to right),
+    each row's first node pulled under the previous row's first by an invisible edge."""
+    from .text_backends import layers
+
+    rows: dict[int, list[str]] = {}
+    for name, layer in zip(names, layers(graph)):
+        rows.setdefault(layer // columns, []).append(name)
+    firsts = [rows[r][0] for r in sorted(rows)]
+    for r in sorted(rows):
+        with dot.subgraph() as row:
+            row.attr(rank="same")
+            for name in rows[r]:
+                row.node(name)
+    for above, below in zip(firsts, firsts[1:]):
+        dot.edge(above, below, style="invis", weight="100")
 
 
 def to_svg(graph: Graph, mode: str | None = None, *, max_nodes: int | None = None,

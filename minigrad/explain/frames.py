@@ -24,11 +24,10 @@ except once per use with a unit seed to print the partial's value.  Numbers, acc
 partials are written as the table writes them (LaTeX numbers in math mode).
 
 Writers: the Graphviz drawing of a frame (``to_dot``, from ``explain.dot`` with its
-highlight options), numbered SVG (and PDF, for Beamer) files, a Beamer source with one
-``\\only<k>`` overlay per step, and a self-contained HTML page (SVGs inlined, previous /
-next buttons and arrow keys, the table in sync).  ``write`` produces all of them for one
-sweep; ``write_deck`` makes one deck of both sweeps of a graph (a title, the forward steps,
-the reverse steps) from the same writers: ``minigrad slides``.
+highlight options, typeset as the table is), numbered SVG files shaped for a screen, and
+the stepper (SVG inlined, previous / next buttons and arrow keys, the table in sync) that
+pages and notebooks show.  Slide decks, of one sweep (``Frames.write``) or both, are
+written by ``explain.slides`` from the same frames: ``minigrad frames`` and ``slides``.
 """
 
 from __future__ import annotations
@@ -45,22 +44,36 @@ import numpy as np
 
 from .. import symbolic as S
 from ..graph import Graph
-from . import escape, layout
+from . import escape, layout, typeset
 from .display import fitted
-from .dot import THEMES
+from .dot import THEMES, minus, sweep_line
 from .dot import to_dot as _graph_to_dot
-from .table import (TIMES, holds_where, Step, Symbols, Table, _forward_seeds, _number, _operands, _output,
-                    _partial_value, _sweep_steps, _zeros_for_none, accented, build_table, chain,
-                    derivative,
-                    format_value, value_cell)
+from .table import (
+    TIMES,
+    holds_where,
+    Step,
+    Symbols,
+    Table,
+    _forward_seeds,
+    _number,
+    _operands,
+    _output,
+    _partial_value,
+    _sweep_steps,
+    _zeros_for_none,
+    accented,
+    build_table,
+    chain,
+    derivative,
+    format_value,
+    value_cell,
+)
 
 MODES = ("forward", "reverse")
 #: Most variables whose sweep is drawn as frames: one frame per variable, each a drawing of
 #: them all, so the files grow as the square; past this a lecture shows the table instead.
 MAX_NODES = 100
 NO_DRAWINGS = f"No Graphviz layout engine was found, so the frames have no drawings; {layout.INSTALL}."
-NO_PDF = ("The Beamer source has no drawings: its PDF frames need Graphviz's dot program "
-          f"(SVG frames were drawn without it); {layout.INSTALL}.")
 PENDING, PARTIAL, DONE = "pending", "partial", "done"
 
 # A term of a step: the trace table's ``Step`` (``steps=True``), ``partial * factor`` added to
@@ -297,74 +310,36 @@ class Frames(Sequence):
         labels = {}
         for row, v in zip(self.table.rows, self.graph.variables):
             for name, partial in row.partials:
-                text = S.render(partial, "text")
+                text = typeset.render(partial)
                 values = [_partial_value(v, i, v.prim.jvp[i], self.graph)
                           for i in _operands(v, self.graph, v.prim.jvp)
                           if self.table.rows[v.inputs[i].index].var == name]
                 if values and all(x is not None for x in values):
-                    number = format_value(sum(values[1:], values[0]))
+                    number = minus(format_value(sum(values[1:], values[0])))
                     if number != text:
                         text = f"{text} = {number}"
                 labels[(name, row.var)] = text
         self._edge_labels = labels
         return labels
 
-    def to_dot(self, frame: Frame, caption: bool = True, rankdir: str = "LR"):
+    def to_dot(self, frame: Frame, caption: bool = True, rankdir: str = "LR",
+               slide: bool = False, wrap: int | None = None):
         """The Graphviz drawing of ``frame``: the active variable and its edges highlighted;
-        ``caption`` writes the step's arithmetic under it (for slides without a table)."""
-        sweep = [_sweep_cell(frame, j, "text") for j in range(len(self.graph.variables))]
+        ``caption`` writes the step's arithmetic under it (for slides without a table);
+        ``slide`` and ``wrap`` draw it for a slide beside the table (``dot.to_dot``)."""
+        sweep = self._sweep_texts(frame)
         text = None
         if caption:  # padded to the longest caption: every frame has the same height
-            lines = [self.caption(frame)] + step_lines(frame, "text")
+            lines = [typeset.from_html(x) for x in
+                     [self.caption(frame, "html")] + step_lines(frame, "html")]
             longest = 1 + max(len(f.contributions) if self.mode == "reverse" else 2
                               for f in self.frames)
             text = "\n".join(lines + [" "] * (longest - len(lines)))
         return _graph_to_dot(self.graph, mode=self.mode, wrt=self.wrt, naming=self.naming,
                              theme=self.theme, highlight=[frame.active],
                              highlight_edges=frame.edges, edge_labels=self.edge_labels(),
-                             sweep=sweep, caption=text, rankdir=rankdir)
-
-    # -- Beamer
-    def beamer_frame(self, graphics: str | None = "frame-{:03d}.pdf") -> list[str]:
-        """This sweep as one Beamer frame, one ``\\only<k>`` overlay per step.
-
-        Each overlay has the drawing (``graphics`` formatted with the step number; the
-        PDFs that ``write`` renders; skipped while the file is missing), the step's
-        arithmetic and the booktabs table with the active row shaded and the values not
-        computed yet left blank.  ``graphics=None`` leaves the drawings out.
-        """
-        cols = self.table.columns()
-        lines = [r"\begin{frame}{" + escape.latex_text(self.title) + "}"]
-        for frame in self.frames:
-            lines.append(rf"\only<{frame.index}>{{%")
-            lines.append(r"  \centering")
-            if graphics:
-                path = graphics.format(frame.index)
-                lines.append(rf"  \IfFileExists{{{path}}}{{\includegraphics[width=\linewidth,"
-                             rf"height=0.36\textheight,keepaspectratio]{{{path}}}\par}}{{}}%")
-            lines.append(r"  {\footnotesize " + self.caption(frame, "latex") + r"\par}")
-            for eq in step_lines(frame, "latex"):
-                lines.append(rf"  {{\footnotesize\mgfit{{${eq}$}}\par}}")
-            lines.append(r"  \vspace{0.5ex}")
-            lines.append(r"  {\footnotesize\mgfit[0.38\textheight]{%")
-            lines.append(r"  \begin{tabular}{" + "l" * len(cols) + "}")
-            lines.append(r"  \toprule")
-            lines.append("  " + " & ".join(cols) + r" \\")
-            lines.append(r"  \midrule")
-            for j, cells in enumerate(self.rows(frame, "latex")):
-                if frame.status[j] == PARTIAL:
-                    cells[-1] = r"\textcolor{mgpartial}{" + cells[-1] + "}"
-                shade = r"\rowcolor{mgactive} " if j == frame.variable else ""
-                lines.append("  " + shade + " & ".join(cells) + r" \\")
-            lines.append(r"  \bottomrule")
-            lines.append(r"  \end{tabular}}\par}%")
-            lines.append("}%")
-        lines.append(r"\end{frame}")
-        return lines
-
-    def to_beamer(self, graphics: str | None = "frame-{:03d}.pdf") -> str:
-        """A Beamer document of this sweep: one slide, one overlay per step (``beamer_frame``)."""
-        return _beamer_document("one overlay per step of the sweep", self.beamer_frame(graphics))
+                             sweep=sweep, caption=text, rankdir=rankdir, slide=slide,
+                             wrap=wrap)
 
     # -- HTML
     def html_sections(self, uid: str = "") -> list[str]:
@@ -387,7 +362,7 @@ class Frames(Sequence):
                 body.append(f"<tr{attr}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
             ident = f"{uid}{self.mode}-{frame.index}"
             math = "".join(f"<div>{line}</div>" for line in step_lines(frame, "html"))
-            lines = dict(zip(names, self._sweep_lines(frame)))
+            lines = dict(zip(names, self.sweep_lines(frame)))
             edges = [f"{a}->{b}" for a, b in frame.edges]
             sections.append(
                 f'<section class="frame" id="{ident}" data-sweep="{self.mode}" '
@@ -419,26 +394,40 @@ class Frames(Sequence):
         layout.check_size(len(self.graph.variables), self.max_nodes,
                           f"the frames of {self.graph.name!r}")
 
-    def _sweep_lines(self, frame: Frame) -> list[str]:
-        """Each node's tangent or adjoint line at ``frame``, as ``to_dot`` writes it."""
-        word = "tangent" if self.mode == "forward" else "adjoint"
-        return [f"{word} {_sweep_cell(frame, j, 'text')}".rstrip()
+    def _sweep_texts(self, frame: Frame) -> list[str]:
+        """Each variable's tangent or adjoint at ``frame``, typeset (blank: not computed yet)."""
+        return [typeset.from_html(_sweep_cell(frame, j, "html"))
                 for j in range(len(self.graph.variables))]
 
+    def sweep_lines(self, frame: Frame) -> list[str]:
+        """Each node's tangent or adjoint line at ``frame``, as ``to_dot`` writes it."""
+        return [sweep_line(row.var, self.mode, text)
+                for row, text in zip(self.table.rows, self._sweep_texts(frame))]
+
     def page_svg(self) -> str:
-        """The one drawing a page steps through: laid out once, fitted to a notebook cell,
-        with each node as wide as its widest tangent or adjoint line over the steps, then
-        shown at the first step (``_paint``; the stepper's script repaints it per step, the
-        same way).  A page of n steps so holds one drawing, not n."""
+        """The one drawing a page steps through, fitted to a notebook cell (``drawing``)."""
+        _, svg = fitted(self.drawing)
+        return svg
+
+    def drawing(self, rankdir: str = "LR", slide: bool = False, wrap: int | None = None) -> str:
+        """The drawing a stepper or a deck steps through: laid out once, each node as wide as
+        its widest tangent or adjoint line over the steps, then shown at the first step
+        (``_paint``; the script repaints it per step, the same way).  A page of n steps so
+        holds one drawing, not n."""
         self.check_size()
-        widest = [max((_sweep_cell(frame, j, "text") for frame in self.frames), key=len)
-                  for j in range(len(self.graph.variables))]
-        _, svg = fitted(lambda rankdir: layout.svg(_graph_to_dot(
+        svg = layout.svg(_graph_to_dot(
             self.graph, mode=self.mode, wrt=self.wrt, naming=self.naming, theme=self.theme,
-            edge_labels=self.edge_labels(), sweep=widest, rankdir=rankdir).source))
+            edge_labels=self.edge_labels(), sweep=self.widest(), rankdir=rankdir,
+            slide=slide, wrap=wrap).source)
         first = self.frames[0]
-        return _paint(svg, dict(zip((r.var for r in self.table.rows), self._sweep_lines(first))),
+        return _paint(svg, dict(zip((r.var for r in self.table.rows), self.sweep_lines(first))),
                       first.active, [f"{a}->{b}" for a, b in first.edges])
+
+    def widest(self) -> list[str]:
+        """Each variable's longest tangent or adjoint text over the steps: a drawing laid out
+        with these keeps its size and places at every step."""
+        steps = [self._sweep_texts(frame) for frame in self.frames]
+        return [max(texts, key=len) for texts in zip(*steps)]
 
     def _drawings(self, uid: str = "") -> list[str]:
         """The page's drawing, as the stepper embeds it (none without a layout engine)."""
@@ -448,10 +437,9 @@ class Frames(Sequence):
 
     # -- everything
     def draw(self, directory: Path, prefix: str = "frame") -> tuple[list[Path], list[str] | None]:
-        """Render each step into ``directory`` as ``{prefix}-001.svg`` (and ``.pdf`` for
-        Beamer, where Graphviz's ``dot`` program is installed); with no layout engine at
-        all, as ``.dot`` sources.  Returns the paths written and the SVG documents (None
-        without a layout engine)."""
+        """Render each step into ``directory`` as ``{prefix}-001.svg``; with no layout
+        engine at all, as ``.dot`` sources.  Returns the paths written and the SVG documents
+        (None without a layout engine)."""
         written: list[Path] = []
         if not layout.can_draw("svg"):
             for frame in self.frames:
@@ -459,17 +447,11 @@ class Frames(Sequence):
                 stem.with_suffix(".dot").write_text(self.to_dot(frame).source, encoding="utf-8")
                 written.append(stem.with_suffix(".dot"))
             return written, None
-        pdf = layout.can_draw("pdf")
-        svgs = self.svgs()
-        for frame, svg in zip(self.frames, svgs):
-            stem = directory / f"{prefix}-{frame.index:03d}"
-            stem.with_suffix(".svg").write_text(svg, encoding="utf-8")
-            written.append(stem.with_suffix(".svg"))
-            if pdf:  # the slide typesets the caption and the arithmetic itself, under the drawing
-                stem.with_suffix(".pdf").write_bytes(
-                    layout.pipe(self.to_dot(frame, caption=False).source, "pdf"))
-                written.append(stem.with_suffix(".pdf"))
-        return written, svgs
+        for frame, svg in zip(self.frames, self.svgs()):
+            path = directory / f"{prefix}-{frame.index:03d}.svg"
+            path.write_text(svg, encoding="utf-8")
+            written.append(path)
+        return written, self.svgs()
 
     def svgs(self) -> list[str]:
         """Each step's drawing as an SVG document (``layout.svg``: Graphviz's program or its
@@ -479,77 +461,32 @@ class Frames(Sequence):
             self._svgs = [layout.svg(self.to_dot(frame).source) for frame in self.frames]
         return self._svgs
 
-    def write(self, directory: str | Path) -> list[Path]:
-        """Write ``frame-001.svg``... (and ``.pdf``, for Beamer), ``frames.tex`` and
-        ``frames.html`` into ``directory`` (created if missing, its parent must exist).
+    def write(self, directory: str | Path, **deck) -> list[Path]:
+        """Write ``frame-001.svg``... (each step's drawing with its arithmetic, for slides of
+        your own) and this sweep's deck (``slides.write_deck``: ``deck.html`` and Beamer's
+        ``deck.tex``; ``deck`` takes its options) into ``directory`` (created if missing,
+        its parent must exist).
 
-        Without Graphviz's ``dot`` program the frames are written as ``.dot`` sources and
-        one sentence says how to install Graphviz.  Returns the paths written.
+        Without a Graphviz layout engine the frames are written as ``.dot`` sources and one
+        sentence says how to install Graphviz.  Returns the paths written.
         """
+        from .slides import write_deck
+
         if layout.can_draw("svg"):
             self.check_size()
         directory = _output_directory(directory, "frames")
         _remove_drawings(directory, ("frame",))
         written, svgs = self.draw(directory)
-        _say_what_is_missing(svgs)
-        tex = directory / "frames.tex"
-        tex.write_text(self.to_beamer(), encoding="utf-8")
-        page = directory / "frames.html"
-        page.write_text(self.to_html(), encoding="utf-8")
-        return written + [tex, page]
+        if svgs is None:
+            print(NO_DRAWINGS.replace("have no drawings", "were written as .dot sources"))
+        return written + write_deck(self.graph, directory, self.wrt, self.naming, self.theme,
+                                    self.max_nodes, modes=[self.mode], **deck)
 
 
 def frames(graph: Graph, mode: str = "reverse", wrt=None, naming: str = "v",
            theme: str = "light", max_nodes: int | None = None) -> Frames:
     """The frames of ``graph``'s forward or reverse sweep (see the module docstring)."""
     return Frames(graph, mode, wrt, naming, theme, max_nodes)
-
-
-# ----------------------------------------------------------------------------- the deck
-
-def write_deck(graph: Graph, directory: str | Path, wrt=None, naming: str = "v",
-               theme: str = "light", max_nodes: int | None = None) -> list[Path]:
-    """A slide deck of both sweeps of ``graph``: a title, the forward sweep's steps (seeded
-    by ``wrt``, as ``Graph.table``; the first input by default), then the reverse sweep's.
-
-    Writes ``forward-001.svg``... and ``reverse-001.svg``... (and ``.pdf``, or ``.dot``
-    sources without Graphviz), ``deck.tex`` (Beamer: a title frame, then one frame per
-    sweep with one overlay per step) and ``deck.html`` (one self-contained page, one slide
-    per step, arrow keys) into ``directory`` (created if missing, its parent must exist).
-    Returns the paths written.  A lecture shows both sweeps of one function in turn, so
-    the deck is one file per format rather than two ``Frames.write`` directories.
-    """
-    if wrt is None and graph.inputs:
-        wrt = 0
-    sweeps = [Frames(graph, "forward", wrt, naming, theme, max_nodes),
-              Frames(graph, "reverse", None, naming, theme, max_nodes)]
-    if layout.can_draw("svg"):
-        sweeps[0].check_size()
-    directory = _output_directory(directory, "slides")
-    _remove_drawings(directory, MODES)
-    written: list[Path] = []
-    drawings: list[list[str] | None] = []
-    for sweep in sweeps:
-        files, svgs = sweep.draw(directory, prefix=sweep.mode)
-        written += files
-        drawings.append(svgs)
-    _say_what_is_missing(drawings[0])
-    title = f"Forward and reverse sweeps of {graph.name}"
-    point = ", ".join(f"{v.name} = {format_value(v.value)}" for v in graph.inputs)
-    tex = directory / "deck.tex"
-    tex.write_text(_beamer_document(
-        "a title frame, then one frame per sweep, one overlay per step",
-        *(s.beamer_frame(graphics=s.mode + "-{:03d}.pdf") for s in sweeps),
-        title=title, subtitle=f"at {point}" if point else None), encoding="utf-8")
-    opening = (f'<section class="frame title" id="title">\n<h2>{escape.html(title)}</h2>\n'
-               f"<p>at {escape.html(point)}</p>\n<ol>"
-               + "".join(f"<li>{escape.html(s.title)}: {len(s)} steps</li>" for s in sweeps)
-               + "</ol>\n</section>")
-    page = directory / "deck.html"
-    sections = [section for s in sweeps for section in s.html_sections()]
-    page.write_text(_html_page(title, [opening] + sections, theme,
-                               [d for s in sweeps for d in s._drawings()]), encoding="utf-8")
-    return written + [tex, page]
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -574,48 +511,6 @@ def _remove_drawings(directory: Path, prefixes: Sequence[str]) -> None:
     for path in directory.iterdir():
         if names.fullmatch(path.name) and path.is_file():
             path.unlink()
-
-
-def _beamer_document(what: str, *frames: list[str], title: str | None = None,
-                     subtitle: str | None = None) -> str:
-    """A Beamer document of ``frames`` (each ``Frames.beamer_frame``), after a title frame
-    when ``title`` is given."""
-    lines = [
-        f"% Generated by minigrad: {what}.",
-        r"\documentclass[aspectratio=169,xcolor=table]{beamer}",
-        r"\usepackage{amsmath}",
-        r"\usepackage{booktabs}",
-        r"\usepackage{graphicx}",
-        r"\definecolor{mgactive}{HTML}{" + THEMES["light"]["highlight_fill"].lstrip("#").upper() + "}",
-        r"\definecolor{mgpartial}{gray}{0.45}",
-        r"\setbeamertemplate{navigation symbols}{}",
-        r"\newsavebox{\mgbox}",
-        r"% \mgfit[max height]{...}: as is, or shrunk to the line width and the height",
-        r"\newcommand{\mgfit}[2][\textheight]{\sbox{\mgbox}{#2}%",
-        r"  \ifdim\wd\mgbox>\linewidth\sbox{\mgbox}{\resizebox{\linewidth}{!}{\usebox{\mgbox}}}\fi",
-        r"  \ifdim\dimexpr\ht\mgbox+\dp\mgbox\relax>#1\sbox{\mgbox}{\resizebox*{!}{#1}{\usebox{\mgbox}}}\fi",
-        r"  \usebox{\mgbox}}",
-    ]
-    if title:
-        lines.append(r"\title{" + escape.latex_text(title) + "}")
-        if subtitle:
-            lines.append(r"\subtitle{" + escape.latex_text(subtitle) + "}")
-        lines.append(r"\date{}")
-    lines.append(r"\begin{document}")
-    if title:
-        lines.append(r"\begin{frame}\titlepage\end{frame}")
-    for frame in frames:
-        lines += frame
-    lines += [r"\end{document}", ""]
-    return "\n".join(lines)
-
-
-def _say_what_is_missing(svgs: list[str] | None) -> None:
-    """One line when a writer could not draw everything: no drawings, or no PDF for Beamer."""
-    if svgs is None:
-        print(NO_DRAWINGS.replace("have no drawings", "were written as .dot sources"))
-    elif not layout.can_draw("pdf"):
-        print(NO_PDF)
 
 
 def _unique_id() -> str:
@@ -657,18 +552,21 @@ def _drawing_div(svg: str, sweep: str, prefix: str) -> str:
 
 _NODE = re.compile(r'(<g id="[^"]*" class="node">\s*<title>)(.*?)(</title>.*?</g>)', re.S)
 _EDGE = re.compile(r'(<g id="[^"]*" class="edge)(">\s*<title>)(.*?)(</title>)', re.S)
-_SWEEP_TEXT = re.compile(r'(<text\b[^>]*)>((?:tangent|adjoint)\b[^<]*)</text>')
+
 
 
 def _paint(svg: str, lines: dict[str, str], active: str, edges: list[str]) -> str:
     """``svg`` at one step, as the stepper's script paints the others: each node's tangent or
-    adjoint line (marked ``class="sweep-line"`` for the script) set to ``lines``, the active node
+    adjoint line (``v̄₅ = …``, marked ``class="sweep-line"`` for the script) set to ``lines``, the active node
     and ``edges`` (``"a->b"``) in the class ``highlight``."""
     def node(m):
         name = html.unescape(m.group(2))
-        body = _SWEEP_TEXT.sub(lambda t: f'{t.group(1)} class="sweep-line">'
-                               f'{html.escape(lines.get(name, t.group(2)), quote=False)}</text>',
-                               m.group(3), count=1)
+        body = m.group(3)
+        if name in lines:  # its sweep line: the one that starts with the accented name
+            accent = html.escape(lines[name].split(" = ")[0], quote=False)
+            body = re.sub(rf'(<text\b[^>]*)>{re.escape(accent)}(?: = [^<]*)?</text>',
+                          lambda t: f'{t.group(1)} class="sweep-line">'
+                                    f'{html.escape(lines[name], quote=False)}</text>', body, count=1)
         head = m.group(1).replace('class="node"', 'class="node highlight"') if name == active \
             else m.group(1)
         return head + m.group(2) + body

@@ -20,8 +20,18 @@ import re
 
 from .. import symbolic as S
 from ..graph import Graph
+from . import typeset
+from .dot import (
+    ROLE_LABELS,
+    THEMES,
+    node_kind,
+    node_lines,
+    output_indices,
+    scope_tree,
+    slug,
+    value_text,
+)
 from .escape import latex_text, mermaid, tex_comment
-from .dot import ROLE_LABELS, THEMES, node_kind, output_indices, scope_tree, slug, value_text
 from .table import build_table
 
 _KINDS = ("input", "node", "output", "primal", "adjoint", "tangent")
@@ -61,12 +71,7 @@ def to_mermaid(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v
     kinds: dict[str, list[str]] = {k: [] for k in _KINDS}
     edges: list[str] = []
     for v, row in zip(graph.variables, table.rows):
-        cells = table.cells(row)
-        parts = [f"{cells[0]} = {cells[1]}" + ("" if v.prim else " (input)"),
-                 f"value {value_text(v.value, values)}"]
-        if mode in ("forward", "reverse"):
-            parts.append(f"{'tangent' if mode == 'forward' else 'adjoint'} "
-                         + value_text(table.sweep_value(row), values))
+        parts = node_lines(table, row, v.value, values)
         if v.index in notes:
             parts.append(notes[v.index])
         ident = _ident(row.var)
@@ -76,7 +81,7 @@ def to_mermaid(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v
         if kind != "output" and v.index in outputs:
             kinds["output"].append(ident)  # a program's output: its role's fill, a thick border
         for name, partial in row.partials:
-            label = mermaid(S.render(partial, "text"))
+            label = mermaid(typeset.render(partial))
             edges.append(f'    {_ident(name)} -->|"{label}"| {ident}')
     if cluster is None:
         cluster = bool(graph.scopes)

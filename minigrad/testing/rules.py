@@ -7,6 +7,9 @@ rules (``mg.custom_jvp``, ``mg.custom_vjp``, ``mg.primitive``) or for such a fun
   plain evaluation (the implementation, not the rule);
 * the VJP (reverse mode) against central differences, and against the JVP by the adjoint
   identity <u, J v> = <J^T u, v> (a VJP rule that does not transpose its JVP rule);
+* the batch rules (``jacfwd``'s, a tangent per direction at once) against the JVP rules
+  applied direction by direction;
+* a rule returning a tangent or cotangent of the wrong shape fails its check, named;
 * second order: the rules differentiated (forward over reverse; reverse over reverse where
   there is no forward mode) against central differences of the first derivatives; a rule
   that cannot be differentiated fails, unless ``second_order=False`` says it need not be;
@@ -27,6 +30,7 @@ import numpy as np
 from ..custom import plain_bodies
 from ..errors import MinigradError, TransformError
 from ..graph import concrete, trace
+from ..modes import batched_forward_sweep, forward_sweep
 from .agreement import (Comparison, _as_float, _complex_step_directional, _errors, _fd_directional,
                         _fd_gradient, _flat, _on_leaves, _random_like)
 
@@ -113,7 +117,10 @@ def _check_point(f: Callable, args: tuple, name: str, *, rtol: float, atol: floa
     tangents = tuple(_random_like(rng, np.shape(a)) for a in args)
     u = _random_like(rng, np.shape(out))
     ws = tuple(_random_like(rng, np.shape(a)) for a in args)
-    report.table = str(graph.table(mode="reverse" if np.shape(out) == () else None))
+    try:
+        report.table = str(graph.table(mode="reverse" if np.shape(out) == () else None))
+    except MinigradError:  # a rule refused: its check fails below; the table shows the values
+        report.table = str(graph.table())
 
     # -- first order: the rules against the implementation's own values
     try:
@@ -123,8 +130,14 @@ def _check_point(f: Callable, args: tuple, name: str, *, rtol: float, atol: floa
         forward = False
         report.notes.append(f"no forward mode ({str(e).split(':')[0]}): the VJP is checked "
                             f"against central differences, second order is reverse over reverse")
-    pullback = vjp(f, *args)[1]
-    results[("vjp", "minigrad reverse")] = pullback(u)
+    except MinigradError as e:  # a rule refused (a tangent of the wrong shape): the verdict
+        failed("jvp", "minigrad forward", e)
+        return report
+    try:
+        results[("vjp", "minigrad reverse")] = vjp(f, *args)[1](u)
+    except MinigradError as e:
+        failed("vjp", "minigrad reverse", e)
+        return report
     results[("jvp", "central differences")], bounds[("jvp", "central differences")] = \
         _fd_directional(f, args, tangents, ops)
     results[("vjp", "central differences")], bounds[("vjp", "central differences")] = \
@@ -143,6 +156,11 @@ def _check_point(f: Callable, args: tuple, name: str, *, rtol: float, atol: floa
         results[("adjoint identity", "<J^T u, v> (vjp)")] = _vdot(results[("vjp", "minigrad reverse")],
                                                                  tangents)
         compare("adjoint identity", "<u, J v> (jvp)", "<J^T u, v> (vjp)", rtol, atol)
+
+    # -- the batch rules against the JVP rules, direction by direction
+    if forward and graph.owns(graph.outputs) and any(
+            v.prim is not None and v.prim.batch is not None for v in graph.variables):
+        _check_batch(graph, args, rng, results, compare, failed, rtol, atol)
 
     # -- second order: the rules are themselves differentiable
     def vjp_at(*xs):
@@ -184,6 +202,30 @@ def _check_point(f: Callable, args: tuple, name: str, *, rtol: float, atol: floa
                 results[("jvp", "the bodies differentiated")] = body_jvp
                 compare("jvp", "minigrad forward", "the bodies differentiated", rtol, atol)
     return report
+
+
+def _check_batch(graph, args, rng, results, compare, failed, rtol, atol, directions: int = 3):
+    """``jacfwd``'s batched sweep (the entries' ``batch`` rules) against one forward sweep
+    per direction (their ``jvp`` rules): a batch rule that is not its JVP fails here."""
+    stacked = [np.stack([np.asarray(_random_like(rng, np.shape(a))) for _ in range(directions)])
+               for a in args]
+    out = graph.outputs
+
+    def tangent(found, shape):
+        return np.zeros(shape) if found is None else np.asarray(concrete(found))
+
+    try:
+        at_once = batched_forward_sweep(graph, {v.index: s for v, s in zip(graph.inputs, stacked)},
+                                        directions)[out.index]
+        one_by_one = [forward_sweep(graph, {v.index: s[k] for v, s in zip(graph.inputs, stacked)})[out.index]
+                      for k in range(directions)]
+    except MinigradError as e:
+        failed("batch", "the batch rules", e)
+        return
+    shape = np.shape(concrete(out.value))
+    results[("batch", "jvp of 3 directions at once")] = tangent(at_once, (directions,) + shape)
+    results[("batch", "jvp direction by direction")] = np.stack([tangent(t, shape) for t in one_by_one])
+    compare("batch", "jvp of 3 directions at once", "jvp direction by direction", rtol, atol)
 
 
 def _dot_traced(parts, ws):
