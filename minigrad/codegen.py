@@ -749,7 +749,7 @@ def _sweep_source(graph: Graph, program, mode: str, seeds: dict, writer: Writer,
     from .explain.table import seed_direction
 
     direction = None if reverse else seed_direction(graph, seeds)  # an array seeded whole
-    doc = f"{graph.name} and its {what}s, statement by statement" + (f" ({direction})" if direction else "")
+    doc = f"{graph.name} and its {what}s, statement by statement" + (f" (seeds: {direction})" if direction else "")
     return _with_fallback(readable, _module(writer, identifier(f"{graph.name}_{what}", set()), params,
                                             lines.body, doc))
 

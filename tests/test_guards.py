@@ -250,13 +250,17 @@ def test_s5_while_loop_reverse_mode_refused_as_jax_closures_included(jx):
 def test_s7_forward_seed_of_an_array_input_is_the_whole_array(jx, jnp):
     g = mg.trace(lambda x: mnp.sum(x), np.array([1., 2.]))
     table = g.table(mode="forward", wrt="x")
-    assert str(table).startswith("tangents of x along ones (2,)\n")
+    assert str(table).splitlines()[0].endswith("│ tangent (x along ones (2,))")
+    arrays = mg.trace(lambda x: mnp.sum(x), np.array([1., 2.]), names=["<x&_$"])
+    forward = arrays.table(mode="forward", wrt=0)
+    assert "<th>tangent (&lt;x&amp;_$ along ones (2,))</th>" in forward.to_html()
+    assert r"tangent (\textless{}x\&\_\$ along ones (2,))" in forward.to_latex()
     assert table.rows[-1].tangent == 2.0
     x = np.array([1., 3.])
     h = mg.trace(lambda x: mnp.max(x) * mnp.sum(x), x)
     want = jx.jvp(lambda x: jnp.max(x) * jnp.sum(x), (x,), (np.ones(2),))[1]
     src = h.to_python(mode="forward", wrt=0)
-    assert "(tangents of x along ones (2,))" in src
+    assert "and its tangents, statement by statement (seeds: x along ones (2,))" in src
     assert src.compile()(x) == float(want) == 10.0
 
 
@@ -323,3 +327,17 @@ def test_u4_jit_returns_distinct_arrays_for_equal_outputs(jx):
     a, b = mg.jit(lambda x: (x * 2, x * 2))(np.ones(2))
     a[0] = 7.0
     assert b[0] == 2.0
+
+
+def test_no_chapter_repeats_that_python_control_flow_on_traced_values_is_refused():
+    """Chapters 3b, 6 and 6b said it (issue 22); they now teach the branch taken and guards."""
+    from pathlib import Path
+
+    old_claims = ["would be wrong everywhere else", "minigrad refuses it", "refuses the branch",
+                  "is an error under\n`jax.jit`, as under `mg.jit` and `mg.grad`",
+                  "error at trace time (`mnp.where`", "the if version: TracedValueError",
+                  "branchy: TracedValueError", "`mg.jit` refuses `lambda x: x if x > 0"]
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    for page in sorted(docs.rglob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        assert not [c for c in old_claims if c in text], page.name

@@ -500,7 +500,9 @@ class Table:
 
     # -- cells
     def columns(self) -> list[str]:
-        extra = {"forward": ["tangent"], "reverse": ["adjoint"]}.get(self.mode, [])
+        """The header; a forward table seeding an array says its direction there."""
+        tangent = "tangent" if self.direction is None else f"tangent ({self.direction})"
+        extra = {"forward": [tangent], "reverse": ["adjoint"]}.get(self.mode, [])
         return ["var", "expression", "value", "partials"] + extra
 
     def cells(self, row: Row, fmt: str = "text", math: bool = False) -> list[str]:
@@ -552,14 +554,15 @@ class Table:
                 "  " + s for s in self.step_lines("text"))
         if self.decisions:
             text += "\n\n" + HOLDS_WHERE + "\n" + "\n".join("  " + s for s in self.decisions["text"])
-        return text if self.direction is None else f"{self.direction}\n{text}"
+        return text
 
     def __repr__(self) -> str:
         return str(self)
 
     def to_markdown(self) -> str:
         cols = self.columns()
-        lines = ["| " + " | ".join(cols) + " |", "| " + " | ".join("---" for _ in cols) + " |"]
+        lines = ["| " + " | ".join(markdown_cell(c) for c in cols) + " |",
+                 "| " + " | ".join("---" for _ in cols) + " |"]
         for r in self.shown():
             cells = ([markdown_cell(c) for c in self.cells(r, "text")] if isinstance(r, Row) else
                      [F.MARK["markdown"], self._fold_line(r, "markdown")] + [""] * (len(cols) - 2))
@@ -571,8 +574,6 @@ class Table:
                       for s in self.shown_steps()]
         if self.decisions:
             lines += ["", HOLDS_WHERE, ""] + [f"- {markdown_code(s)}" for s in self.decisions["text"]]
-        if self.direction is not None:
-            lines = [markdown_cell(self.direction), ""] + lines
         return "\n".join(lines)
 
     def to_latex(self) -> str:
@@ -582,9 +583,8 @@ class Table:
         body = [(" & ".join(self.cells(r, "latex")) if isinstance(r, Row) else
                  f"\\multicolumn{{{len(cols)}}}{{l}}{{{F.MARK['latex']} "
                  f"{self._fold_line(r, 'latex')}}}") + r" \\" for r in self.shown()]
-        lines = [] if self.direction is None else [S.latex_escape(self.direction), ""]
-        lines += [r"\begin{tabular}{" + "l" * len(cols) + "}", r"\toprule",
-                 " & ".join(cols) + r" \\", r"\midrule", *body, r"\bottomrule", r"\end{tabular}"]
+        lines = [r"\begin{tabular}{" + "l" * len(cols) + "}", r"\toprule",
+                 " & ".join(S.latex_escape(c) for c in cols) + r" \\", r"\midrule", *body, r"\bottomrule", r"\end{tabular}"]
         if self.steps:
             lines += ["", r"\begin{align*}"]
             steps = self.step_lines("latex")
@@ -597,7 +597,7 @@ class Table:
         return "\n".join(lines)
 
     def to_html(self) -> str:
-        head = "".join(f"<th>{c}</th>" for c in self.columns())
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns())
         body = "".join(
             "<tr>" + "".join(f"<td>{c}</td>" for c in self.cells(r, "html")) + "</tr>"
             if isinstance(r, Row) else
@@ -606,8 +606,6 @@ class Table:
             for r in self.shown()
         )
         out = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-        if self.direction is not None:
-            out = f"<p>{html.escape(self.direction)}</p>" + out
         if self.steps:
             items = "".join(f"<li>{s}</li>" for s in self.step_lines("html"))
             out += f"<p>{html.escape(self._steps_title())}</p><ol class=\"steps\">{items}</ol>"
@@ -627,9 +625,7 @@ class Table:
         """For MathJax/KaTeX, which know ``array`` but not ``tabular`` or booktabs."""
         cols = self.columns()
         lines = [r"\begin{array}{" + "l" * len(cols) + "}",
-                 " & ".join(f"\\text{{{c}}}" for c in cols) + r" \\ \hline"]
-        if self.direction is not None:
-            lines.insert(0, r"\text{" + S.latex_escape(self.direction) + r"} \\")
+                 " & ".join(f"\\text{{{S.latex_escape(c)}}}" for c in cols) + r" \\ \hline"]
         lines += [" & ".join(self.cells(r, "latex", math=True) if isinstance(r, Row) else
                              [F.MARK["math"], self._fold_line(r, "math")] + [""] * (len(cols) - 2))
                   + r" \\" for r in self.shown()]
@@ -731,7 +727,7 @@ def seed_direction(graph: Graph, seeds: dict) -> str | None:
         if s is not None and np.ndim(concrete(s)):
             kind = "ones" if np.all(np.asarray(concrete(s)) == 1) else "the seed given"
             parts.append(f"{v.name or 'v' + str(v.index + 1)} along {kind} {np.shape(concrete(s))}")
-    return "tangents of " + ", ".join(parts) if parts else None
+    return ", ".join(parts) if parts else None
 
 
 def _forward_seeds(graph: Graph, wrt) -> dict:
