@@ -294,15 +294,16 @@ class Source(str):
     """Python source of a module defining one function (``name``); ``namespace`` holds the
     named constants it refers to (``c1``...).  ``compile()`` returns the function.
 
-    ``fallback``, if set, is the same program computing on NumPy scalars: where this one's
-    Python arithmetic raises (``1.0 / 0.0``, ``math.pow(-4.0, 0.5)``) the compiled function
-    runs it instead and returns NumPy's inf or nan, as the eager engine does."""
+    ``fallback``, if set, writes the same program computing on NumPy scalars: where this
+    one's Python arithmetic raises (``1.0 / 0.0``, ``math.pow(-4.0, 0.5)``) the compiled
+    function runs that instead (written then, once) and returns NumPy's inf or nan, as the
+    eager engine does."""
 
     name: str
     namespace: dict
-    fallback: "Source | None"
+    fallback: "Callable[[], Source] | None"
 
-    def __new__(cls, text: str, name: str, namespace: dict, fallback: "Source | None" = None):
+    def __new__(cls, text: str, name: str, namespace: dict, fallback: "Callable[[], Source] | None" = None):
         self = super().__new__(cls, text)
         self.name, self.namespace, self.fallback = name, namespace, fallback
         return self
@@ -313,7 +314,7 @@ class Source(str):
         program = scope[self.name]
         if self.fallback is None:
             return program
-        on_numpy = self.fallback.compile()
+        on_numpy: list = []
 
         @functools.wraps(program)
         def run(*args):
@@ -322,8 +323,10 @@ class Source(str):
             except (ZeroDivisionError, ValueError, OverflowError) as e:
                 if isinstance(e, MinigradError):  # a guard, not arithmetic
                     raise
+                if not on_numpy:
+                    on_numpy.append(self.fallback().compile())
                 with np.errstate(all="ignore"):
-                    return on_numpy(*[np.float64(a) if type(a) is float else a for a in args])
+                    return on_numpy[0](*[np.float64(a) if type(a) is float else a for a in args])
 
         return run
 
@@ -595,7 +598,8 @@ def to_python(graph: Graph, mode: str | None = None, wrt=None) -> Source:
     if mode not in (None, "forward", "reverse"):
         raise ValueError(f"to_python: mode must be None, 'forward' or 'reverse', not {mode!r}")
     if mode is None:
-        return _primal_source(graph, Writer(numpy_scalars=True), _primal_source(graph, Writer()))
+        return _with_fallback(_primal_source(graph, Writer()),
+                              lambda: _primal_source(graph, Writer(numpy_scalars=True)))
     from .explain.programs import _sweep_program
     from .explain.table import _forward_seeds, _output
 
@@ -607,8 +611,8 @@ def to_python(graph: Graph, mode: str | None = None, wrt=None) -> Source:
 
     with record_decisions():  # rules that choose by value (abs, max...) choose in the program
         program = _sweep_program(graph, "backward" if mode == "reverse" else "forward", seeds)
-    return _sweep_source(graph, program, mode, seeds, Writer(numpy_scalars=True),
-                         _sweep_source(graph, program, mode, seeds, Writer()))
+    return _with_fallback(_sweep_source(graph, program, mode, seeds, Writer()),
+                          lambda: _sweep_source(graph, program, mode, seeds, Writer(numpy_scalars=True)))
 
 
 def _input_names(graph: Graph) -> list[str]:
@@ -628,9 +632,8 @@ def _refusal(graph: Graph, writer: Writer) -> Callable[[str], str]:
     return action
 
 
-def _primal_source(graph: Graph, writer: Writer, readable: Source | None = None) -> Source:
-    """The primal program written by ``writer``; given the ``readable`` one (Python
-    arithmetic), this one (``numpy_scalars``) is its fallback, and that is returned."""
+def _primal_source(graph: Graph, writer: Writer) -> Source:
+    """The primal program, one statement per variable, written by ``writer``."""
     lines = _Lines(graph, writer, lambda v: False,
                    guards=guards(graph, lambda d: d.variable.index, _refusal(graph, writer)))
     params = _input_names(graph)
@@ -644,21 +647,18 @@ def _primal_source(graph: Graph, writer: Writer, readable: Source | None = None)
         else:
             lines.emit(v)
     lines.line("return " + _returned(graph.outputs, lambda o: lines.operand(o)[0]))
-    return _with_fallback(readable, _module(writer, identifier(graph.name, set()), params, lines.body,
-                                            f"{graph.name}: one statement per variable of its trace"))
+    return _module(writer, identifier(graph.name, set()), params, lines.body,
+                   f"{graph.name}: one statement per variable of its trace")
 
 
-def _with_fallback(readable: Source | None, numeric: Source) -> Source:
-    """``readable`` with ``numeric`` as its fallback (``Source``); without one, ``numeric``."""
-    if readable is None:
-        return numeric
+def _with_fallback(readable: Source, numeric: Callable[[], Source]) -> Source:
+    """``readable`` with the program ``numeric`` writes (on NumPy scalars) as its fallback."""
     return Source(str(readable), readable.name, readable.namespace, numeric)
 
 
-def _sweep_source(graph: Graph, program, mode: str, seeds: dict, writer: Writer,
-                  readable: Source | None = None) -> Source:
-    """The primal replay, then the sweep's contributions, from the recorded ``program``
-    (written by ``writer``; with ``readable``, as ``_primal_source``)."""
+def _sweep_source(graph: Graph, program, mode: str, seeds: dict, writer: Writer) -> Source:
+    """The primal replay, then the sweep's contributions, from the recorded ``program``,
+    written by ``writer``."""
     from .explain.table import Symbols, derivative
 
     reverse = mode == "reverse"
@@ -750,8 +750,7 @@ def _sweep_source(graph: Graph, program, mode: str, seeds: dict, writer: Writer,
 
     direction = None if reverse else seed_direction(graph, seeds)  # an array seeded whole
     doc = f"{graph.name} and its {what}s, statement by statement" + (f" (seeds: {direction})" if direction else "")
-    return _with_fallback(readable, _module(writer, identifier(f"{graph.name}_{what}", set()), params,
-                                            lines.body, doc))
+    return _module(writer, identifier(f"{graph.name}_{what}", set()), params, lines.body, doc)
 
 
 def _addition(candidates: list, previous, own: Callable):

@@ -415,7 +415,9 @@ class Graph:
     """A recorded evaluation trace (Wengert list): ``inputs``, ordered ``variables``, ``outputs``.
 
     The order of ``variables`` is the recording order, inputs first, which is already a
-    topological order: every sweep is a plain loop over this list.
+    topological order: every sweep is a plain loop over this list.  ``decisions`` are the
+    choices the recording made on values (``if x > 0``, a while loop's tests, a branch
+    index): the graph holds where each goes the same way, which compiled programs check.
     """
 
     def __init__(self, name: str = "f"):
