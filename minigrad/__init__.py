@@ -5,13 +5,16 @@ Write a function once with Python operators and ``minigrad.numpy``; record it wi
 transformations below.
 """
 
-from . import lax, nn, numpy, tree, tree_util
+from . import lax, nn, numpy, random, tree, tree_util
 from .array import Array, block_until_ready, device_put
+from .batching import vmap
+from .checkpoint import checkpoint, remat
 from .custom import custom_jvp, custom_vjp, primitive
 from .errors import (EscapedVariableError, GuardError, MinigradError, ShapeError, TracedValueError,
                      TransformError)
 from .graph import Const, Graph, Variable, scope, trace
 from .jit import jit
+from .linearize import linear_transpose, linearize
 from .modes import forward_sweep, reverse_sweep
 from .primitives import TABLE as PRIMITIVES
 from .primitives import Primitive
@@ -19,10 +22,11 @@ from .transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 from .tree_util import tree_map  # (jax.tree_map, which the older tutorials use)
 
 __all__ = [
-    "numpy", "lax", "nn", "tree", "tree_util", "tree_map", "Array", "device_put", "block_until_ready",
+    "numpy", "lax", "nn", "random", "tree", "tree_util", "tree_map", "Array", "device_put", "block_until_ready",
     "trace", "scope", "Graph", "Variable", "Const", "Primitive", "PRIMITIVES",
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian",
-    "forward_sweep", "reverse_sweep", "jit", "custom_jvp", "custom_vjp", "primitive",
+    "forward_sweep", "reverse_sweep", "jit", "vmap", "linearize", "linear_transpose", "checkpoint",
+    "remat", "custom_jvp", "custom_vjp", "primitive",
     "MinigradError", "TracedValueError", "ShapeError", "TransformError", "EscapedVariableError",
     "GuardError",
 ]

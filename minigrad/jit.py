@@ -32,7 +32,7 @@ from .codegen import Source, program_source
 from .errors import TransformError
 from .graph import Const, Variable, concrete, parameter_names, record, unmask
 from .primitives import record_decisions
-from .pytree import flatten, leaf_paths, unflatten
+from .pytree import flatten, leaf_paths, tree_map, unflatten
 
 _ARITHMETIC_ERRORS = (ZeroDivisionError, ValueError, OverflowError)
 MAX_PROGRAMS = 64  # compiled programs kept per jitted function (signatures x branch patterns)
@@ -151,14 +151,14 @@ class Jitted:
                     try:
                         programs = self._by_kinds[kinds] = self._lookup(args, kwargs)[0]
                     except _ClosesOverTraced:
-                        return self._f(*args)
+                        return self._inline(args, kwargs)
         if programs is None:
             try:
                 programs, leaves = self._lookup(args, kwargs)
             except _ClosesOverTraced:
-                return self._f(*args, **kwargs)
-            if programs is None:  # called on traced values (inside grad, or inside another jit)
-                return self._f(*args, **kwargs)
+                return self._inline(args, kwargs)
+            if programs is None:  # called on traced values (inside grad, vmap or another jit)
+                return self._inline(args, kwargs)
         program = programs[0]
         try:
             out = program(leaves)
@@ -194,6 +194,15 @@ class Jitted:
                 f"was traced at: its decisions depend on something besides its arguments (a "
                 f"random draw, a global that changes). Fix: pass that as an argument.")
         return out
+
+    def _inline(self, args: tuple, kwargs: dict):
+        """Called on traced values: ``f`` traced with every dynamic leaf an input, as
+        ``jax.jit`` traces every array argument (so ``x.dot(w)`` with ``x`` a NumPy array is
+        recorded, not handed to NumPy), nested in the caller's trace, which records the
+        operations on its own values: ``grad(jit(f))`` differentiates them."""
+        _, _, static, dynamic_kwargs = self._signature(args, kwargs)
+        graph, out, _ = self._record(args, kwargs, static, dynamic_kwargs)
+        return tree_map(lambda o: o.value if graph.owns(o) else o, out)
 
     def _eager(self, args: tuple, kwargs: dict):
         """Where the math module raises (``log(0.0)``, ``1.0 / 0.0``), tracing gave NumPy's
@@ -355,10 +364,11 @@ def jit(f: Callable, static_argnums: int | Sequence[int] = (), static_argnames: 
     and a call that goes the other way traces that branch too (``.retraces``).  As in JAX,
     values ``f`` captures (globals, closures, NumPy arrays, which are copied) are read once,
     at trace time, and are constants of the program: change them and the jitted function
-    does not notice.  Called with minigrad's traced values (inside ``grad``), or closing
-    over them, the jitted function simply calls ``f``, so it is differentiated like any
-    code.  Thread-safe; each jitted function keeps its own compiled programs (``.traces``,
-    ``.retraces``, ``.cache_hits``, ``.source(*args)``).
+    does not notice.  Called with minigrad's traced values (inside ``grad``, ``vmap``,
+    another ``jit``), or closing over them, the jitted function traces ``f`` inside the
+    caller's trace, every array argument traced, so it is differentiated and batched like
+    any code.  Thread-safe; each jitted function keeps its own compiled programs
+    (``.traces``, ``.retraces``, ``.cache_hits``, ``.source(*args)``).
     """
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
     names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
