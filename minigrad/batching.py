@@ -11,8 +11,8 @@ by example and the results stacked: right, and as slow as a Python loop.
 The batched operations are ordinary operations (``bind``): under ``grad`` they are
 differentiated, under ``jit`` they are the compiled program, and inside another ``vmap``
 batched again, so ``vmap`` composes with every transformation.  As in JAX, a Python branch
-on a batched value raises, and comparisons are recorded (as ``mg.jit`` records them), so
-``mnp.where(x > 0, ...)`` chooses per example.
+on a batched value raises (the recorded example's decisions would hold for it alone), and
+comparisons are recorded, so ``mnp.where(x > 0, ...)`` chooses per example.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .errors import TransformError
+from .errors import TracedValueError, TransformError
 from .graph import Graph, Variable, concrete, gc_paused, parameter_names, record
 from .primitives import broadcast_to, getitem, lift, record_decisions, stack, transpose
 from .pytree import TreeDef, flatten, leaf_paths, unflatten
@@ -148,6 +148,13 @@ def _run(fun: Callable, kwargs: dict, tree: TreeDef, leaves: list, names: list, 
     names = [names[k] for k in mapped]
     with record_decisions():
         graph, out, _ = record(on_example, [_example(moved[k]) for k in mapped], range(len(mapped)), names)
+    if graph.decisions:  # one example's branch: the others may take another
+        from .explain.table import Symbols, decision_text
+
+        raise TracedValueError(
+            f"vmap: Python chose by a batched value ({decision_text(Symbols(graph), graph.decisions[0])} "
+            f"for the first example): each example may take another branch. Fix: choose with "
+            f"mnp.where(condition, a, b), which records both branches.")
     batched = batch_graph(graph, [moved[k] for k in mapped], size)
     outs, out_tree = flatten(out)
     axes = _axes_for_leaves(out_axes, out, "out_axes")
