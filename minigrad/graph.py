@@ -534,12 +534,14 @@ class Graph:
         return to_python(self, mode=mode, wrt=wrt)
 
     def frames(self, mode: str = "reverse", wrt=None, naming: str = "v", theme: str = "light",
-               max_nodes: int | None = None):
+               max_nodes: int | None = None, memory: bool = False):
         """One frame per step of the forward or reverse sweep, for slides (``.write(dir)``);
-        in a notebook they display as an interactive stepper."""
+        in a notebook they display as an interactive stepper.  ``memory=True`` (reverse)
+        captions each step with the values it holds and recomputes (``Graph.memory()``)."""
         from .explain.frames import frames
 
-        return frames(self, mode=mode, wrt=wrt, naming=naming, theme=theme, max_nodes=max_nodes)
+        return frames(self, mode=mode, wrt=wrt, naming=naming, theme=theme, max_nodes=max_nodes,
+                      memory=memory)
 
     def display(self, mode: str | None = None, wrt=None, **options):
         """The drawing of this graph as a notebook shows it (``g.display(mode="reverse")``:

@@ -20,8 +20,14 @@ JAX's are, while those of ``s`` stay finite.
 ``norm`` is a composition of entries: ord 2, -2 and ``'nuc'`` of a matrix are the max (JAX's
 ``amax`` with ``initial=0``), min and sum of its singular values, so where the largest
 (smallest) singular value is repeated its derivative is shared equally among the tied ones,
-as JAX's max and min share ties.  Matrices may carry leading batch axes; singular matrices
-give NumPy's errors.
+as JAX's max and min share ties.  Matrices may carry leading batch axes.
+
+At a singular matrix, as in JAX: ``det``'s derivative is the cofactor matrix (the transposed
+adjugate, from the SVD, so it needs no inverse: the entry ``cofactor``), and ``log |det|``'s
+is inf or nan; ``inv`` and ``solve`` of a singular matrix, and ``cholesky`` of one that is
+not positive definite, raise ``SingularMatrixError`` in one line (JAX returns inf or nan).
+A vector ``b`` of shape (n,) is solved against every matrix of a batch ``A``, as in NumPy 2
+and JAX.
 """
 
 from __future__ import annotations
@@ -332,9 +338,11 @@ def _is_jax(x) -> bool:
 
 
 def norm(x, ord=None, axis=None, keepdims: bool = False):
-    """Vector norms (``ord`` None or 2, 1, inf, -inf, any p) and matrix norms (None or
-    ``'fro'``, 1, -1, inf, -inf, and 2, -2, ``'nuc'`` from the singular values), composed of
-    table entries.
+    """Vector norms (``ord`` None or 2, 1, inf, -inf, 0 (the count of nonzero entries, whose
+    derivative is 0), any p) and matrix norms (None or ``'fro'``, 1, -1, inf, -inf, and 2, -2,
+    ``'nuc'`` from the singular values), composed of table entries.  With neither ``ord``
+    nor ``axis``, the 2-norm of the flattened array, whatever its dimension (NumPy's and
+    JAX's default).
 
     The spectral norm (``ord=2``) is JAX's ``amax(svdvals(x), initial=0)``: its gradient is
     ``u1 v1^T``, and where the largest singular value is repeated (the identity, say) the
