@@ -9,7 +9,7 @@ from . import lax, nn, numpy, random, tree, tree_util
 from .array import Array, block_until_ready, device_put
 from .batching import vmap
 from .custom import custom_jvp, custom_vjp, primitive
-from .errors import (EscapedVariableError, MinigradError, ShapeError, SingularMatrixError,
+from .errors import (EscapedVariableError, GuardError, MinigradError, ShapeError, SingularMatrixError,
                      TracedValueError, TransformError)
 from .graph import Const, Graph, Variable, scope, trace
 from .jit import jit
@@ -28,6 +28,6 @@ __all__ = [
     "forward_sweep", "reverse_sweep", "jit", "vmap", "linearize", "linear_transpose", "checkpoint",
     "remat", "custom_jvp", "custom_vjp", "primitive",
     "MinigradError", "TracedValueError", "ShapeError", "TransformError", "EscapedVariableError",
-    "SingularMatrixError",
+    "GuardError", "SingularMatrixError",
 ]
 __version__ = "0.1.0"

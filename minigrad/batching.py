@@ -67,8 +67,9 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
     argument (a dict of axes for a dict argument); negative axes count from the end.
     ``out_axes``: where the batch axis goes in each output (a prefix of the output's pytree);
     an output that does not depend on mapped arguments is broadcast along it, unless its
-    axis is None.  Keyword arguments are not mapped.  ``axis_size`` is needed only when no
-    argument is mapped.  See the module docstring for how it batches.
+    axis is None.  Keyword arguments are not mapped (JAX maps them over their axis 0): pass
+    a mapped value positionally.  ``axis_size`` is needed only when no argument is mapped.
+    See the module docstring for how it batches.
     """
     if not callable(fun):
         raise TransformError(f"vmap: expected a function, got {type(fun).__name__}.")

@@ -36,7 +36,8 @@ import numpy as np
 
 from . import symbolic as S
 from .graph import Variable, concrete
-from .primitives import _jnp, _shape, _swap_last, broadcast_to, define, matmul, reduce_sum, reshape
+from .primitives import (_jnp, _shape, _swap_last, broadcast_to, define, matmul, nondifferentiable,
+                         reduce_sum, reshape)
 
 __all__ = ["norm", "inv", "solve", "det", "slogdet", "cholesky", "svd", "svdvals"]
 
@@ -315,11 +316,18 @@ def svdvals(a):
     return _svd(a, part="s")
 
 
+# The determinant's sign: recorded (a program computes it at its own input, never the
+# traced one's), with a zero derivative, as JAX's.
+_sign_of_det = nondifferentiable(
+    "sign_det", lambda a: np.linalg.slogdet(a)[0], "np.linalg.slogdet({0})[0]", 1,
+    expr=lambda a: S.call("sign det", a), jax=lambda a: _jnp().linalg.slogdet(a)[0])
+
+
 def slogdet(a):
-    """``(sign, log |det a|)``: the sign is a constant (its derivative is 0), the log an entry."""
+    """``(sign, log |det a|)``: the sign has a zero derivative, the log an entry of the table."""
     if _is_jax(a):
         return _jnp().linalg.slogdet(a)
-    return np.sign(np.linalg.det(concrete(a))), logabsdet(a)
+    return _sign_of_det(a), logabsdet(a)
 
 
 def _is_jax(x) -> bool:

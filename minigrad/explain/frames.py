@@ -50,6 +50,7 @@ from .dot import THEMES, minus, sweep_line
 from .dot import to_dot as _graph_to_dot
 from .table import (
     TIMES,
+    holds_where,
     Step,
     Symbols,
     Table,
@@ -275,13 +276,15 @@ class Frames(Sequence):
 
     @property
     def title(self) -> str:
-        """``Reverse sweep of lognormal``; a forward sweep says which inputs it seeds."""
+        """``Reverse sweep of lognormal``; a forward sweep says which inputs it seeds, and a
+        graph with decisions where it holds."""
         title = f"{self.mode.capitalize()} sweep of {self.graph.name}"
-        if self.mode == "reverse":
-            return title
-        seeded = [v.name for v in self.graph.inputs
-                  if np.any(self.table.rows[v.index].tangent)]
-        return f"{title}, seeded on {', '.join(seeded)}" if seeded else title
+        if self.mode == "forward":
+            seeded = [v.name for v in self.graph.inputs
+                      if np.any(self.table.rows[v.index].tangent)]
+            title = f"{title}, seeded on {', '.join(seeded)}" if seeded else title
+        where = holds_where(self.graph, self.naming)  # the branch the graph was recorded on
+        return f"{title} ({where})" if where else title
 
     def caption(self, frame: Frame, fmt: str = "text") -> str:
         """``Step 3/7: adjoint of v8`` (the name typeset as math in LaTeX); with ``memory``,
