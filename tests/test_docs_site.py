@@ -84,7 +84,8 @@ def test_the_figures_are_shown_where_the_chapters_reference_them(site):
     shown = {name: [Path(src).name for src in _page(site, name)[1].images] for name in CHAPTERS}
     assert shown["04-cost-of-modes"] == ["cost-of-modes-counts.svg", "cost-of-modes-time.svg"]
     assert shown["07-testing"] == ["fd-error.svg"]
-    assert shown["08-slides"] == ["lognormal-reverse-step-6.svg"]
+    assert shown["08-slides"] == ["slides-lognormal-reverse.png", "slides-lognormal-beamer.png",
+                                  "slides-lognormal-pptx.png", "lognormal-reverse-step-6.svg"]
     for svg in (site / "figures").iterdir():
         assert svg.read_bytes() == (ROOT / "docs" / "figures" / svg.name).read_bytes()
 
