@@ -50,6 +50,7 @@ from .dot import THEMES, minus, sweep_line
 from .dot import to_dot as _graph_to_dot
 from .table import (
     TIMES,
+    holds_where,
     Step,
     Symbols,
     Table,
@@ -246,7 +247,7 @@ class Frames(Sequence):
     """The frames of one sweep over one graph, with their writers (see the module docstring)."""
 
     def __init__(self, graph: Graph, mode: str = "reverse", wrt=None, naming: str = "v",
-                 theme: str = "light", max_nodes: int | None = None):
+                 theme: str = "light", max_nodes: int | None = None, memory: bool = False):
         if theme not in THEMES:
             raise ValueError(f"frames: unknown theme {theme!r}; use one of {sorted(THEMES)}")
         self.graph, self.mode, self.wrt, self.naming, self.theme = graph, mode, wrt, naming, theme
@@ -255,6 +256,14 @@ class Frames(Sequence):
         self._edge_labels: dict | None = None
         self.max_nodes = MAX_NODES if max_nodes is None else max_nodes
         self._svgs: list[str] | None = None
+        self.live = None  # memory=True: the memory profile's step, by variable position
+        if memory:
+            if mode != "reverse":
+                raise ValueError("frames: memory=True shows what the reverse sweep holds; give "
+                                 "mode='reverse' as well.")
+            from .memory import memory as profile
+
+            self.live = {s.index: s for s in profile(graph).steps}
 
     def __len__(self) -> int:
         return len(self.frames)
@@ -267,19 +276,27 @@ class Frames(Sequence):
 
     @property
     def title(self) -> str:
-        """``Reverse sweep of lognormal``; a forward sweep says which inputs it seeds."""
+        """``Reverse sweep of lognormal``; a forward sweep says which inputs it seeds, and a
+        graph with decisions where it holds."""
         title = f"{self.mode.capitalize()} sweep of {self.graph.name}"
-        if self.mode == "reverse":
-            return title
-        seeded = [v.name for v in self.graph.inputs
-                  if np.any(self.table.rows[v.index].tangent)]
-        return f"{title}, seeded on {', '.join(seeded)}" if seeded else title
+        if self.mode == "forward":
+            seeded = [v.name for v in self.graph.inputs
+                      if np.any(self.table.rows[v.index].tangent)]
+            title = f"{title}, seeded on {', '.join(seeded)}" if seeded else title
+        where = holds_where(self.graph, self.naming)  # the branch the graph was recorded on
+        return f"{title} ({where})" if where else title
 
     def caption(self, frame: Frame, fmt: str = "text") -> str:
-        """``Step 3/7: adjoint of v8`` (the name typeset as math in LaTeX)."""
+        """``Step 3/7: adjoint of v8`` (the name typeset as math in LaTeX); with ``memory``,
+        ``(10 values live, 80 bytes, 8 recomputed)`` after it."""
         what = "tangent" if self.mode == "forward" else "adjoint"
         name = _name(frame.active, fmt)
-        return f"Step {frame.index}/{len(self)}: {what} of {f'${name}$' if fmt == 'latex' else name}"
+        text = f"Step {frame.index}/{len(self)}: {what} of {f'${name}$' if fmt == 'latex' else name}"
+        if self.live is None:
+            return text
+        s = self.live[frame.variable]
+        recomputed = f", {s.recomputed} recomputed" if s.recomputed else ""
+        return f"{text} ({s.live_values} values live, {s.live_bytes} bytes{recomputed})"
 
     # -- the table
     def rows(self, frame: Frame, fmt: str = "text") -> list[list[str]]:
@@ -482,9 +499,10 @@ class Frames(Sequence):
 
 
 def frames(graph: Graph, mode: str = "reverse", wrt=None, naming: str = "v",
-           theme: str = "light", max_nodes: int | None = None) -> Frames:
-    """The frames of ``graph``'s forward or reverse sweep (see the module docstring)."""
-    return Frames(graph, mode, wrt, naming, theme, max_nodes)
+           theme: str = "light", max_nodes: int | None = None, memory: bool = False) -> Frames:
+    """The frames of ``graph``'s forward or reverse sweep (see the module docstring);
+    ``memory=True`` (reverse) captions each step with what it holds (``explain.memory``)."""
+    return Frames(graph, mode, wrt, naming, theme, max_nodes, memory)
 
 
 # ----------------------------------------------------------------------------- helpers
