@@ -63,6 +63,7 @@ def test_a_notebook_has_the_page_s_code_prose_and_outputs_and_installs_minigrad_
     assert saved == printed and any(o.output_type == "display_data"
                                     for c in cells if c.cell_type == "code" for o in c.outputs)
     assert nb.metadata["kernelspec"]["name"] == "python3"
+    _need("nbformat").validate(nb)  # Jupyter and Colab open it
 
 
 def test_a_folded_solution_is_a_folded_markdown_cell_and_collapsed_code(tmp_path):
@@ -93,8 +94,8 @@ def fresh_kernel(tmp_path_factory):
     venv, shared, kernel = where / "venv", where / "shared", where / "jupyter" / "kernels" / "fresh"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     shared.mkdir()
-    for directory in map(Path, site.getsitepackages()):
-        for entry in directory.iterdir():
+    for directory in map(Path, [*site.getsitepackages(), site.getusersitepackages()]):
+        for entry in directory.iterdir() if directory.is_dir() else ():
             hidden = entry.name.startswith(("minigrad", "jaxbridge", "__editable__"))
             if not hidden and not (shared / entry.name).exists():
                 (shared / entry.name).symlink_to(entry)
