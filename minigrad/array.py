@@ -30,6 +30,14 @@ class Array(np.ndarray):
         """``x.at[idx].set(y)``, ``.add``, ``.multiply``... : JAX's functional updates."""
         return IndexUpdateHelper(self)
 
+    def dot(self, b, out=None):
+        """NumPy's ``dot``, or ``mnp.dot`` when ``b`` is traced (NumPy's would refuse it)."""
+        if isinstance(b, Variable):
+            from .numpy import dot
+
+            return dot(self, b)
+        return np.ndarray.dot(self, b, out)
+
     def block_until_ready(self) -> "Array":
         """NumPy computes eagerly: the value is already there (JAX's timing idiom runs as is)."""
         return self
