@@ -7,6 +7,9 @@ workload (bench/peers/).
 ``python -m bench --jit [--quick] [--output FILE]``: ``minigrad.jit`` against hand-written
 floors and ``jax.jit`` (bench/jit.py).
 
+``python -m bench --transforms [--quick] [--output FILE]``: ``mg.vmap`` and ``mg.checkpoint``
+against hand-written NumPy and ``jax.jit(jax.vmap)`` (bench/transforms.py).
+
 ``python -m bench --bridge [--quick] [--output FILE]``: jaxbridge on the CPU and on the GPU
 where there is one, side by side: its overhead over JAX itself, the tutorials' derivatives,
 and the batched agreement check in points per second (bench/bridge.py).
@@ -37,8 +40,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="time jaxbridge against JAX itself on the default device")
     parser.add_argument("--jit", action="store_true",
                         help="time minigrad.jit against hand-written gradients and jax.jit")
+    parser.add_argument("--transforms", action="store_true",
+                        help="time mg.vmap and mg.checkpoint against hand-written NumPy and jax.jit(jax.vmap)")
     parser.add_argument("--output", default=None,
-                        help="also write the report to this file (Markdown with --peers, --jit and --bridge)")
+                        help="also write the report to this file (Markdown with --peers, --jit, --transforms and --bridge)")
     parser.add_argument("--profile", action="store_true",
                         help="with --peers: add cProfile's top entries for minigrad on the 10^4-node graph")
     parser.add_argument("--only", default=None,
@@ -48,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.jit:
         from . import jit
         text, ok = jit.run(quick=args.quick, repeats=args.repeats)
+    elif args.transforms:
+        from . import transforms
+        text, ok = transforms.run(quick=args.quick, repeats=args.repeats)
     elif args.bridge:
         from . import bridge
         text, ok = bridge.run(quick=args.quick, repeats=args.repeats)

@@ -17,19 +17,17 @@ engine in the same interleaved rounds (bench/peers/section.py does both):
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, replace
 import numpy as np
 
 import minigrad as mg
 from minigrad import examples
 
-from . import progress
 from .peers import arrays
 from .peers import engines as E
 from .peers.hessian import problem, quadratic_form
-from .peers.report import goal_lines, header, section_lines
-from .peers.section import Goal, Section, run_section
+from .peers.report import run_report
+from .peers.section import Goal, Section
 from .timing import fmt_seconds
 from .workloads import NODES_PER_BLOCK, residual_chain, residual_chain_derivative
 
@@ -202,24 +200,11 @@ def run(quick: bool = False, repeats: int | None = None) -> tuple[str, bool]:
     sizes = QUICK if quick else FULL
     if repeats is not None:
         sizes = replace(sizes, repeats=repeats)
-    load_before = os.getloadavg()
-    jax = E.optional("jax")
-    if jax is not None:
-        jax.config.update("jax_enable_x64", True)
     builders = [("residual chain", lambda: chain_section(sizes.blocks, sizes.jax_blocks)),
                 ("logistic regression", lambda: logistic_section(*sizes.logistic)),
                 ("Hessian", lambda: hessian_section(sizes.hessian_n, curved=False)),
                 ("Hessian, curved", lambda: hessian_section(sizes.hessian_n, curved=True)),
                 ("two-layer network", lambda: mlp_section(*sizes.mlp))]
-    outcomes = []
-    for name, build in builders:
-        progress(f"jit: {name}")
-        outcomes.append(run_section(build(), sizes.repeats, sizes.min_time))
-    lines = [f"# mg.jit{' (--quick)' if quick else ''}", "",
-             *header(f"python -m bench --jit{' --quick' if quick else ''}", sizes.min_time, load_before)]
-    goals = goal_lines(outcomes, "Goals of issue 16")
-    if goals:
-        lines += ["", *goals]
-    for o in outcomes:
-        lines += section_lines(o)
-    return "\n".join(lines) + "\n", all(o.ok for o in outcomes)
+    quick_note = " --quick" if quick else ""
+    return run_report(f"mg.jit{' (--quick)' if quick else ''}", f"python -m bench --jit{quick_note}",
+                      builders, sizes.repeats, sizes.min_time, "Goals of issue 16")

@@ -7,10 +7,13 @@ transformations below.
 
 from . import lax, nn, numpy, random, tree, tree_util
 from .array import Array, block_until_ready, device_put
+from .batching import vmap
+from .checkpoint import checkpoint, remat
 from .custom import custom_jvp, custom_vjp, primitive
 from .errors import EscapedVariableError, MinigradError, ShapeError, TracedValueError, TransformError
 from .graph import Const, Graph, Variable, scope, trace
 from .jit import jit
+from .linearize import linear_transpose, linearize
 from .modes import forward_sweep, reverse_sweep
 from .primitives import TABLE as PRIMITIVES
 from .primitives import Primitive
@@ -21,7 +24,8 @@ __all__ = [
     "numpy", "lax", "nn", "random", "tree", "tree_util", "tree_map", "Array", "device_put", "block_until_ready",
     "trace", "scope", "Graph", "Variable", "Const", "Primitive", "PRIMITIVES",
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian",
-    "forward_sweep", "reverse_sweep", "jit", "custom_jvp", "custom_vjp", "primitive",
+    "forward_sweep", "reverse_sweep", "jit", "vmap", "linearize", "linear_transpose", "checkpoint",
+    "remat", "custom_jvp", "custom_vjp", "primitive",
     "MinigradError", "TracedValueError", "ShapeError", "TransformError", "EscapedVariableError",
 ]
 __version__ = "0.1.0"

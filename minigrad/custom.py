@@ -41,7 +41,7 @@ import numpy as np
 from . import symbolic as S
 from .errors import ShapeError, TracedValueError, TransformError
 from .graph import Variable, concrete, parameter_names
-from .primitives import PerInput, Primitive, Scaled, USER_TABLE
+from .primitives import PerInput, Primitive, Scaled, USER_TABLE, elementwise_vmap
 from .pytree import flatten, leaf_paths, tree_map, unflatten
 
 __all__ = ["custom_jvp", "custom_vjp", "primitive", "USER_TABLE", "plain_bodies"]
@@ -96,7 +96,7 @@ class _Call:
         self.out_tree, self.leaf, self.path = None, None, ""
         self.shared = [None]  # while a call records its nodes: (operands, the output), computed once
         # custom_vjp: [(the operands fwd ran on, its residuals)], shared by the call's nodes;
-        # and this node's last bwd result, (out, g, input, cotangents): see custom_vjp._vjp_rule
+        # and this node's last bwd result, (out, g, input, cotangents): see _cotangent_once
         self.residuals, self.last_bwd = [None], None
 
     def output(self, leaf: int, path: str) -> "_Call":
@@ -149,13 +149,16 @@ class _Custom:
         self.__name__ = getattr(fun, "__name__", "custom")
         self._jax = None
         self.entry = Primitive(
-            self.__name__, self._impl, PerInput(self._jvp_rule), PerInput(self._vjp_rule),
+            self._entry_name(), self._impl, PerInput(self._jvp_rule), PerInput(self._vjp_rule),
             PerInput(self._partial), self._expr, self._jax_impl)
         self.entry.custom = self  # (how check_rules finds a custom function in a graph)
-        USER_TABLE[self.__name__] = self.entry
+        USER_TABLE[self.entry.name] = self.entry
 
     def __repr__(self) -> str:
         return f"<{self._kind} {self.__name__}>"
+
+    def _entry_name(self) -> str:
+        return self.__name__
 
     def _split(self, args: tuple) -> tuple[list, _Call]:
         nondiff, trees, counts, leaves = {}, [], [], []
@@ -227,8 +230,20 @@ class _Custom:
                              f"{of} of shape {expected}. Fix: return a value of its primal's "
                              f"shape (zeros: np.zeros_like).")
 
+    def _cotangent_once(self, i: int, g, out, leaves, call: _Call):
+        """Input ``i``'s cotangent from ``self._cotangents`` (all inputs' at once): a sweep asks
+        for them in increasing order, with the same g and out, so that runs once per visit
+        of the node, not once per input (custom_vjp's bwd, checkpoint's recomputation)."""
+        last = call.last_bwd
+        if last is not None and last[0] is out and last[1] is g and last[2] < i:
+            call.last_bwd = (out, g, i, last[3])
+            return last[3][i]
+        flat = self._cotangents(g, leaves, call)
+        call.last_bwd = (out, g, i, flat)
+        return flat[i]
+
     def _expr(self, *args, call: _Call):
-        applied = S.call(self.__name__, *args)
+        applied = S.call(self.entry.name, *args)
         return S.Postfix(applied, call.path) if call.path else applied
 
     def _jax_impl(self, *leaves, call: _Call):
@@ -395,15 +410,7 @@ class custom_vjp(_Custom):
         return self._run_fwd(leaves, call)
 
     def _vjp_rule(self, i: int, g, out, *leaves, call: _Call):
-        # a sweep asks for the inputs' cotangents in increasing order, with the same g and
-        # out: bwd runs once per visit of the node, not once per input
-        last = call.last_bwd
-        if last is not None and last[0] is out and last[1] is g and last[2] < i:
-            call.last_bwd = (out, g, i, last[3])
-            return last[3][i]
-        flat = self._cotangents(g, leaves, call)
-        call.last_bwd = (out, g, i, flat)
-        return flat[i]
+        return self._cotangent_once(i, g, out, leaves, call)
 
     def _cotangents(self, g, leaves, call: _Call) -> list:
         primal_out, res = self._fwd_at(leaves, call)
@@ -439,7 +446,7 @@ def primitive(name: str, impl: Callable, *, deriv: Sequence | None = None,
               jvp: Sequence | Callable | None = None, vjp: Sequence | Callable | None = None,
               partials: Sequence | None = None, jax: str | Callable | None = None,
               expr: Callable | None = None, scalar: Callable | None = None,
-              batch: Callable | None = None) -> Primitive:
+              batch: Callable | None = None, vmap: Callable | None = None) -> Primitive:
     """A new entry of the primitive table, as the built-in ones are made (``primitives.define``).
 
     ``impl`` computes on NumPy values; ``deriv`` gives per input the local derivative
@@ -449,7 +456,10 @@ def primitive(name: str, impl: Callable, *, deriv: Sequence | None = None,
     JAX counterpart (a function or ``"jax.numpy.name"``).  ``batch(i, t, out, *args)``, if
     given, is input ``i``'s JVP for tangents with a leading axis of directions (``jacfwd``
     sweeps all its columns at once; without it, a ``jvp`` rule is applied one direction at a
-    time).  Returns the entry: call it.
+    time).  ``vmap(batched, out, *args)``, if given, applies the entry to operands of which those
+    flagged in ``batched`` carry a leading batch axis (``mg.vmap``); elementwise entries
+    (``deriv``) batch by broadcasting without one, others example by example.  Returns the
+    entry: call it.
     """
     if deriv is None and (jvp is None or vjp is None):
         raise TypeError(f"primitive({name!r}): give deriv=(one local derivative per input), or "
@@ -479,7 +489,9 @@ def primitive(name: str, impl: Callable, *, deriv: Sequence | None = None,
     if expr is None:
         expr = lambda *a, **p: S.call(name, *a)  # noqa: E731
     entry = Primitive(name, impl, tuple(jvp), tuple(vjp), tuple(partials), expr,
-                      jax if jax is not None else _no_jax(name), scalar, batch=batch)
+                      jax if jax is not None else _no_jax(name), scalar, batch=batch, vmap=vmap)
+    if deriv is not None and vmap is None:
+        entry.vmap = elementwise_vmap(entry)
     USER_TABLE[name] = entry
     return entry
 

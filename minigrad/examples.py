@@ -124,6 +124,33 @@ def logistic_map(a, x0=0.5, steps=50):
     return x
 
 
+def damped_sine(x):
+    """One step x -> 0.9 sin x + 0.1 x (four operations): it contracts, so a long chain of
+    it stays finite with a derivative far from 0 and inf."""
+    return mnp.sin(x) * 0.9 + 0.1 * x
+
+
+def sine_chain(steps: int, every: int | None = None):
+    """The function applying ``damped_sine`` ``steps`` times; with ``every``, each run of
+    ``every`` steps is one ``mg.checkpoint``-ed function: the memory lecture's chain
+    (``steps`` a multiple of ``every``)."""
+    from .checkpoint import checkpoint
+
+    def segment(x):
+        for _ in range(every or steps):
+            x = damped_sine(x)
+        return x
+
+    run = segment if every is None else checkpoint(segment)
+
+    def chain(x):
+        for _ in range(steps // (every or steps)):
+            x = run(x)
+        return x
+
+    return chain
+
+
 def quadratic_map(x):
     """x -> (x^2 + 21) / 10: fixed points 3 (slope 3/5, attracting) and 7 (slope 7/5, repelling)."""
     return (x * x + 21.0) / 10.0

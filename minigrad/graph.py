@@ -485,6 +485,14 @@ class Graph:
 
         return forward_graph(self, wrt=wrt)
 
+    def memory(self):
+        """What the reverse sweep holds: peak live values and bytes, with the checkpoints
+        (``mg.checkpoint``) as recorded and without them, and per backward step
+        (``explain.memory.Memory``)."""
+        from .explain.memory import memory
+
+        return memory(self)
+
     def to_python(self, mode: str | None = None, wrt=None) -> str:
         """This graph as the source of a Python function, one statement per variable; with
         ``mode="reverse"`` (or ``"forward"``, seeded by ``wrt``) the adjoint (tangent)

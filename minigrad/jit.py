@@ -26,7 +26,7 @@ from .codegen import Source, program_source
 from .errors import TransformError
 from .graph import Const, Variable, concrete, parameter_names, record
 from .primitives import record_decisions
-from .pytree import flatten, leaf_paths, unflatten
+from .pytree import flatten, leaf_paths, tree_map, unflatten
 
 _ARITHMETIC_ERRORS = (ZeroDivisionError, ValueError, OverflowError)
 
@@ -133,14 +133,23 @@ class Jitted:
                         self.cache_hits += 1
         if program is None:
             program, leaves = self._lookup(args, kwargs)
-            if program is None:  # called on traced values (inside grad, or inside another jit)
-                return self._f(*args, **kwargs)
+            if program is None:  # called on traced values (inside grad, vmap or another jit)
+                return self._inline(args, kwargs)
         try:
             return program(leaves)
         except _ARITHMETIC_ERRORS:
             if not program.scalar:
                 raise
             return self._eager(args, kwargs)
+
+    def _inline(self, args: tuple, kwargs: dict):
+        """Called on traced values: ``f`` traced with every dynamic leaf an input, as
+        ``jax.jit`` traces every array argument (so ``x.dot(w)`` with ``x`` a NumPy array is
+        recorded, not handed to NumPy), nested in the caller's trace, which records the
+        operations on its own values: ``grad(jit(f))`` differentiates them."""
+        _, _, static, dynamic_kwargs = self._signature(args, kwargs)
+        graph, out, _ = self._record(args, kwargs, static, dynamic_kwargs)
+        return tree_map(lambda o: o.value if graph.owns(o) else o, out)
 
     def _eager(self, args: tuple, kwargs: dict):
         """Where the math module raises (``log(0.0)``, ``1.0 / 0.0``), tracing gave NumPy's
@@ -267,8 +276,9 @@ def jit(f: Callable, static_argnums: int | Sequence[int] = (), static_argnames: 
     As in JAX: a Python branch on a traced value is an error while tracing (use
     ``mnp.where``); values ``f`` captures (globals, closures) are read once, at trace time,
     and are constants of the program: change them and the jitted function does not notice.
-    Called with minigrad's traced values (inside ``grad``), the jitted function simply
-    calls ``f``, so it is differentiated like any code.  Thread-safe; each jitted function
+    Called with minigrad's traced values (inside ``grad``, ``vmap``, another ``jit``), the
+    jitted function traces ``f`` inside the caller's trace, every array argument traced,
+    so it is differentiated and batched like any code.  Thread-safe; each jitted function
     keeps its own compiled programs (``.traces``, ``.cache_hits``, ``.source(*args)``).
     """
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)

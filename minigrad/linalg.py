@@ -30,7 +30,7 @@ import numpy as np
 
 from . import symbolic as S
 from .graph import Variable, concrete
-from .primitives import _jnp, _shape, _swap_last, define, matmul, reduce_sum, reshape
+from .primitives import _jnp, _shape, _swap_last, broadcast_to, define, matmul, reduce_sum, reshape
 
 __all__ = ["norm", "inv", "solve", "det", "slogdet", "cholesky", "svd", "svdvals"]
 
@@ -52,6 +52,7 @@ def _batch_scalar(g, x):
 
 inv = define(
     "inv", np.linalg.inv, jax="jax.numpy.linalg.inv", code="np.linalg.inv({0})",
+    vmap=lambda batched, out, a: inv(a),
     jvp=(lambda t, out, a: -matmul(matmul(out, t), out),),
     vjp=(lambda g, out, a: -matmul(matmul(_swap_last(out), g), _swap_last(out)),),
     partials=(lambda o, a: S.Name(f"-{o} (.) {o}"),),
@@ -69,8 +70,24 @@ def _from_columns(x, b):
     return reshape(x, shape=_shape(x)[:-1]) if len(_shape(b)) == 1 else x
 
 
+def _solve_vmap(batched, out, a, b):
+    """Solve for a batch: ``a`` given the batch axis, ``b`` made a stack of matrices (NumPy
+    reads a 2-D ``b`` as one matrix, not a stack of vectors)."""
+    size = _shape(a if batched[0] else b)[0]
+    if not batched[0]:
+        a = broadcast_to(a, shape=(size,) + _shape(a))
+    vector = len(_shape(out)) == 1
+    if not batched[1]:
+        b = broadcast_to(b, shape=(size,) + _shape(b))
+    if vector:
+        b = reshape(b, shape=_shape(b) + (1,))
+    x = solve(a, b)
+    return reshape(x, shape=(size,) + _shape(out))
+
+
 solve = define(
     "solve", np.linalg.solve, jax="jax.numpy.linalg.solve", code="np.linalg.solve({0}, {1})",
+    vmap=_solve_vmap,
     jvp=(lambda t, out, a, b: _from_columns(solve(a, -matmul(t, _as_columns(out, b))), b),
          lambda t, out, a, b: _from_columns(solve(a, _as_columns(t, b)), b)),
     vjp=(lambda g, out, a, b: -matmul(solve(_swap_last(a), _as_columns(g, b)),
@@ -104,7 +121,7 @@ def _sum_last_two(x):
 # d cof(A) = cof(A) tr(A^-1 dA) - A^-T dA^T cof(A) (the product rule on det(A) A^-T): its
 # derivatives need A invertible, the cofactors themselves do not.
 cofactor = define(
-    "cofactor", _cofactor_impl, jax=_cofactor_jax,
+    "cofactor", _cofactor_impl, jax=_cofactor_jax, vmap=lambda batched, out, a: cofactor(a),
     jvp=(lambda t, out, a: _batch_scalar(_trace_of_product(inv(a), t), a) * out
          - matmul(matmul(_swap_last(inv(a)), _swap_last(t)), out),),
     vjp=(lambda g, out, a: _batch_scalar(_sum_last_two(g * out), a) * _swap_last(inv(a))
@@ -114,6 +131,7 @@ cofactor = define(
 )
 det = define(
     "det", np.linalg.det, jax="jax.numpy.linalg.det", code="np.linalg.det({0})",
+    vmap=lambda batched, out, a: det(a),
     jvp=(lambda t, out, a: _sum_last_two(cofactor(a) * t),),
     vjp=(lambda g, out, a: _batch_scalar(g, a) * cofactor(a),),
     partials=(lambda o, a: S.call("cof", a),),
@@ -122,6 +140,7 @@ det = define(
 # d log|det A| = tr(A^-1 dA), with A^-T as cof(A) / det(A): inf or nan at a singular A, as JAX's
 logabsdet = define(
     "logabsdet", lambda a: np.linalg.slogdet(a)[1], code="np.linalg.slogdet({0})[1]",
+    vmap=lambda batched, out, a: logabsdet(a),
     jax=lambda a: _jnp().linalg.slogdet(a)[1],
     jvp=(lambda t, out, a: _sum_last_two(cofactor(a) * t) / det(a),),
     vjp=(lambda g, out, a: _batch_scalar(g / det(a), a) * cofactor(a),),
@@ -154,6 +173,7 @@ def _cholesky_vjp(g, out, a):
 
 cholesky = define(
     "cholesky", lambda a: np.linalg.cholesky(0.5 * (a + np.swapaxes(a, -1, -2))),
+    vmap=lambda batched, out, a: cholesky(a),
     jax="jax.numpy.linalg.cholesky",
     jvp=(_cholesky_jvp,), vjp=(_cholesky_vjp,),
     partials=(lambda o, a: S.Name(f"{o} Phi({o}^-1 (.) {o}^-T)"),),
@@ -244,7 +264,7 @@ def _svd_partial(o, a, *, part):
 
 
 _svd = define(
-    "svd", _svd_impl, jax=_svd_jax,
+    "svd", _svd_impl, jax=_svd_jax, vmap=lambda batched, out, a, *, part: _svd(a, part=part),
     jvp=(_svd_jvp,), vjp=(_svd_vjp,),
     partials=(_svd_partial,),
     expr=lambda a, *, part: S.call(_SVD_NAMES[part], a),

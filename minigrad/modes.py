@@ -23,6 +23,7 @@ import numpy as np
 
 from .graph import Graph, Variable
 from .primitives import Scaled, broadcast_to, lift, reduce_sum, reshape, stack
+from .pytree import tree_map
 
 
 def _shape(x) -> tuple:
@@ -204,3 +205,18 @@ def reverse_sweep(graph: Graph, seeds: Mapping[int, object],
             if on_contribution is not None:
                 on_contribution(v, i, contribution)
     return adjoints
+
+
+def replay(graph: Graph, inputs: list):
+    """The primal interpreter: ``graph``'s operations applied again, to new ``inputs`` (one per
+    input variable, in order); returns its outputs in their structure.  Each operation is
+    bound, so a replay inside a transformation is recorded like any code."""
+    trace = graph._trace
+    values: list = [None] * len(graph.variables)
+    for v, x in zip(graph.inputs, inputs):
+        values[v.index] = x
+    for v in graph.variables:
+        if v.prim is not None:
+            args = [values[x.index] if type(x) is Variable and x.trace is trace else x for x in v.inputs]
+            values[v.index] = v.prim.bind(*args, **v.params)
+    return tree_map(lambda o: values[o.index] if graph.owns(o) else o, graph.outputs)

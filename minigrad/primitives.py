@@ -65,6 +65,17 @@ class Primitive:
     leading axis of directions (``jacfwd``'s columns, swept at once: JAX's batching rule of
     the JVP), or ``NotImplemented`` where this call has no such form.  Elementwise rules need
     none; where an entry has none, the sweep applies ``jvp`` direction by direction.
+
+    ``vmap(batched, out, *args, **params)`` applies the operation to operands of which those
+    flagged in ``batched`` carry a leading batch axis (``out`` is one example's output): the
+    batching rule ``mg.vmap`` reads.  ``define`` gives elementwise entries one (broadcasting
+    does it); without one, or where it returns ``NotImplemented``, ``vmap`` applies the entry
+    example by example and stacks the results.
+
+    ``linear`` says in which operands the operation is linear, for ``linear_transpose``:
+    ``"all"`` (jointly in every operand: add, sum, reshape), ``"one"`` (in each operand when
+    the others are constants: mul, matmul), or a tuple of positions (jointly in those, the
+    others constant: truediv's numerator); ``None``: not linear.
     """
 
     name: str
@@ -78,6 +89,8 @@ class Primitive:
     code: str | None = None
     scalar_code: str | None = None
     batch: Callable | None = None
+    vmap: Callable | None = None
+    linear: str | tuple | None = None
     _jax_fn: Callable | None = field(default=None, repr=False)
 
     def __post_init__(self):
@@ -147,7 +160,7 @@ def _jnp():
 
 
 def define(name, impl, *, jax, expr, partials, jvp=None, vjp=None, deriv=None,
-           scalar=None, code=None, scalar_code=None, batch=None) -> Callable:
+           scalar=None, code=None, scalar_code=None, batch=None, vmap=None, linear=None) -> Callable:
     """Add one primitive to the table; return the operation (the entry's bound ``bind``).
 
     Elementwise operations give ``deriv``: per input, the local derivative
@@ -156,8 +169,10 @@ def define(name, impl, *, jax, expr, partials, jvp=None, vjp=None, deriv=None,
     Structural operations (sum, matmul, indexing...) give ``jvp`` and ``vjp`` directly.
     ``scalar`` is the implementation on Python floats and ints, where the math module has
     one (``Primitive`` says when it is used); ``code`` and ``scalar_code`` their Python
-    expressions, for generated programs.
+    expressions, for generated programs; ``vmap`` and ``linear`` as ``Primitive`` says
+    (elementwise entries batch by broadcasting without a ``vmap`` rule of their own).
     """
+    elementwise = deriv is not None
     if deriv is not None:
         for d in deriv:
             if not (d is None or callable(d) or (type(d) is int and d in (1, -1))):
@@ -165,9 +180,22 @@ def define(name, impl, *, jax, expr, partials, jvp=None, vjp=None, deriv=None,
                                  f"function of (out, *args, **params), not {d!r}")
         jvp = tuple(None if d is None else Scaled(d) for d in deriv)
         vjp = jvp  # elementwise: both are the same product with the local derivative
-    prim = Primitive(name, impl, jvp, vjp, partials, expr, jax, scalar, code, scalar_code, batch)
+    prim = Primitive(name, impl, jvp, vjp, partials, expr, jax, scalar, code, scalar_code, batch,
+                     vmap, linear)
+    if elementwise and vmap is None:
+        prim.vmap = elementwise_vmap(prim)
     TABLE[name] = prim
     return prim.bind
+
+
+def elementwise_vmap(prim: Primitive) -> Callable:
+    """The batching rule of an elementwise operation: each batched operand gets 1s after its
+    batch axis (``lift``), so it broadcasts against the others as one example does."""
+    def rule(batched, out, *args, **params):
+        nd = len(_shape(out))
+        return prim.bind(*[lift(a, nd) if b else a for a, b in zip(args, batched)], **params)
+
+    return rule
 
 
 class Scaled:
@@ -236,32 +264,33 @@ def _scalar_power(a, b):
 
 add = define(
     "add", operator.add, jax="jax.numpy.add", code="{0} + {1}",
-    deriv=(1, 1),
+    deriv=(1, 1), linear="all",
     partials=(lambda o, a, b: S.ONE, lambda o, a, b: S.ONE),
     expr=lambda a, b: a + b,
 )
 sub = define(
     "sub", operator.sub, jax="jax.numpy.subtract", code="{0} - {1}",
-    deriv=(1, -1),
+    deriv=(1, -1), linear="all",
     partials=(lambda o, a, b: S.ONE, lambda o, a, b: -S.ONE),
     expr=lambda a, b: a - b,
 )
 mul = define(
     "mul", operator.mul, jax="jax.numpy.multiply", code="{0} * {1}",
-    deriv=(lambda o, a, b: b, lambda o, a, b: a),
+    deriv=(lambda o, a, b: b, lambda o, a, b: a), linear="one",
     partials=(lambda o, a, b: b, lambda o, a, b: a),
     expr=lambda a, b: S.BinOp("*", a, b),
 )
 truediv = define(
     "truediv", _divide, jax="jax.numpy.divide", scalar=operator.truediv,
     code="{0} / {1}", scalar_code="{0} / {1}",  # (a zero divisor raises: see minigrad.codegen)
+    linear=(0,),
     deriv=(lambda o, a, b: truediv(1.0, b), lambda o, a, b: truediv(-o, b)),
     partials=(lambda o, a, b: 1 / b, lambda o, a, b: -a * b ** -2),
     expr=lambda a, b: S.div(a, b, spaced=True),
 )
 neg = define(
     "neg", operator.neg, jax="jax.numpy.negative", code="-{0}",
-    deriv=(-1,),
+    deriv=(-1,), linear="all",
     partials=(lambda o, a: -S.ONE,),
     expr=lambda a: -a,
 )
@@ -445,6 +474,8 @@ where = define(
     # branch not taken (where(x > 0, sqrt(x), 0) at x < 0) must not leak, and 0 * nan is nan.
     jvp=(None, lambda t, o, c, a, b: where(c, t, 0.0), lambda t, o, c, a, b: where(c, 0.0, t)),
     vjp=(None, lambda g, o, c, a, b: where(c, g, 0.0), lambda g, o, c, a, b: where(c, 0.0, g)),
+    vmap=lambda batched, out, c, a, b: elementwise_vmap(TABLE["where"])(batched, out, c, a, b),
+    linear=(1, 2),
     partials=(None, lambda o, c, a, b: S.Name(f"[{c}]"), lambda o, c, a, b: S.Name(f"[not {c}]")),
     expr=lambda c, a, b: S.call("where", c, a, b),
 )
@@ -504,6 +535,9 @@ reduce_sum = define(
     expr=_reduce_expr("sum"),
     batch=lambda i, t, out, x, *, axis, keepdims: reduce_sum(
         t, axis=_batched_axes(axis, len(_shape(x))), keepdims=keepdims),
+    vmap=lambda batched, out, x, *, axis, keepdims: reduce_sum(
+        x, axis=_batched_axes(axis, len(_shape(x)) - 1), keepdims=keepdims),
+    linear="all",
 )
 reduce_mean = define(
     "mean", lambda x, *, axis, keepdims: np.mean(x, axis=axis, keepdims=keepdims),
@@ -516,6 +550,9 @@ reduce_mean = define(
     expr=_reduce_expr("mean"),
     batch=lambda i, t, out, x, *, axis, keepdims: reduce_mean(
         t, axis=_batched_axes(axis, len(_shape(x))), keepdims=keepdims),
+    vmap=lambda batched, out, x, *, axis, keepdims: reduce_mean(
+        x, axis=_batched_axes(axis, len(_shape(x)) - 1), keepdims=keepdims),
+    linear="all",
 )
 
 
@@ -530,6 +567,12 @@ def _chooser_weights(out, x, axis):
     return hits / np.sum(hits, axis=axis, keepdims=True)
 
 
+def _reduction_vmap(name: str) -> Callable:
+    """The batching rule of a reduction: its axes moved past the batch axis."""
+    return lambda batched, out, x, *, axis, keepdims: TABLE[name].bind(
+        x, axis=_batched_axes(axis, len(_shape(x)) - 1), keepdims=keepdims)
+
+
 def _chooser(name, impl, jax):
     return define(
         name, lambda x, *, axis, keepdims: impl(x, axis=axis, keepdims=keepdims), jax=jax,
@@ -539,7 +582,7 @@ def _chooser(name, impl, jax):
         vjp=(lambda g, out, x, *, axis, keepdims:
              _expand(g, _shape(x), axis, keepdims) * _chooser_weights(out, x, axis),),
         partials=(lambda o, x, *, axis, keepdims: S.Name(f"[{x} = {o}]"),),
-        expr=_reduce_expr(name),
+        expr=_reduce_expr(name), vmap=_reduction_vmap(name),
     )
 
 
@@ -565,7 +608,7 @@ logsumexp = define(
     vjp=(lambda g, out, x, *, axis, keepdims:
          _expand(g, _shape(x), axis, keepdims) * _softmax(out, x, axis, keepdims),),
     partials=(lambda o, x, *, axis, keepdims: S.call("exp", x - o),),
-    expr=_reduce_expr("logsumexp"),
+    expr=_reduce_expr("logsumexp"), vmap=_reduction_vmap("logsumexp"),
 )
 
 
@@ -599,7 +642,7 @@ reduce_prod = define(
     vjp=(lambda g, out, x, *, axis, keepdims:
          _expand(g, _shape(x), axis, keepdims) * _prod_others(x, axis),),
     partials=(lambda o, x, *, axis, keepdims: S.Name(f"{o} / {x}"),),
-    expr=_reduce_expr("prod"),
+    expr=_reduce_expr("prod"), vmap=_reduction_vmap("prod"),
 )
 
 
@@ -615,6 +658,8 @@ cumsum = define(
     vjp=(lambda g, out, x, *, axis: _reversed_along(cumsum(_reversed_along(g, axis), axis=axis), axis),),
     partials=(lambda o, x, *, axis: S.Name("[j <= i]"),),
     expr=lambda x, *, axis: S.call("cumsum", x, axis=axis),
+    vmap=lambda batched, out, x, *, axis: cumsum(x, axis=axis % len(_shape(out)) + 1),
+    linear="all",
 )
 
 
@@ -641,6 +686,16 @@ def _einsum_batch(i, t, out, *xs, spec):
     z = next(_unused_letters(spec))
     ins[i] = z + ins[i]
     return einsum(*xs[:i], t, *xs[i + 1:], spec=",".join(ins) + "->" + z + res)
+
+
+def _einsum_vmap(batched, out, *xs, spec):
+    """Batched operands and the result get one more index in front, the batch's."""
+    if "." in spec:
+        return NotImplemented
+    ins, res = _einsum_operands(spec)
+    z = next(_unused_letters(spec))
+    ins = [z + term if b else term for term, b in zip(ins, batched)]
+    return einsum(*xs, spec=",".join(ins) + "->" + z + res)
 
 
 def _einsum_cotangent(i, g, out, *xs, spec):
@@ -689,6 +744,7 @@ einsum = define(
     "einsum", lambda *xs, spec: np.einsum(spec, *xs), code="np.einsum({spec}, {args})",
     jax=lambda *xs, spec: _jnp().einsum(spec, *xs),
     jvp=PerInput(_einsum_tangent), vjp=PerInput(_einsum_cotangent), batch=_einsum_batch,
+    vmap=_einsum_vmap, linear="one",
     partials=PerInput(lambda i, o, *xs, spec: S.Name(f"d einsum[{spec}] / d operand {i + 1}")),
     expr=lambda *xs, spec: S.call("einsum", *xs, spec=spec),
 )
@@ -735,6 +791,21 @@ def _matmul_batch(i, t, out, a, b):
     return matmul(t, _swap_last(a)) if na == 2 else NotImplemented
 
 
+def _matmul_vmap(batched, out, a, b):
+    """Vectors made matrices ((n,) -> (1, n) for a, (n, 1) for b), batched operands given 1s
+    after the batch axis up to the deeper operand's rank, so that NumPy's matmul broadcasts
+    the batch axis as a stack of matrices; then the example's shape back."""
+    na, nb = len(_shape(a)) - batched[0], len(_shape(b)) - batched[1]
+    if na == 1:
+        a = _add_axis(a, -2)
+    if nb == 1:
+        b = _add_axis(b, -1)
+    rank = max(na, nb, 2)
+    a, b = (lift(a, rank) if batched[0] else a), (lift(b, rank) if batched[1] else b)
+    product = matmul(a, b)
+    return reshape(product, shape=_shape(product)[:1] + _shape(out))
+
+
 def _swap_last(x):
     nd = len(_shape(x))
     return transpose(x, axes=tuple(range(nd - 2)) + (nd - 1, nd - 2))
@@ -768,7 +839,7 @@ matmul = define(
     "matmul", np.matmul, jax="jax.numpy.matmul", code="{0} @ {1}",
     jvp=(lambda t, out, a, b: matmul(t, b), lambda t, out, a, b: matmul(a, t)),
     vjp=(_matmul_vjp_a, _matmul_vjp_b),
-    batch=_matmul_batch,
+    batch=_matmul_batch, vmap=_matmul_vmap, linear="one",
     partials=(lambda o, a, b: S.Postfix(b, "^T"), lambda o, a, b: S.Postfix(a, "^T")),
     expr=lambda a, b: S.BinOp("@", a, b),
 )
@@ -779,6 +850,10 @@ transpose = define(
     batch=lambda i, t, out, x, *, axes: transpose(
         t, axes=(0,) + _batched_axes(tuple(reversed(range(len(_shape(x))))) if axes is None else axes,
                                      len(_shape(x)))),
+    vmap=lambda batched, out, x, *, axes: transpose(
+        x, axes=(0,) + _batched_axes(tuple(reversed(range(len(_shape(out))))) if axes is None else axes,
+                                     len(_shape(out)))),
+    linear="all",
     vjp=(lambda g, out, x, *, axes: transpose(  # the inverse permutation (axes may be negative)
         g, axes=None if axes is None else tuple(int(i) for i in np.argsort(np.mod(axes, len(axes))))),),
     partials=(lambda o, x, *, axes: S.ONE,),
@@ -790,6 +865,8 @@ reshape = define(
     jvp=(lambda t, out, x, *, shape: reshape(t, shape=shape),),
     vjp=(lambda g, out, x, *, shape: reshape(g, shape=_shape(x)),),
     batch=lambda i, t, out, x, *, shape: reshape(t, shape=_shape(t)[:1] + _shape(out)),
+    vmap=lambda batched, out, x, *, shape: reshape(x, shape=_shape(x)[:1] + _shape(out)),
+    linear="all",
     partials=(lambda o, x, *, shape: S.ONE,),
     expr=lambda x, *, shape: S.call("reshape", x, shape=shape),
 )
@@ -800,6 +877,9 @@ broadcast_to = define(
     vjp=(lambda g, out, x, *, shape: g,),  # the engine sums g back to x's shape
     batch=lambda i, t, out, x, *, shape: broadcast_to(
         lift(t, len(_shape(out))), shape=_shape(t)[:1] + _shape(out)),
+    vmap=lambda batched, out, x, *, shape: broadcast_to(
+        lift(x, len(_shape(out))), shape=_shape(x)[:1] + _shape(out)),
+    linear="all",
     partials=(lambda o, x, *, shape: S.ONE,),
     expr=lambda x, *, shape: S.call("broadcast", x, shape=shape),
 )
@@ -820,6 +900,27 @@ def _index_text(index) -> str:
     return "[" + ", ".join(one(i) for i in items) + "]"
 
 
+def _batched_index(index):
+    """``index`` behind a leading ``:`` for the batch axis, or None where NumPy would then
+    move the batch axis (array indices separated by a slice go first)."""
+    items = index if isinstance(index, tuple) else (index,)
+    arrays = [k for k, i in enumerate(items) if not (i is None or i is Ellipsis or isinstance(
+        i, (slice, int, np.integer)))]
+    if arrays and arrays[-1] - arrays[0] + 1 != len(arrays):
+        return None
+    return (slice(None),) + items
+
+
+def _index_vmap(batched, out, x, *, index, **shape):
+    """getitem and scatter_add on a batched operand: the same index behind the batch axis."""
+    moved = _batched_index(index)
+    if moved is None:
+        return NotImplemented
+    if shape:
+        return scatter_add(x, index=moved, shape=_shape(x)[:1] + tuple(shape["shape"]))
+    return getitem(x, index=moved)
+
+
 def _scatter_add(g, *, index, shape):
     out = np.zeros(shape, dtype=np.result_type(g, float))
     np.add.at(out, index, g)
@@ -830,7 +931,7 @@ getitem = define(
     "getitem", lambda x, *, index: x[index], jax=lambda x, *, index: x[index], code="{0}[{index}]",
     jvp=(lambda t, out, x, *, index: getitem(t, index=index),),
     vjp=(lambda g, out, x, *, index: scatter_add(g, index=index, shape=_shape(x)),),
-    batch=_getitem_batch,
+    batch=_getitem_batch, vmap=_index_vmap, linear="all",
     partials=(lambda o, x, *, index: S.ONE,),
     expr=lambda x, *, index: S.Postfix(x, _index_text(index)),
 )
@@ -838,6 +939,7 @@ scatter_add = define(
     "scatter_add", _scatter_add,
     jax=lambda g, *, index, shape: _jnp().zeros(shape, g.dtype).at[index].add(g),
     jvp=(lambda t, out, g, *, index, shape: scatter_add(t, index=index, shape=shape),),
+    vmap=_index_vmap, linear="all",
     vjp=(lambda c, out, g, *, index, shape: getitem(c, index=index),),
     partials=(lambda o, g, *, index, shape: S.ONE,),
     expr=lambda g, *, index, shape: S.call("scatter_add", g, index=_index_text(index), shape=shape),
@@ -872,6 +974,17 @@ def _stack_batch(i, t, out, *xs, axis):
     return _placed(t, out, _block(axis % nd, nd, i))
 
 
+def _joined_vmap(op):
+    """concatenate and stack: unbatched operands broadcast along the batch axis, the axis
+    moved past it."""
+    def rule(batched, out, *xs, axis):
+        size = next(_shape(x)[0] for x, b in zip(xs, batched) if b)
+        xs = [x if b else broadcast_to(x, shape=(size,) + _shape(x)) for x, b in zip(xs, batched)]
+        return op(*xs, axis=axis % len(_shape(out)) + 1)
+
+    return rule
+
+
 concatenate = define(
     "concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
     code="np.concatenate(({args},), axis={axis})",
@@ -880,7 +993,8 @@ concatenate = define(
         t, index=_block(axis, len(_shape(out)), _concat_bounds(i, xs, axis)), shape=_shape(out))),
     vjp=PerInput(lambda i, g, out, *xs, axis: getitem(
         g, index=_block(axis, len(_shape(out)), _concat_bounds(i, xs, axis)))),
-    batch=_concatenate_batch,
+    batch=_concatenate_batch, vmap=_joined_vmap(lambda *xs, axis: concatenate(*xs, axis=axis)),
+    linear="all",
     partials=PerInput(lambda i, o, *xs, axis: S.ONE),
     expr=lambda *xs, axis: S.call("concatenate", *xs, axis=axis),
 )
@@ -891,7 +1005,8 @@ stack = define(
         broadcast_to(t, shape=_shape(xs[i])), index=_block(axis, len(_shape(out)), i),
         shape=_shape(out))),
     vjp=PerInput(lambda i, g, out, *xs, axis: getitem(g, index=_block(axis, len(_shape(out)), i))),
-    batch=_stack_batch,
+    batch=_stack_batch, vmap=_joined_vmap(lambda *xs, axis: stack(*xs, axis=axis)),
+    linear="all",
     partials=PerInput(lambda i, o, *xs, axis: S.ONE),
     expr=lambda *xs, axis: S.call("stack", *xs, axis=axis),
 )
@@ -914,6 +1029,7 @@ astype = define(
     vjp=(lambda g, out, x, *, dtype: _astype_tangent(g, x, out, dtype=np.result_type(concrete(x)).name),),
     partials=(lambda o, x, *, dtype: S.ONE if np.dtype(dtype).kind in "fc" else S.ZERO,),
     expr=lambda x, *, dtype: S.Name(f"{x}.astype({dtype})"),
+    vmap=lambda batched, out, x, *, dtype: astype(x, dtype=dtype),
 )
 
 
@@ -1001,6 +1117,20 @@ _SCATTER_PARTIALS = {
     "mul": ("y at [i], else 1", "x at [i]"),
     "min": ("[x = out]/ties", "[y = out]/ties"), "max": ("[x = out]/ties", "[y = out]/ties"),
 }
+def _scatter_vmap(batched, out, x, y, *, index, op, mode):
+    """``x.at[:, index]`` for a batch: ``x`` broadcast along the batch axis if it is not
+    batched, a batched ``y`` given 1s up to the rank of the selection it updates."""
+    moved = _batched_index(index)
+    if moved is None:
+        return NotImplemented
+    size = _shape(x if batched[0] else y)[0]
+    if not batched[0]:
+        x = broadcast_to(x, shape=(size,) + _shape(x))
+    if batched[1]:
+        y = lift(y, len(np.shape(np.empty(_shape(out))[index])))
+    return scatter(x, y, index=moved, op=op, mode=mode)
+
+
 scatter = define(
     "scatter", lambda x, y, *, index, op, mode: I.scatter(x, y, index, op, mode), jax=_jax_scatter,
     jvp=(_scatter_jvp_x, _scatter_jvp_y),
@@ -1010,6 +1140,7 @@ scatter = define(
               lambda o, x, y, *, index, op, mode: S.Name(_SCATTER_PARTIALS[op][1])),
     expr=lambda x, y, *, index, op, mode: S.Name(
         f"{x}.at{_index_text(index)}.{_AT_METHOD.get(op, op)}({y})"),
+    vmap=_scatter_vmap,
 )
 
 # ------------------------------------------------------ Python operators on traced values
@@ -1060,15 +1191,19 @@ def _decision(name: str, impl: Callable, code: str | None, arity: int) -> Callab
     """An operation recorded only while ``mg.jit`` traces.  It has no derivative (the sweeps
     skip it) and is no entry of ``TABLE``, whose entries are the differentiable operations."""
     expr = lambda *a: S.Name(f"{name}({', '.join(map(str, a))})")  # noqa: E731
-    return Primitive(name, impl, (None,) * arity, (None,) * arity, (None,) * arity, expr,
-                     impl, code=code).bind
+    prim = Primitive(name, impl, (None,) * arity, (None,) * arity, (None,) * arity, expr,
+                     impl, code=code)
+    prim.vmap = elementwise_vmap(prim)
+    return prim.bind
 
 
 # Identity with a zero derivative (jax.lax.stop_gradient): like the decisions, no entry of
 # TABLE, whose entries are differentiated and checked against finite differences.
-stop_gradient = Primitive("stop_gradient", lambda x: x, (None,), (None,), (None,),
-                          lambda a: S.call("stop_gradient", a), "jax.lax.stop_gradient",
-                          code="{0}").bind
+_stop_gradient = Primitive("stop_gradient", lambda x: x, (None,), (None,), (None,),
+                           lambda a: S.call("stop_gradient", a), "jax.lax.stop_gradient",
+                           code="{0}")
+_stop_gradient.vmap = elementwise_vmap(_stop_gradient)
+stop_gradient = _stop_gradient.bind
 
 _DECIDE = {name: _decision(name, impl, f"{{0}} {symbol} {{1}}", 2)
            for name, impl, symbol in [("lt", operator.lt, "<"), ("le", operator.le, "<="),

@@ -64,3 +64,9 @@ def jax_x64():
     jax.config.update("jax_enable_x64", True)
     yield jax
     jax.config.update("jax_enable_x64", previous)
+
+
+@pytest.fixture(scope="module")
+def jax(jax_x64):
+    """``jax`` itself, in float64 (``jax_x64``), by the name the tests call it."""
+    return jax_x64

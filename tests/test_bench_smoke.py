@@ -57,6 +57,17 @@ def test_bench_jit_quick_checks_and_reports():
     assert out.count("check mg.jit") == 5 and "FAILED" not in out
 
 
+def test_bench_transforms_quick_checks_and_reports():
+    proc = run_bench("--transforms", "--quick")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    for engine in ("mg.jit(mg.vmap(f)), per call", "mg.vmap(mg.grad(loss)), per call",
+                   "mg.grad, mg.checkpoint every 10 steps"):
+        assert f"check {engine}: ok" in out, out
+    assert "peak live values (Graph.memory()): 51 with checkpoints, 401 without" in out
+    assert "FAILED" not in out
+
+
 def test_bench_exits_nonzero_when_a_check_fails():
     # sabotage the finite-difference reference: the run must report it and fail
     setup = ("import bench.checks as checks\n"

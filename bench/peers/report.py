@@ -128,3 +128,28 @@ def render(title: str, command: str, min_time: float, load_before: tuple[float, 
     if profile:
         lines += ["", *profile]
     return "\n".join(lines) + "\n"
+
+
+def run_report(title: str, command: str, builders: list, repeats: int, min_time: float,
+               goals_title: str) -> tuple[str, bool]:
+    """Build, check and time each ``(name, build)`` section in turn (JAX in float64); the
+    Markdown report (header, goals, sections) and whether every check agreed."""
+    from .. import progress
+    from . import engines
+    from .section import run_section
+
+    load_before = os.getloadavg()
+    jax = engines.optional("jax")
+    if jax is not None:
+        jax.config.update("jax_enable_x64", True)
+    outcomes = []
+    for name, build in builders:
+        progress(f"{command.split()[-1].lstrip('-')}: {name}")
+        outcomes.append(run_section(build(), repeats, min_time))
+    lines = [f"# {title}", "", *header(command, min_time, load_before)]
+    goals = goal_lines(outcomes, goals_title)
+    if goals:
+        lines += ["", *goals]
+    for o in outcomes:
+        lines += section_lines(o)
+    return "\n".join(lines) + "\n", all(o.ok for o in outcomes)

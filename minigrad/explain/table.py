@@ -259,6 +259,7 @@ class Row:
     partials: list  # [(input name, Sym)]
     tangent: object = None  # None only where the table has no tangent column
     adjoint: object = None  # None only where the table has no adjoint column
+    live: str | None = None  # memory=True: what is live at this variable's backward step
 
 
 @dataclass
@@ -406,8 +407,9 @@ class Table:
     """
 
     def __init__(self, rows: list[Row], mode: str | None, steps: list[Step] | None = None,
-                 folds: list[F.Fold] = ()):
+                 folds: list[F.Fold] = (), memory: bool = False):
         self.rows = rows
+        self.memory = memory
         self.mode = mode
         self.steps = steps
         self.folds = list(folds)
@@ -446,7 +448,7 @@ class Table:
     # -- cells
     def columns(self) -> list[str]:
         extra = {"forward": ["tangent"], "reverse": ["adjoint"]}.get(self.mode, [])
-        return ["var", "expression", "value", "partials"] + extra
+        return ["var", "expression", "value", "partials"] + extra + (["live"] if self.memory else [])
 
     def cells(self, row: Row, fmt: str = "text", math: bool = False) -> list[str]:
         """The rendered cells of ``row`` in ``fmt`` (text, latex or html), in column order.
@@ -470,6 +472,8 @@ class Table:
         cells = [var, expr, value_cell(row.value, fmt, math), partials]
         if self.mode is not None:
             cells.append(value_cell(self.sweep_value(row), fmt, math))
+        if self.memory:
+            cells.append(f"\\text{{{row.live}}}" if fmt == "latex" and math else row.live)
         return cells
 
     def sweep_value(self, row: Row):
@@ -570,7 +574,7 @@ class Table:
 
 def build_table(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v", *,
                 steps: bool = False, constants: str = "symbolic", fold: bool | None = None,
-                who: str = "table") -> Table:
+                memory: bool = False, who: str = "table") -> Table:
     """The trace table of ``graph``; ``mode="forward"`` seeds the input ``wrt`` (a name, an
     index or a vector of seeds, one per input), ``mode="reverse"`` seeds the output with 1.
 
@@ -578,11 +582,17 @@ def build_table(graph: Graph, mode: str | None = None, wrt=None, naming: str = "
     constants print (``"symbolic"``, ``"numeric"`` or ``"both"``); ``fold`` how the
     iterations of a ``minigrad.lax`` loop show (``explain.fold``): None folds the loops of
     more than 4 iterations to their first and last, True every loop of 3 or more, False
-    none.  ``who`` is the public name its errors give (``to_dot`` builds a table too)."""
+    none.  ``memory=True`` (reverse mode) adds the column ``live``: how many values (and
+    bytes) are held at each variable's backward step, and how many its step recomputes
+    (``mg.checkpoint``; ``explain.memory``).  ``who`` is the public name its errors give
+    (``to_dot`` builds a table too)."""
     if mode not in MODES:
         raise ValueError(f"{who}: mode must be None, 'forward' or 'reverse', not {mode!r}")
     if not isinstance(steps, (bool, np.bool_)):
         raise TypeError(f"table: steps must be True or False, not {steps!r}")
+    if memory and mode != "reverse":
+        raise ValueError(f"{who}: memory=True shows what the reverse sweep holds; give "
+                         f"mode='reverse' as well.")
     if steps and mode is None:
         raise ValueError("table: steps=True shows a sweep's accumulation; give mode='reverse' "
                          "or mode='forward' as well.")
@@ -611,7 +621,13 @@ def build_table(graph: Graph, mode: str | None = None, wrt=None, naming: str = "
             tangents[v.index], adjoints[v.index])
         for v in graph.variables
     ]
-    return Table(rows, mode, step_list, folds)
+    if memory:
+        from .memory import memory as profile
+
+        for s in profile(graph).steps:
+            rows[s.index].live = f"{s.live_values} ({s.live_bytes} B)" + (
+                f", {s.recomputed} recomputed" if s.recomputed else "")
+    return Table(rows, mode, step_list, folds, memory)
 
 
 def _zeros_for_none(graph: Graph, sweep: list) -> list:

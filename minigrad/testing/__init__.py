@@ -5,8 +5,10 @@ differences at a point, and name the first variable where minigrad and JAX diver
 ``check_rules`` / ``assert_rules`` hold a user's own rules (``mg.custom_jvp``, ``custom_vjp``,
 ``primitive``) against differences, the complex step, the adjoint identity and their bodies.
 
-``points``, ``broadcastable_shapes`` and ``programs`` (random smooth programs over the
-primitive table) are hypothesis strategies for users' tests and minigrad's own.
+``points``, ``broadcastable_shapes``, ``programs`` (random smooth programs over the
+primitive table) and ``branching_programs`` (random programs with control flow, closures,
+custom rules and linear algebra, with points on both sides of a decision) are hypothesis
+strategies for users' tests and minigrad's own.
 """
 
 from typing import TYPE_CHECKING
@@ -16,9 +18,11 @@ from .finite_differences import central_difference_grad
 from .rules import RulesReport, assert_rules, check_rules
 
 if TYPE_CHECKING:  # at run time, __getattr__ imports them when first used
-    from .strategies import DOMAINS, OPS, Op, Program, broadcastable_shapes, points, programs
+    from .strategies import (DOMAINS, FEATURES, OPS, BranchingProgram, Op, Program,
+                             branching_programs, broadcastable_shapes, points, programs)
 
-_STRATEGIES = {"DOMAINS", "OPS", "Op", "Program", "broadcastable_shapes", "points", "programs"}
+_STRATEGIES = {"DOMAINS", "OPS", "Op", "Program", "broadcastable_shapes", "points", "programs",
+               "branching_programs", "BranchingProgram", "FEATURES"}
 
 
 def __getattr__(name: str):
@@ -37,4 +41,4 @@ def __getattr__(name: str):
 
 __all__ = ["check_rules", "assert_rules", "RulesReport", "check_agreement", "assert_agree", "AgreementReport", "Comparison", "Divergence",
            "central_difference_grad", "points", "broadcastable_shapes", "programs", "Program",
-           "Op", "OPS", "DOMAINS"]
+           "Op", "OPS", "DOMAINS", "branching_programs", "BranchingProgram", "FEATURES"]

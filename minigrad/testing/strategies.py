@@ -35,7 +35,7 @@ import minigrad.numpy as mnp
 from minigrad.primitives import Primitive
 
 __all__ = ["DOMAINS", "points", "broadcastable_shapes", "programs", "Program", "Op", "OPS",
-           "primitive_op"]
+           "primitive_op", "branching_programs", "BranchingProgram", "FEATURES", "LINALG_FORMS"]
 
 # ------------------------------------------------------------------------------- points
 
@@ -335,3 +335,197 @@ def programs(draw, max_ops: int = 8, n_inputs: int | tuple[int, int] = (1, 3), a
         names.append(f"v{len(values) - n}")
         lines.append((op.name, tuple(args), params))
     return Program(n, lines, inputs, extra)
+
+
+# ---------------------------------------------------------------- programs that branch
+
+#: What ``branching_programs`` may put in a program (issue 22's audit, item 3): Python ``if``,
+#: ``mnp.where``, ``lax.cond`` and ``lax.while_loop`` on comparisons of traced values, a
+#: closure over a traced value, a captured NumPy array, custom rules (two functions of one
+#: name, made by one factory), 2x2 linear algebra (det, the sign and log of slogdet, solve,
+#: inv), and a comparison returned beside the value.
+FEATURES = ("if", "where", "cond", "while", "closure", "captured", "custom", "linalg", "compare")
+_DECISIONS = ("if", "where", "cond", "while")
+
+# smooth, bounded functions of one operand (a branch's body)
+_UNARY = ("mnp.sin({0})", "mnp.cos({0})", "{0} * {0}", "mnp.exp(mnp.tanh({0}))", "2.0 * {0}",
+          "-{0}", "mnp.log({0} * {0} + 1.0)", "mnp.sigmoid({0})")
+# smooth functions of two operands, the glue between features
+_BINARY = ("{0} + {1}", "{0} - {1}", "{0} * {1}", "{0} / ({1} * {1} + 1.0)", "mnp.sin({0}) * {1}",
+           "mnp.logaddexp({0}, {1})")
+# ({m} plus a constant matrix with no structure: one operand drawn four times, or two equal
+# rows, would make a matrix singular at every point, where rounding decides slogdet's sign)
+LINALG_FORMS = {
+    "det": "mnp.linalg.det({m})",
+    "slogdet_sign": "mnp.linalg.slogdet({m})[0] * {a}",
+    "slogdet_log": "mnp.linalg.slogdet({m} + 3.0 * np.eye(2))[1]",
+    "solve": "mnp.sum(mnp.linalg.solve({m} + 3.0 * np.eye(2), mnp.stack([{a}, {b}])))",
+    "inv": "mnp.sum(mnp.linalg.inv({m} + 3.0 * np.eye(2)))",
+}
+
+
+def _scaled_sin(k: float, name: str = "scaled_sin"):
+    """A custom_jvp named ``name`` (the same for every ``k`` unless told: issue 22, S2)."""
+    from ..custom import custom_jvp
+
+    def fun(x):
+        return k * mnp.sin(x)
+
+    fun.__name__ = name
+    made = custom_jvp(fun)
+
+    @made.defjvp
+    def scaled_sin_jvp(primals, tangents):
+        return k * mnp.sin(primals[0]), k * mnp.cos(primals[0]) * tangents[0]
+
+    return made
+
+
+def _softplus(k: float, name: str = "softplus"):
+    """A custom_vjp named ``name`` (reverse mode only, as in JAX)."""
+    from ..custom import custom_vjp
+
+    def fun(x):
+        return k * mnp.logaddexp(x, 0.0)
+
+    fun.__name__ = name
+    made = custom_vjp(fun)
+    made.defvjp(lambda x: (made(x), x), lambda x, g: (g * k * mnp.sigmoid(x),))
+    return made
+
+
+class BranchingProgram:
+    """A random program of scalar inputs with Python control flow, ``lax`` control flow,
+    closures, captured arrays, custom rules and linear algebra: call it, read it (``repr`` is
+    its source and points).
+
+    ``points`` are three points: the first to trace at, one near it, and one across a
+    decision where the program has one on an input (else another point); ``returns_mask``
+    says the program returns ``(value, comparison)``.
+    """
+
+    def __init__(self, n_inputs: int, lines: Sequence[str], result: str, captured: dict,
+                 points: Sequence[tuple], features: set, returns_mask: bool):
+        self.n_inputs, self.lines, self.result = n_inputs, list(lines), result
+        self.captured, self.points, self.features = captured, tuple(points), frozenset(features)
+        self.returns_mask = returns_mask
+        self.inputs = self.points[0]
+        params = ", ".join(f"x{i + 1}" for i in range(n_inputs))
+        self.source = f"def f({params}):\n" + "".join(f"    {line}\n" for line in self.lines) + \
+            f"    return {result}"
+        from .. import lax
+
+        namespace = {"mnp": mnp, "np": np, "lax": lax, **self.captured}
+        exec(compile(self.source, "<minigrad.testing.branching_program>", "exec"), namespace)
+        self.fn = namespace["f"]
+
+    def __call__(self, *inputs):
+        return self.fn(*inputs)
+
+    def __repr__(self) -> str:
+        arrays = "".join(f"{k} = {v!r}\n" for k, v in self.captured.items() if isinstance(v, np.ndarray))
+        made = "".join(f"{k} = {v.made_by}  # a custom rule named {v.__name__}\n"
+                       for k, v in self.captured.items() if not isinstance(v, np.ndarray))
+        return f"{arrays}{made}{self.source}\n# at {self.points[0]!r}, then {self.points[1]!r}, {self.points[2]!r}"
+
+
+@st.composite
+def branching_programs(draw, features: Sequence[str] = FEATURES, max_blocks: int = 5,
+                       n_inputs: tuple[int, int] = (1, 3), linalg: Sequence[str] = tuple(LINALG_FORMS),
+                       one_name: bool = True) -> BranchingProgram:
+    """A random program of scalar inputs using ``features`` (names in ``FEATURES``), with
+    three points to run it at (see ``BranchingProgram``).  Every operand a feature reads is an
+    input or a ``tanh`` of an earlier value, so values stay moderate at any point; each
+    comparison's threshold is a multiple of 0.1 in (-0.8, 0.8).  ``linalg`` names the forms
+    of linear algebra drawn (keys of ``LINALG_FORMS``); ``one_name=False`` names the two
+    custom functions of a line apart."""
+    unknown = (set(features) - set(FEATURES)) | (set(linalg) - set(LINALG_FORMS))
+    if unknown:
+        raise ValueError(f"branching_programs: unknown features {sorted(unknown)}; choose from "
+                         f"{FEATURES} and linalg forms from {tuple(LINALG_FORMS)}")
+    blocks = [f for f in features if f != "compare"]
+    n = draw(st.integers(*n_inputs))
+    names = [f"x{i + 1}" for i in range(n)]
+    lines: list[str] = []
+    captured: dict = {}
+    used: set[str] = set()
+    crossing = None  # (input index, threshold) of a decision on an input
+    values: list[str] = list(names)
+    kinds: set[str] = set()
+
+    def operand() -> str:
+        name = values[len(values) - 1 - draw(st.integers(0, len(values) - 1))]
+        used.add(name)
+        return name if name.startswith("x") else f"mnp.tanh({name})"
+
+    def threshold() -> float:
+        return draw(st.integers(-7, 7)) / 10
+
+    def unary(arg: str) -> str:
+        return draw(st.sampled_from(_UNARY)).format(arg)
+
+    def condition() -> str:
+        nonlocal crossing
+        a, c = operand(), threshold()
+        if crossing is None and a.startswith("x"):
+            crossing = (int(a[1:]) - 1, c)
+        return f"{a} {draw(st.sampled_from(['>', '<']))} {c!r}"
+
+    for k in range(draw(st.integers(1, max_blocks)) if blocks else 0):
+        v = f"v{k + 1}"
+        kind = draw(st.sampled_from(blocks))
+        kinds.add(kind)
+        if kind == "if":
+            test, b = condition(), operand()
+            lines += [f"if {test}:", f"    {v} = {unary(b)}", "else:", f"    {v} = {unary(b)}"]
+        elif kind == "where":
+            lines.append(f"{v} = mnp.where({condition()}, {unary(operand())}, {unary(operand())})")
+        elif kind == "cond":
+            test = condition()
+            lines.append(f"{v} = lax.cond({test}, lambda z: {unary('z')}, lambda z: {unary('z')}, {operand()})")
+        elif kind == "while":  # the trip count (1 to 4) depends on a traced value the test closes over
+            bound, b = operand(), operand()
+            lines.append(f"{v} = lax.while_loop(lambda s: s[0] < 2.0 + 1.5 * mnp.tanh({bound}), "
+                         f"lambda s: (s[0] + 1.0, 0.8 * s[1] + 0.3 * {unary('s[1]')}), (0.0, {b}))[1]")
+        elif kind == "closure":
+            a = operand()
+            lines.append(f"g{k + 1} = lambda z: z * {a} + {unary('z')}")
+            lines.append(f"{v} = g{k + 1}({operand()}) - g{k + 1}({operand()})")
+        elif kind == "captured":
+            w = f"W{k + 1}"
+            captured[w] = np.array([draw(st.integers(-10, 10)) / 10 for _ in range(3)])
+            lines.append(f"{v} = mnp.sum({w} * {unary(operand())})")
+        elif kind == "custom":
+            factory = draw(st.sampled_from([_scaled_sin, _softplus]))
+            ks = draw(st.lists(st.sampled_from([0.5, 2.0, 3.0]), min_size=2, max_size=2, unique=True))
+            made = [f"{factory.__name__[1:]}_{k + 1}{'ab'[j]}" for j in range(2)]
+            for name, kk in zip(made, ks):
+                captured[name] = factory(kk, *(() if one_name else (name,)))
+                captured[name].made_by = f"{factory.__name__}({kk!r})"
+            lines.append(f"{v} = {made[0]}({operand()}) + {made[1]}({operand()})")
+        elif kind == "linalg" and linalg:  # on a 2x2 matrix of moderate entries
+            e = [operand() for _ in range(4)]
+            m = (f"(mnp.stack([mnp.stack([{e[0]}, {e[1]}]), mnp.stack([{e[2]}, {e[3]}])]) + "
+                 f"np.array([[0.5, 0.1], [-0.2, -0.25]]))")
+            form = LINALG_FORMS[draw(st.sampled_from(tuple(linalg)))]
+            lines.append(f"{v} = " + form.format(m=m, a=operand(), b=operand()))
+        else:  # linalg with no forms: an input
+            lines.append(f"{v} = {operand()}")
+        values.append(v)
+    glue = draw(st.sampled_from(_BINARY))
+    sinks = [x for x in values if x not in used and x.startswith("v")] or [values[-1]]
+    result = " + ".join(sinks)
+    if draw(st.booleans()):  # glue the inputs in too, so every input can matter
+        result = glue.format(result, names[-1])
+    returns_mask = "compare" in features and draw(st.booleans())
+    if returns_mask:
+        result = f"{result}, {condition()}"
+    p0 = tuple(draw(st.integers(-20, 20)) / 10 + 0.013 * (i + 1) for i in range(n))
+    p1 = tuple(x + draw(st.integers(-5, 5)) / 100 for x in p0)
+    if crossing is not None:  # the first decision on an input goes the other way
+        i, c = crossing
+        p2 = tuple(2 * c - x if j == i else x for j, x in enumerate(p0))
+    else:
+        p2 = tuple(-x for x in p0)
+    return BranchingProgram(n, lines, result, captured, (p0, p1, p2),
+                            kinds | ({"compare"} if returns_mask else set()), returns_mask)

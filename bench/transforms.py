@@ -1,0 +1,163 @@
+"""``python -m bench --transforms``: vmap and checkpoint against their floors (issue 23).
+
+Three workloads, each engine checked against a hand-written NumPy result before it is timed,
+every engine in the same interleaved rounds (bench/peers/section.py does both):
+
+- the logistic map, 200 iterations over 10^4 values of ``a``: ``mg.jit(mg.vmap(f))`` against
+  the same loop written by hand on NumPy arrays, and ``jax.jit(jax.vmap(f))``;
+- per-example gradients of the logistic objective, 10^4 examples x 100 features:
+  ``mg.vmap(mg.grad(loss))`` against a hand-written NumPy per-example gradient and a Python
+  loop of ``mg.grad`` over the examples;
+- a chain of 10^4 steps ``x <- 0.9 sin x + 0.1 x``: ``mg.grad`` with every 100 steps one
+  ``mg.checkpoint`` against the plain ``mg.grad``; the values each holds (``Graph.memory()``)
+  and the Python heap's peak during the gradient (``tracemalloc``) beside the times.
+"""
+
+from __future__ import annotations
+
+import math
+import tracemalloc
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+import minigrad as mg
+from minigrad import examples
+
+from .peers import engines as E
+from .peers.report import run_report
+from .peers.section import Goal, Section
+
+
+@dataclass(frozen=True)
+class Sizes:
+    iterations: int
+    values: int  # of the logistic map's parameter a
+    examples: tuple[int, int]  # per-example gradients: examples, features
+    chain: tuple[int, int]  # steps, steps per checkpoint
+    repeats: int
+    min_time: float
+
+
+FULL = Sizes(iterations=200, values=10_000, examples=(10_000, 100), chain=(10_000, 100), repeats=7, min_time=0.05)
+QUICK = Sizes(iterations=20, values=100, examples=(200, 10), chain=(100, 10), repeats=2, min_time=0.0)
+
+
+# -------------------------------------------------------------- the logistic map, vmapped
+
+def logistic_map(a, iterations: int):
+    """One value of ``a``: x <- a x (1 - x) from x = 0.5 (written per example, for vmap)."""
+    x = 0.5
+    for _ in range(iterations):
+        x = a * x * (1 - x)
+    return x
+
+
+def map_section(iterations: int, values: int) -> Section:
+    a = np.linspace(2.5, 4.0, values)
+    f = lambda a: logistic_map(a, iterations)  # noqa: E731
+    mine = "mg.jit(mg.vmap(f)), per call"
+    hand = "the same loop by hand on NumPy arrays"
+    jitted = mg.jit(mg.vmap(f))
+    jitted(a)
+    compile_times = {"mg.jit(vmap)": sum(jitted.last_compile[k] for k in ("trace", "write", "compile"))}
+    engines = {mine: lambda: jitted(a), hand: lambda: logistic_map(a, iterations)}
+    notes: list[str] = []
+    jax = E.optional("jax")
+    if jax is not None:
+        aj = jax.numpy.asarray(a)
+        exe = E.compiled(jax.jit(jax.vmap(f)), (aj,), compile_times, "jax.jit(jax.vmap(f))")
+        engines["jax.jit(jax.vmap(f)), compiled"] = lambda: jax.block_until_ready(exe(aj))
+    else:
+        notes.append("JAX: skipped (jax not installed)")
+    goals = [Goal("jit(vmap(f)) logistic map, 200 iterations x 10^4 / NumPy loop", mine, hand, 1.5)] \
+        if (iterations, values) == (200, 10_000) else []
+    return Section(f"Logistic map, {iterations} iterations over {values:,} values of a: jit(vmap(f))",
+                   engines, logistic_map(a, iterations), mine, notes=notes,
+                   compile_times=compile_times, goals=goals)
+
+
+# -------------------------------------------------------------- per-example gradients
+
+def per_example_gradient(p, X, y):
+    """d/dp of each example's log-likelihood y z - softplus(z), z = b0 + x . b1, by hand."""
+    r = y - 1.0 / (1.0 + np.exp(-(p["b0"] + X @ p["b1"])))
+    return {"b0": r, "b1": r[:, None] * X}
+
+
+def gradients_section(n: int, d: int) -> Section:
+    X, y, _ = examples.logistic_data(0, n=n, d=d)
+    p = {"b0": 0.1, "b1": 0.1 * np.random.default_rng(1).standard_normal(d)}
+    mine = "mg.vmap(mg.grad(loss)), per call"
+    hand = "hand-written NumPy per-example gradient"
+    loop = "Python loop of mg.grad over the examples"
+    batched = mg.vmap(mg.grad(examples.logistic_loglik), in_axes=(None, 0, 0))
+    one = mg.grad(examples.logistic_loglik)
+
+    def python_loop():
+        grads = [one(p, X[i], y[i]) for i in range(n)]
+        return {"b0": np.array([g["b0"] for g in grads]), "b1": np.stack([g["b1"] for g in grads])}
+
+    engines = {mine: lambda: batched(p, X, y), hand: lambda: per_example_gradient(p, X, y), loop: python_loop}
+    goals = [Goal("vmap(grad) per-example, 10^4 x 100 / hand-written NumPy", mine, hand, 2.0),
+             Goal("vmap(grad) per-example / Python loop of grad (goal: 50x faster)", mine, loop, 0.02)] \
+        if (n, d) == (10_000, 100) else []
+    return Section(f"Per-example gradients of the logistic objective, {n:,} x {d}: vmap(grad)",
+                   engines, per_example_gradient(p, X, y), mine, goals=goals)
+
+
+# -------------------------------------------------------------- checkpointing a chain
+
+def chain_derivative(x: float, steps: int) -> float:
+    """d x_n / d x_0 = prod (0.9 cos x_k + 0.1), by the forward recurrence in floats."""
+    d = 1.0
+    for _ in range(steps):
+        d *= 0.9 * math.cos(x) + 0.1
+        x = 0.9 * math.sin(x) + 0.1 * x
+    return d
+
+
+def _heap_peak(fn) -> int:
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def checkpoint_section(steps: int, every: int) -> Section:
+    x0 = 0.7
+    mine = f"mg.grad, mg.checkpoint every {every} steps"
+    plain = "mg.grad, no checkpoint"
+    with_ck, without = mg.grad(examples.sine_chain(steps, every)), mg.grad(examples.sine_chain(steps, None))
+    engines = {mine: lambda: with_ck(x0), plain: lambda: without(x0)}
+    ck = mg.trace(examples.sine_chain(steps, every), x0).memory()
+    full = mg.trace(examples.sine_chain(steps, None), x0).memory()
+    heap = {name: _heap_peak(fn) for name, fn in engines.items()}
+    ratio = ck.peak_values / full.peak_values
+    extra = [f"peak live values (Graph.memory()): {ck.peak_values:,} with checkpoints, "
+             f"{full.peak_values:,} without: {ratio:.4f} (goal <= 1/20 = 0.05: "
+             f"{'met' if ratio <= 0.05 else 'not met'}); recomputed in the backward sweep: "
+             f"{ck.recomputed_values:,} values (one more forward sweep: {full.peak_values - 1:,})",
+             f"peak live bytes (Graph.memory()): {ck.peak_bytes:,} with checkpoints, {full.peak_bytes:,} without",
+             f"Python heap peak during the gradient (tracemalloc): {heap[mine]:,} bytes with checkpoints, "
+             f"{heap[plain]:,} without ({heap[mine] / heap[plain]:.3f})"]
+    goals = [Goal("checkpoint every 100 steps, 10^4-step chain: time / plain grad", mine, plain, 2.5)] \
+        if (steps, every) == (10_000, 100) else []
+    return Section(f"A chain of {steps:,} steps: gradient with mg.checkpoint every {every} steps",
+                   engines, chain_derivative(x0, steps), mine, extra=extra, goals=goals)
+
+
+def run(quick: bool = False, repeats: int | None = None) -> tuple[str, bool]:
+    """Build, check and time each workload; the Markdown report and whether all agreed."""
+    sizes = QUICK if quick else FULL
+    if repeats is not None:
+        sizes = replace(sizes, repeats=repeats)
+    builders = [("logistic map", lambda: map_section(sizes.iterations, sizes.values)),
+                ("per-example gradients", lambda: gradients_section(*sizes.examples)),
+                ("checkpoint", lambda: checkpoint_section(*sizes.chain))]
+    quick_note = " --quick" if quick else ""
+    return run_report(f"vmap and checkpoint{' (--quick)' if quick else ''}",
+                      f"python -m bench --transforms{quick_note}", builders, sizes.repeats,
+                      sizes.min_time, "Goals of issue 23")

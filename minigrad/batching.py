@@ -1,0 +1,204 @@
+"""``mg.vmap``: the batching interpreter, one more reading of a recorded graph.
+
+``vmap(f)(xs)`` records ``f`` once, on one example (the first slice of each batched
+argument), then walks that graph and applies every operation to whole batches with its
+entry's ``vmap`` rule (``Primitive``): elementwise operations broadcast as they are,
+reductions and shape operations move their axes past the batch axis, matmul and einsum
+stack their operands.  An entry without a rule (a user's ``mg.primitive`` given none, a
+``custom_jvp`` or ``custom_vjp`` function, ``lax.while_loop``'s carry) is applied example
+by example and the results stacked: right, and as slow as a Python loop.
+
+The batched operations are ordinary operations (``bind``): under ``grad`` they are
+differentiated, under ``jit`` they are the compiled program, and inside another ``vmap``
+batched again, so ``vmap`` composes with every transformation.  As in JAX, a Python branch
+on a batched value raises, and comparisons are recorded (as ``mg.jit`` records them), so
+``mnp.where(x > 0, ...)`` chooses per example.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+import numpy as np
+
+from .errors import TransformError
+from .graph import Graph, Variable, concrete, gc_paused, parameter_names, record
+from .primitives import broadcast_to, getitem, lift, record_decisions, stack, transpose
+from .pytree import TreeDef, flatten, leaf_paths, unflatten
+
+__all__ = ["vmap"]
+
+
+def _shape(x) -> tuple:
+    return np.shape(concrete(x))
+
+
+def _axes_for_leaves(prefix, tree, what: str) -> list:
+    """One axis (an int or None) per leaf of ``tree``, from ``prefix``, a pytree prefix of it
+    whose leaves are ints or None (JAX's ``in_axes`` / ``out_axes`` rule)."""
+    if prefix is None or isinstance(prefix, int):
+        return [prefix] * len(flatten(tree)[0])
+    if isinstance(prefix, dict) and isinstance(tree, dict) and set(prefix) == set(tree):
+        return [a for k in sorted(tree) for a in _axes_for_leaves(prefix[k], tree[k], what)]
+    if isinstance(prefix, (tuple, list)) and isinstance(tree, (tuple, list)) and len(prefix) == len(tree):
+        return [a for p, t in zip(prefix, tree) for a in _axes_for_leaves(p, t, what)]
+    raise TransformError(
+        f"vmap: {what} {prefix!r} does not match the structure of the value it describes "
+        f"({type(tree).__name__}{'' if not hasattr(tree, '__len__') else f' of length {len(tree)}'}). "
+        f"Fix: give an int or None, or a tuple/list/dict of the value's structure.")
+
+
+def _move(x, source: int, dest: int):
+    """``x`` with its axis ``source`` moved to ``dest`` (a recorded transpose if needed)."""
+    nd = len(_shape(x))
+    if source == dest:
+        return x
+    order = [k for k in range(nd) if k != source]
+    order.insert(dest, source)
+    return transpose(x, axes=tuple(order))
+
+
+def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None) -> Callable:
+    """Like ``jax.vmap``: ``fun`` mapped over an axis of its arguments, in one batched program.
+
+    ``in_axes``: an int (the axis of every argument to map over), None (not mapped) or a tuple
+    with one entry per positional argument, each an int, None, or a pytree prefix of the
+    argument (a dict of axes for a dict argument); negative axes count from the end.
+    ``out_axes``: where the batch axis goes in each output (a prefix of the output's pytree);
+    an output that does not depend on mapped arguments is broadcast along it, unless its
+    axis is None.  Keyword arguments are not mapped.  ``axis_size`` is needed only when no
+    argument is mapped.  See the module docstring for how it batches.
+    """
+    if not callable(fun):
+        raise TransformError(f"vmap: expected a function, got {type(fun).__name__}.")
+    if not (in_axes is None or isinstance(in_axes, (int, tuple, list, dict))):
+        raise TransformError(f"vmap: in_axes must be an int, None or a tuple of them (one per "
+                             f"positional argument), got {in_axes!r}.")
+
+    @functools.wraps(fun)
+    @gc_paused
+    def vmapped(*args, **kwargs):
+        axes_tree = in_axes if isinstance(in_axes, (int, type(None))) else tuple(in_axes)
+        if isinstance(axes_tree, tuple) and len(axes_tree) != len(args):
+            raise TransformError(
+                f"vmap: in_axes has {len(axes_tree)} entries but {getattr(fun, '__name__', 'the function')} "
+                f"was called with {len(args)} positional argument(s). Fix: one entry per "
+                f"positional argument (None for an argument not mapped).")
+        leaves, tree = flatten(list(args))
+        axes = _axes_for_leaves(list(axes_tree) if isinstance(axes_tree, tuple) else axes_tree,
+                                list(args), "in_axes")
+        names = [n + path for n, a in zip(parameter_names(fun, len(args)), args) for path in leaf_paths(a)]
+        size, moved = _batch_size(leaves, axes, names, axis_size)
+        return _run(fun, kwargs, tree, leaves, names, moved, size, out_axes)
+
+    return vmapped
+
+
+def _batch_size(leaves: list, axes: list, names: list, axis_size: int | None):
+    """The batch size, and each mapped leaf with its axis moved to the front (else None)."""
+    sizes, moved = {}, []
+    for leaf, axis, name in zip(leaves, axes, names):
+        if axis is None:
+            moved.append(None)
+            continue
+        nd = len(_shape(leaf))
+        if not -nd <= axis < nd or nd == 0:
+            raise TransformError(
+                f"vmap: in_axes={axis} for argument '{name}' of shape {_shape(leaf)}, which has "
+                f"no such axis. Fix: map over an existing axis, or pass None for an argument "
+                f"not mapped.")
+        moved.append(_move(leaf, axis % nd, 0))
+        sizes[name] = _shape(leaf)[axis % nd]
+    if len(set(sizes.values())) > 1:
+        listed = ", ".join(f"'{n}': {s}" for n, s in sizes.items())
+        raise TransformError(f"vmap got mapped axes of different sizes ({listed}). Fix: map "
+                             f"over axes of one length, or pass None for an argument not mapped.")
+    if not sizes:
+        if axis_size is None:
+            raise TransformError("vmap: no argument is mapped (in_axes is None everywhere), so "
+                                 "the batch size is unknown. Fix: pass axis_size=n.")
+        return int(axis_size), moved
+    size = next(iter(sizes.values()))
+    if axis_size is not None and axis_size != size:
+        raise TransformError(f"vmap: axis_size={axis_size} but the mapped axes have length "
+                             f"{size}. Fix: leave axis_size out, or make them agree.")
+    return size, moved
+
+
+def _example(x):
+    """The first example of a batch (zeros when the batch is empty): what ``fun`` is traced on."""
+    value = concrete(x)
+    if np.shape(value)[0]:
+        return value[0]
+    return np.zeros(np.shape(value)[1:], dtype=np.result_type(value))
+
+
+def _run(fun: Callable, kwargs: dict, tree: TreeDef, leaves: list, names: list, moved: list,
+         size: int, out_axes):
+    mapped = [k for k, m in enumerate(moved) if m is not None]
+
+    def on_example(*examples):
+        call = list(leaves)
+        for k, e in zip(mapped, examples):
+            call[k] = e
+        return fun(*unflatten(tree, call), **kwargs)
+
+    on_example.__name__ = getattr(fun, "__name__", "f")
+    names = [names[k] for k in mapped]
+    with record_decisions():
+        graph, out, _ = record(on_example, [_example(moved[k]) for k in mapped], range(len(mapped)), names)
+    batched = batch_graph(graph, [moved[k] for k in mapped], size)
+    outs, out_tree = flatten(out)
+    axes = _axes_for_leaves(out_axes, out, "out_axes")
+    return unflatten(out_tree, [_place(graph, batched, o, axis, size) for o, axis in zip(outs, axes)])
+
+
+def _place(graph: Graph, batched: list, o, axis, size: int):
+    """One output leaf with its batch axis at ``axis`` (unmapped outputs broadcast)."""
+    if not graph.owns(o):  # does not depend on the mapped arguments
+        if axis is None:
+            return o
+        o = broadcast_to(o, shape=(size,) + _shape(o))
+    else:
+        if axis is None:
+            raise TransformError(
+                "vmap: an output depends on a mapped argument but its out_axes is None. Fix: "
+                "give the output an axis (out_axes=0), or make it independent of the mapped "
+                "arguments.")
+        o = batched[o.index]
+    nd = len(_shape(o))
+    if not -nd <= axis < nd:
+        raise TransformError(f"vmap: out_axes={axis} for an output of {nd - 1} axes. Fix: use an "
+                             f"axis in [{-nd}, {nd - 1}].")
+    return _move(o, 0, axis % nd)
+
+
+def batch_graph(graph: Graph, inputs: list, size: int) -> list:
+    """Every variable of ``graph`` for the whole batch (batch axis first), given its inputs'
+    batches: each operation applied by its entry's ``vmap`` rule, or example by example."""
+    trace = graph._trace
+    values: list = [None] * len(graph.variables)
+    for v, x in zip(graph.inputs, inputs):
+        values[v.index] = x
+    for v in graph.variables:
+        prim = v.prim
+        if prim is None:
+            continue
+        flags = tuple(type(x) is Variable and x.trace is trace for x in v.inputs)
+        args = [values[x.index] if b else x for x, b in zip(v.inputs, flags)]
+        out = NotImplemented if prim.vmap is None else prim.vmap(flags, v.value, *args, **v.params)
+        if out is NotImplemented:
+            out = _example_by_example(prim, flags, args, v.params, size)
+        shape = (size,) + _shape(v.value)
+        if _shape(out) != shape:
+            out = broadcast_to(lift(out, len(shape) - 1), shape=shape)
+        values[v.index] = out
+    return values
+
+
+def _example_by_example(prim, flags: tuple, args: list, params: dict, size: int):
+    """The fallback for an entry without a batching rule: one application per example."""
+    outs = [prim.bind(*[getitem(a, index=k) if b else a for a, b in zip(args, flags)], **params)
+            for k in range(size)]
+    return stack(*outs, axis=0)

@@ -1,0 +1,103 @@
+"""What reverse mode holds in memory, step by step: ``Graph.memory()``.
+
+The reverse sweep needs the recorded values (the tape) until the backward step that uses
+them last: walking back, the step of variable ``v_j`` still needs ``v_1 .. v_j`` (every
+later one has been swept: its uses all come after it).  So the values live at that step
+are ``j``, plus, at a checkpointed function's node (``mg.checkpoint``), the intermediates
+its reverse rule records again, which live only during that step.  Without checkpointing,
+each such node would have held those intermediates on the tape from the forward sweep on.
+
+The recomputed intermediates are counted by recording the checkpointed function again at
+the node's inputs, as its reverse rule does (a checkpoint nested inside one is counted the
+same way, recursively).  Bytes are the values' ``nbytes`` (8 for a Python float).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..graph import Graph, Variable, concrete, trace
+
+
+def _nbytes(value) -> int:
+    value = concrete(value)
+    return 8 if isinstance(value, (float, int)) else int(np.asarray(value).nbytes)
+
+
+@dataclass
+class Step:
+    """The backward step of one variable: what is live while it is swept."""
+
+    index: int  # the variable's position in the graph
+    live_values: int
+    live_bytes: int
+    recomputed: int  # values its reverse rule records again (a checkpointed function's)
+
+
+@dataclass
+class Memory:
+    """Peak live values and bytes of the reverse sweep, with checkpointing as recorded and
+    as if every checkpointed function had kept its intermediates; ``steps`` per variable,
+    in the order the backward sweep visits them."""
+
+    peak_values: int
+    peak_bytes: int
+    values_without_checkpointing: int
+    bytes_without_checkpointing: int
+    recomputed_values: int  # over the whole sweep: the extra forward work, in values
+    steps: list[Step]
+
+    def __str__(self) -> str:
+        lines = [f"peak live values: {self.peak_values} ({self.peak_bytes} bytes)",
+                 f"without checkpointing: {self.values_without_checkpointing} "
+                 f"({self.bytes_without_checkpointing} bytes)"]
+        if self.recomputed_values:
+            lines.append(f"recomputed in the backward sweep: {self.recomputed_values} values")
+        return "\n".join(lines)
+
+    def _repr_markdown_(self) -> str:
+        return "\n".join(f"- {line}" for line in str(self).splitlines())
+
+
+def _segment(v: Variable) -> Graph | None:
+    """The graph a checkpointed function's reverse rule records again, or None."""
+    custom = getattr(v.prim, "custom", None)
+    body = getattr(custom, "_body", None)
+    if body is None:
+        return None
+    return trace(body(v.params["call"]), *[concrete(a) for a in v.args])
+
+
+def memory(graph: Graph) -> Memory:
+    """The memory profile of ``graph``'s reverse sweep (see the module docstring)."""
+    sizes = [(1, _nbytes(v.value)) for v in graph.variables]  # what each value holds on the tape
+    inline = list(sizes)  # ... had no function been checkpointed
+    extra: dict[int, tuple[int, int]] = {}  # what a checkpoint node's step records again
+    for v in graph.variables:
+        segment = _segment(v) if v.prim is not None else None
+        if segment is not None:
+            inner = memory(segment)
+            n_in = len(segment.inputs)
+            in_bytes = sum(_nbytes(x.value) for x in segment.inputs)
+            extra[v.index] = (inner.peak_values - n_in, inner.peak_bytes - in_bytes)
+            inline[v.index] = (inner.values_without_checkpointing - n_in,
+                               inner.bytes_without_checkpointing - in_bytes)
+    steps, held_values, held_bytes = [], 0, 0
+    prefix = []
+    for n, b in sizes:
+        held_values, held_bytes = held_values + n, held_bytes + b
+        prefix.append((held_values, held_bytes))
+    for v in reversed(graph.variables):
+        n, b = prefix[v.index]
+        r, rb = extra.get(v.index, (0, 0))
+        steps.append(Step(v.index, n + r, b + rb, r))
+    return Memory(
+        peak_values=max((s.live_values for s in steps), default=0),
+        peak_bytes=max((s.live_bytes for s in steps), default=0),
+        values_without_checkpointing=sum(n for n, _ in inline),
+        bytes_without_checkpointing=sum(b for _, b in inline),
+        recomputed_values=sum(r for r, _ in extra.values()),
+        steps=steps,
+    )
