@@ -443,8 +443,10 @@ absolute = _unary("abs", np.abs, "jax.numpy.abs",
 
 
 def _float_dtype(*xs) -> np.dtype:
-    """The float dtype of values computed from ``xs`` (float32 stays float32: the dtype policy)."""
-    return np.result_type(*[concrete(x) for x in xs], np.float32)
+    """The float dtype of values computed from ``xs``: float32 stays float32, a Python number
+    alone is float64, and with arrays it takes their dtype (NumPy's promotion; the policy)."""
+    arrays = [c for c in map(concrete, xs) if type(c) not in (float, int, bool, Const)]
+    return np.result_type(*arrays, np.float32) if arrays else np.dtype(np.float64)
 
 
 def _one(*xs):
