@@ -64,9 +64,10 @@ def campaign(programs: int, seed: int, features: tuple, reference: str,
                 if kind not in smallest or len(repr(prog)) < len(smallest[kind][0]):
                     example = next(line for line in lines if failure_class(line) == kind)
                     smallest[kind] = (repr(prog), f"# tangent {tangent}\n# {example[:400]}")
-        if count[0] % every == 0:
+        if count[0] % every == 0:  # the tally so far: a campaign stopped early still reports
             print(f"... {count[0]} programs in {time.perf_counter() - start:.0f} s, "
-                  f"{count[1]} with a failure", flush=True)
+                  f"{count[1]} with a failure: " + "; ".join(f"{k} {kind[:70]}" for kind, k in
+                                                           failures.most_common()), flush=True)
 
     run._hypothesis_internal_use_seed = seed
     run()
@@ -81,11 +82,13 @@ def main(argv=None) -> int:
     parser.add_argument("--reference", choices=("jax", "eager"), default="jax",
                         help="what every engine is held against (see check_program)")
     parser.add_argument("--examples-shown", type=int, default=3)
+    parser.add_argument("--every", type=int, default=1000, help="programs between progress lines")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     start = time.perf_counter()
     n, failed, failures, smallest = campaign(args.programs, args.seed,
-                                             tuple(args.features.split(",")), args.reference)
+                                             tuple(args.features.split(",")), args.reference,
+                                             args.every)
     took = time.perf_counter() - start
     print(f"{n} programs (seed {args.seed}, reference {args.reference}, features {args.features}) "
           f"in {took:.0f} s: "

@@ -158,6 +158,28 @@ def mlp_section(hidden: int, points: int) -> Section:
                           arrays.mlp_loss, arrays.mlp_gradient, p, X, y, goal)
 
 
+def guards_section() -> Section:
+    """What guards cost per call: a jitted scalar function with three decisions (Python's
+    ``and``/``if`` on traced comparisons, each compiled as a check) against the same
+    function without them.  Both return the same value; the goal is on the difference."""
+    def plain(x):
+        return mg.numpy.sin(x) * 2.0 + x
+
+    def guarded(x):
+        y = mg.numpy.sin(x) * 2.0 + x
+        if x > -100.0 and x < 100.0 and y != 1e300:  # three decisions, the same each call
+            return y
+        return -y
+
+    x = 0.7
+    with_guards, without = "mg.jit, 3 decisions (guards), per call", "mg.jit, no decision, per call"
+    engines = {with_guards: _jitted(guarded, x)[1], without: _jitted(plain, x)[1]}
+    goal = Goal("guards: 3 decisions add at most 1 us per call (difference)", with_guards, without, 1.0,
+                difference=True)
+    return Section("Guards: a jitted function with 3 decisions against one without", engines,
+                   math.sin(x) * 2.0 + x, with_guards, goals=[goal])
+
+
 def quadratic_plus_cosines(x, A, b, ns):
     """0.5 x^T A x + b^T x + sum(cos x): its Hessian, A - diag(cos x), depends on x."""
     return quadratic_form(x, A, b) + ns.sum(ns.cos(x))
@@ -204,7 +226,8 @@ def run(quick: bool = False, repeats: int | None = None) -> tuple[str, bool]:
                 ("logistic regression", lambda: logistic_section(*sizes.logistic)),
                 ("Hessian", lambda: hessian_section(sizes.hessian_n, curved=False)),
                 ("Hessian, curved", lambda: hessian_section(sizes.hessian_n, curved=True)),
-                ("two-layer network", lambda: mlp_section(*sizes.mlp))]
+                ("two-layer network", lambda: mlp_section(*sizes.mlp)),
+                ("guards", guards_section)]
     quick_note = " --quick" if quick else ""
     return run_report(f"mg.jit{' (--quick)' if quick else ''}", f"python -m bench --jit{quick_note}",
-                      builders, sizes.repeats, sizes.min_time, "Goals of issue 16")
+                      builders, sizes.repeats, sizes.min_time, "Goals of issues 16 and 22")

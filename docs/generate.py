@@ -8,7 +8,8 @@ What is regenerated:
 * a ```python block followed by ``<!-- output -->``, a fenced block and ``<!-- /output -->``:
   the code runs (alone, in a fresh namespace, in a temporary directory, as tests/test_docs.py
   runs it) and what it prints replaces the fenced block's content;
-* a ```python block (after its output, if it has one) followed by ``<!-- figure -->`` and a
+* a ```python block (after its output, if it has one, and the ``</details>`` that folds
+  away long plotting code) followed by ``<!-- figure -->`` and a
   Markdown image link ``![...](figures/NAME.svg)``: the code writes ``NAME.svg`` into its
   temporary directory, or ends with an expression that a notebook would display as SVG
   (``g.display(mode="reverse")``), and that becomes ``docs/figures/NAME.svg``.  Followed
@@ -60,6 +61,7 @@ def pages() -> list[Path]:
 _PYTHON = re.compile(
     r"^```python\n(?P<code>(?:(?!^```).)*)^```\n"
     r"(?:\n<!-- output -->\n```\w*\n(?P<out>(?:(?!^```).)*)```\n<!-- /output -->\n)?"
+    r"(?P<fold>\n</details>\n)?"  # the code folded away (plotting), the figure shown after it
     r"(?:\n<!-- figure(?:: (?P<kind>[\w-]+))? -->\n"
     r"(?:!\[[^\]\n]*\]\(figures/(?P<figure>[\w.-]+\.svg)\)|--8<-- \"figures/(?P<html>[\w.-]+\.html)\")\n)?",
     re.S | re.M)

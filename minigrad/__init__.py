@@ -8,15 +8,16 @@ transformations below.
 from . import lax, nn, numpy, random, tree, tree_util
 from .array import Array, block_until_ready, device_put
 from .batching import vmap
-from .checkpoint import checkpoint, remat
 from .custom import custom_jvp, custom_vjp, primitive
-from .errors import EscapedVariableError, MinigradError, ShapeError, TracedValueError, TransformError
+from .errors import (EscapedVariableError, GuardError, MinigradError, ShapeError, SingularMatrixError,
+                     TracedValueError, TransformError)
 from .graph import Const, Graph, Variable, scope, trace
 from .jit import jit
-from .linearize import linear_transpose, linearize
+from .linear import linear_transpose, linearize
 from .modes import forward_sweep, reverse_sweep
 from .primitives import TABLE as PRIMITIVES
 from .primitives import Primitive
+from .remat import checkpoint, remat
 from .transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 from .tree_util import tree_map  # (jax.tree_map, which the older tutorials use)
 
@@ -27,5 +28,6 @@ __all__ = [
     "forward_sweep", "reverse_sweep", "jit", "vmap", "linearize", "linear_transpose", "checkpoint",
     "remat", "custom_jvp", "custom_vjp", "primitive",
     "MinigradError", "TracedValueError", "ShapeError", "TransformError", "EscapedVariableError",
+    "GuardError", "SingularMatrixError",
 ]
 __version__ = "0.1.0"

@@ -23,7 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .errors import TransformError
-from .graph import Graph, Variable, concrete, gc_paused, parameter_names, record
+from .graph import Graph, Variable, concrete, gc_paused, label, parameter_names, record
 from .primitives import broadcast_to, getitem, lift, record_decisions, stack, transpose
 from .pytree import TreeDef, flatten, leaf_paths, unflatten
 
@@ -67,8 +67,9 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
     argument (a dict of axes for a dict argument); negative axes count from the end.
     ``out_axes``: where the batch axis goes in each output (a prefix of the output's pytree);
     an output that does not depend on mapped arguments is broadcast along it, unless its
-    axis is None.  Keyword arguments are not mapped.  ``axis_size`` is needed only when no
-    argument is mapped.  See the module docstring for how it batches.
+    axis is None.  Keyword arguments are not mapped (JAX maps them over their axis 0): pass
+    a mapped value positionally.  ``axis_size`` is needed only when no argument is mapped.
+    See the module docstring for how it batches.
     """
     if not callable(fun):
         raise TransformError(f"vmap: expected a function, got {type(fun).__name__}.")
@@ -148,10 +149,24 @@ def _run(fun: Callable, kwargs: dict, tree: TreeDef, leaves: list, names: list, 
     names = [names[k] for k in mapped]
     with record_decisions():
         graph, out, _ = record(on_example, [_example(moved[k]) for k in mapped], range(len(mapped)), names)
+    _refuse_decisions(graph)
     batched = batch_graph(graph, [moved[k] for k in mapped], size)
     outs, out_tree = flatten(out)
     axes = _axes_for_leaves(out_axes, out, "out_axes")
     return unflatten(out_tree, [_place(graph, batched, o, axis, size) for o, axis in zip(outs, axes)])
+
+
+def _refuse_decisions(graph: Graph) -> None:
+    """Every variable of the example's graph depends on a mapped argument, so a decision on
+    one (Python's ``if``, ``lax.cond``: ``Graph.decisions`` where traces record them) may go
+    another way for another example: refused, as JAX refuses it."""
+    decisions = getattr(graph, "decisions", ())
+    if decisions:
+        raise TransformError(
+            f"vmap: Python control flow (if, while, lax.cond, lax.switch) decided on "
+            f"{label(decisions[0].variable)}, which depends on a mapped argument, so each "
+            f"example could take another branch. Fix: compute both branches and choose per "
+            f"example with mnp.where(condition, a, b).")
 
 
 def _place(graph: Graph, batched: list, o, axis, size: int):

@@ -191,7 +191,7 @@ def deck_options(args, graph) -> dict:
     """``--format``, ``--title``, ``--author``, ``--aspect`` as ``write_deck`` takes them, and
     progress lines on standard error for a long deck or a slow format."""
     formats = args.format or list(slides.DEFAULT_FORMATS)
-    slow = bool({"png", "handout", "pdf"} & set(formats)) or len(graph.variables) > LONG_DECK
+    slow = bool({"png", "handout", "pdf", "pptx"} & set(formats)) or len(graph.variables) > LONG_DECK
 
     def progress(line: str) -> None:
         print(f"minigrad {args.command}: {line}", file=sys.stderr, flush=True)
@@ -322,8 +322,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     def with_deck_options(p):
         p.add_argument("--format", nargs="+", action="extend", choices=slides.FORMATS,
-                       help="what to write (several allowed); default: "
-                            + " ".join(slides.DEFAULT_FORMATS))
+                       metavar="FORMAT", help="what to write, one or more of "
+                       + ", ".join(slides.FORMATS) + "; default: "
+                       + " ".join(slides.DEFAULT_FORMATS))
         p.add_argument("--title", default=None, help="the title slide's title")
         p.add_argument("--author", default=None, help="the title slide's author line")
         p.add_argument("--aspect", choices=list(slides.ASPECTS), default="16:9",

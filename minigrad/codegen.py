@@ -35,15 +35,16 @@ from typing import Any, Callable
 import numpy as np
 
 from . import symbolic as S
-from .graph import Const, Graph, Variable
+from .errors import MinigradError
+from .graph import Const, Graph, Variable, concrete
 
 INLINE_DEPTH = 4  # deepest expression made by inlining single-use temporaries
 
 
 # ----------------------------------------------------------------- names and comments
 
-_RESERVED = {"np", "math", "PRIMITIVES", "inf", "nan"} | set(dir(math)) | set(dir(builtins))
-_GENERATED = re.compile(r"[vtc]\d+(_bar|_dot)?")
+_RESERVED = {"np", "math", "PRIMITIVES", "GuardError", "inf", "nan"} | set(dir(math)) | set(dir(builtins))
+_GENERATED = re.compile(r"[vtc]\d+(_bar|_dot)?|\w*_impl")  # the program's own names (helpers: *_impl)
 
 
 def identifier(text: str, taken: set[str]) -> str:
@@ -162,6 +163,8 @@ class Writer:
 
     imports: set = field(default_factory=set)        # names imported from math
     uses_numpy: bool = False
+    numpy_scalars: bool = False                      # Python floats computed as NumPy's too
+    guarded: bool = False                            # raises GuardError (to_python's guards)
     helpers: dict = field(default_factory=dict)      # name -> (entry name, attribute)
     constants: dict = field(default_factory=dict)    # name -> value
     constant_notes: dict = field(default_factory=dict)
@@ -178,7 +181,9 @@ class Writer:
         if key in self._constant_ids:
             return self._constant_ids[key][0]
         name = f"c{len(self.constants) + 1}"
-        self.constants[name] = x
+        # an array is copied: the program's constant is its value at trace time, as the
+        # values folded from it are (JAX's jit does the same), whatever the caller does later
+        self.constants[name] = x.copy() if type(x) is np.ndarray else x
         self._constant_ids[key] = (name, x)  # (the value, kept: its id stays unique)
         shape = np.shape(x) if not isinstance(x, tuple) else ()  # (a tuple: an index of arrays)
         what = f"{np.asarray(x).dtype} array of shape {shape}" if shape else f"{type(x).__name__} {x!r}"
@@ -188,7 +193,7 @@ class Writer:
     def template(self, prim, args) -> tuple[str, bool]:
         """The expression template for ``prim`` on these argument values, and whether it
         is a call (atomic as an operand)."""
-        plain = _is_plain(args)
+        plain = _is_plain(args) and not self.numpy_scalars
         key = (prim, plain, plain and any(type(a) is float for a in args))
         found = self._templates.get(key)
         if found is None:
@@ -221,10 +226,20 @@ class Writer:
         return self._helper(prim, "impl"), True
 
     def _helper(self, prim, attribute: str) -> str:
-        base = prim.name if attribute == "impl" else f"{prim.name}_scalar"
-        name = base if base not in self.imports and not hasattr(math, base) else f"{base}_impl"
-        name = re.sub(r"\W", "_", name, flags=re.ASCII)
-        self.helpers[name] = (prim.name, attribute, getattr(prim, attribute))
+        """A call of ``prim``'s implementation through a name bound in the header, ending in
+        ``_impl`` (which no parameter or program name does, see ``identifier``), and one of
+        its own per entry: two user entries may share a name (``mg.primitive`` in a factory)."""
+        fn = getattr(prim, attribute)
+        for name, (_, _, bound) in self.helpers.items():
+            if bound is fn:
+                return f"{name}({{args}}{{_kwargs}})"
+        base = re.sub(r"\W", "_", prim.name if attribute == "impl" else f"{prim.name}_scalar",
+                      flags=re.ASCII)
+        name, k = f"{base}_impl", 1
+        while name in self.helpers:
+            k += 1
+            name = f"{base}_{k}_impl"
+        self.helpers[name] = (prim.name, attribute, fn)
         return f"{name}({{args}}{{_kwargs}})"
 
     def expression(self, v: Variable, operands: list[tuple[str, bool]]) -> tuple[str, bool]:
@@ -251,16 +266,17 @@ class Writer:
             lines.append("import numpy as np")
         if self.imports:
             lines.append("from math import " + ", ".join(sorted(self.imports)))
-        if self.helpers:
-            lines.append("from minigrad import PRIMITIVES")
+        if self.helpers or self.guarded:
+            lines.append("from minigrad import " + ", ".join(
+                (["GuardError"] if self.guarded else []) + (["PRIMITIVES"] if self.helpers else [])))
         for name, (entry, attribute, fn) in sorted(self.helpers.items()):
-            where = f"PRIMITIVES[{entry!r}].{attribute}"
-            if entry not in _table():  # an operation recorded only while jit traces
-                where = f"minigrad.primitives: {entry}"
-                lines.append(f"# {name}: {comment(where)} (passed in by name)")
+            prim = _table().get(entry)
+            if prim is None or getattr(prim, attribute) is not fn:  # not minigrad's own entry:
+                # a user's (custom_jvp, mg.primitive), or an operation without a derivative
+                lines.append(f"# {name}: {comment(entry)}'s {attribute} (passed in by name)")
                 self.constants[name] = fn
                 continue
-            lines.append(f"{name} = {where}")
+            lines.append(f"{name} = PRIMITIVES[{entry!r}].{attribute}")
         for name, what in self.constant_notes.items():
             lines.append(f"# {name}: {comment(what)}, a constant captured when the function was traced")
         return lines
@@ -276,20 +292,43 @@ def _table() -> dict:
 
 class Source(str):
     """Python source of a module defining one function (``name``); ``namespace`` holds the
-    named constants it refers to (``c1``...).  ``compile()`` returns the function."""
+    named constants it refers to (``c1``...).  ``compile()`` returns the function.
+
+    ``fallback``, if set, writes the same program computing on NumPy scalars: where this
+    one's Python arithmetic raises (``1.0 / 0.0``, ``math.pow(-4.0, 0.5)``) the compiled
+    function runs that instead (written then, once) and returns NumPy's inf or nan, as the
+    eager engine does."""
 
     name: str
     namespace: dict
+    fallback: "Callable[[], Source] | None"
 
-    def __new__(cls, text: str, name: str, namespace: dict):
+    def __new__(cls, text: str, name: str, namespace: dict, fallback: "Callable[[], Source] | None" = None):
         self = super().__new__(cls, text)
-        self.name, self.namespace = name, namespace
+        self.name, self.namespace, self.fallback = name, namespace, fallback
         return self
 
     def compile(self) -> Callable:
         scope = dict(self.namespace)
         exec(compile(str(self), f"<minigrad generated: {self.name}>", "exec"), scope)
-        return scope[self.name]
+        program = scope[self.name]
+        if self.fallback is None:
+            return program
+        on_numpy: list = []
+
+        @functools.wraps(program)
+        def run(*args):
+            try:
+                return program(*args)
+            except (ZeroDivisionError, ValueError, OverflowError) as e:
+                if isinstance(e, MinigradError):  # a guard, not arithmetic
+                    raise
+                if not on_numpy:
+                    on_numpy.append(self.fallback().compile())
+                with np.errstate(all="ignore"):
+                    return on_numpy[0](*[np.float64(a) if type(a) is float else a for a in args])
+
+        return run
 
 
 def _module(writer: Writer, name: str, params: list[str], body: list[str], doc: str) -> Source:
@@ -324,8 +363,9 @@ class _Lines:
 
     def __init__(self, graph: Graph, writer: Writer, inline: Callable[[Variable], bool],
                  temporaries: bool = False, release: dict[int, int] | None = None,
-                 same: dict | None = None):
+                 same: dict | None = None, guards: dict[int, list[str]] | None = None):
         self.graph, self.writer, self.inline = graph, writer, inline
+        self.guards = guards or {}  # a variable's index -> its guards: (test, what it checks, action)
         self.same = same or {}  # a variable's index -> the earlier one computing the same
         self.temporaries = temporaries  # name the unnamed t1, t2... (else v + the index)
         self.release = release  # uses of each variable: big arrays are deleted after the last
@@ -371,7 +411,8 @@ class _Lines:
     def emit(self, v: Variable, name: str | None = None) -> None:
         """Write ``name = <expression of v>``, or keep the expression to inline (name None)."""
         st = self.render(v)
-        if name is None and self.inline(v) and st.depth < INLINE_DEPTH and not st.note:
+        guarded = v.index in self.guards
+        if name is None and self.inline(v) and st.depth < INLINE_DEPTH and not st.note and not guarded:
             self.inlined[v.index] = st
             return
         if name is None:
@@ -381,6 +422,14 @@ class _Lines:
         self.line(f"{name} = {st.code}", st.note)
         if self.release is not None:
             self._free(st.reads)
+        if guarded:
+            self.check(v)
+
+    def check(self, v: Variable) -> None:
+        """The guards on ``v`` (a decision's variable), written where its value is known."""
+        name = self.names[v.index]
+        for test, text, action in self.guards.pop(v.index):
+            self.body += [f"if {test.replace('{0}', name)}:  # {comment(text)}", f"    {action}"]
 
     def _free(self, reads: list) -> None:
         """``del`` the big intermediate arrays read for the last time: NumPy can reuse their
@@ -475,25 +524,64 @@ def _uses(graph: Graph, extra=(), live=None, same: dict | None = None) -> dict[i
     return counts
 
 
+# ------------------------------------------------------------------------ the guards
+
+def _failed(d) -> str:
+    """The Python test that ``d`` goes the other way, on the name ``{0}`` of its variable."""
+    if d.branches is not None:
+        return f"min(max(int({{0}}), 0), {d.branches - 1}) != {d.taken!r}"
+    return "not {0}" if d.taken else "{0}"
+
+
+def guards(graph: Graph, index_of: Callable, action: Callable[[str], str]) -> dict[int, list]:
+    """Per program variable (``index_of(decision)``), the checks of ``graph``'s decisions on
+    it: (the test that it went the other way, the decision's text, the statement to run
+    then, ``action(text)``).  A decision made twice is checked once."""
+    from .explain.table import Symbols, decision_text
+
+    syms = Symbols(graph)
+    found: dict[int, list] = {}
+    seen = set()
+    for d in graph.decisions:
+        k = index_of(d)
+        if (k, d.taken) not in seen:
+            seen.add((k, d.taken))
+            text = decision_text(syms, d)
+            found.setdefault(k, []).append((_failed(d), text, action(text)))
+    return found
+
+
 # ------------------------------------------------------------------ jit's programs
 
 def program_source(graph: Graph, inputs: list[Variable], outputs: list, name: str = "f") -> Source:
     """The straight-line program of a traced function: ``inputs`` (variables of ``graph``,
-    in order) in, the flat list ``outputs`` (variables or constants) out, as a tuple."""
+    in order) in, the flat list ``outputs`` (variables or constants) out, as a tuple.
+    It checks the graph's decisions as soon as each is computed, and returns None where
+    one goes the other way (``mg.jit`` then traces that branch)."""
     writer = Writer()
     same = _repeats(graph)
-    live = _live(graph, outputs, same)
-    uses = _uses(graph, outputs, live, same)
-    lines = _Lines(graph, writer, lambda v: uses.get(v.index, 0) == 1, release=uses, same=same)
+    deciding = [d.variable for d in graph.decisions]
+    live = _live(graph, list(outputs) + deciding, same)
+    uses = _uses(graph, list(outputs) + deciding, live, same)
+    checks = guards(graph, lambda d: same.get(d.variable.index, d.variable).index,
+                    lambda text: "return None")
+    lines = _Lines(graph, writer, lambda v: uses.get(v.index, 0) == 1, release=uses, same=same,
+                   guards=checks)
     taken: set[str] = set()
     params = []
     for v in inputs:
         params.append(identifier(v.name or f"x{len(params) + 1}", taken))
         lines.names[v.index] = params[-1]
+        if v.index in checks:
+            lines.check(v)
     for v in graph.variables:
         if v.prim is not None and live[v.index]:
             lines.emit(v)
-    rendered = [lines.operand(o)[0] if graph.owns(o) else writer.constant(o) for o in outputs]
+    rendered = []
+    for o in outputs:  # one array returned twice (x * 2 and x * 2 are computed once) is copied
+        text = lines.operand(o)[0] if graph.owns(o) else writer.constant(o)
+        repeated = text in rendered and type(concrete(o)) is np.ndarray
+        rendered.append(f"{text}.copy()" if repeated else text)
     lines.body.append("return (" + ", ".join(rendered) + ("," if len(rendered) == 1 else "") + ")")
     doc = (f"the program of {graph.name} as traced: {sum(live)} of its {len(graph.variables)} "
            f"variables (the others repeat one or are not needed for the result)")
@@ -510,7 +598,8 @@ def to_python(graph: Graph, mode: str | None = None, wrt=None) -> Source:
     if mode not in (None, "forward", "reverse"):
         raise ValueError(f"to_python: mode must be None, 'forward' or 'reverse', not {mode!r}")
     if mode is None:
-        return _primal_source(graph)
+        return _with_fallback(_primal_source(graph, Writer()),
+                              lambda: _primal_source(graph, Writer(numpy_scalars=True)))
     from .explain.programs import _sweep_program
     from .explain.table import _forward_seeds, _output
 
@@ -522,7 +611,8 @@ def to_python(graph: Graph, mode: str | None = None, wrt=None) -> Source:
 
     with record_decisions():  # rules that choose by value (abs, max...) choose in the program
         program = _sweep_program(graph, "backward" if mode == "reverse" else "forward", seeds)
-    return _sweep_source(graph, program, mode, seeds)
+    return _with_fallback(_sweep_source(graph, program, mode, seeds, Writer()),
+                          lambda: _sweep_source(graph, program, mode, seeds, Writer(numpy_scalars=True)))
 
 
 def _input_names(graph: Graph) -> list[str]:
@@ -530,15 +620,30 @@ def _input_names(graph: Graph) -> list[str]:
     return [identifier(v.name or f"x{k + 1}", taken) for k, v in enumerate(graph.inputs)]
 
 
-def _primal_source(graph: Graph) -> Source:
-    writer = Writer()
-    lines = _Lines(graph, writer, lambda v: False)
+def _refusal(graph: Graph, writer: Writer) -> Callable[[str], str]:
+    """to_python's action where a decision goes the other way: a one-line GuardError."""
+    def action(text: str) -> str:
+        writer.guarded = True
+        return "raise GuardError(" + repr(
+            f"{comment(graph.name)}: this program holds where {text}, not at these inputs. "
+            f"Fix: trace again at them (mg.trace), or use mg.jit, which traces each branch "
+            f"it meets.") + ")"
+
+    return action
+
+
+def _primal_source(graph: Graph, writer: Writer) -> Source:
+    """The primal program, one statement per variable, written by ``writer``."""
+    lines = _Lines(graph, writer, lambda v: False,
+                   guards=guards(graph, lambda d: d.variable.index, _refusal(graph, writer)))
     params = _input_names(graph)
     position = {v.index: k for k, v in enumerate(graph.inputs)}
     for v in graph.variables:
         if v.prim is None:
             lines.names[v.index] = f"v{v.index + 1}"
             lines.line(f"v{v.index + 1} = {params[position[v.index]]}")
+            if v.index in lines.guards:
+                lines.check(v)
         else:
             lines.emit(v)
     lines.line("return " + _returned(graph.outputs, lambda o: lines.operand(o)[0]))
@@ -546,13 +651,18 @@ def _primal_source(graph: Graph) -> Source:
                    f"{graph.name}: one statement per variable of its trace")
 
 
-def _sweep_source(graph: Graph, program, mode: str, seeds: dict) -> Source:
-    """The primal replay, then the sweep's contributions, from the recorded ``program``."""
+def _with_fallback(readable: Source, numeric: Callable[[], Source]) -> Source:
+    """``readable`` with the program ``numeric`` writes (on NumPy scalars) as its fallback."""
+    return Source(str(readable), readable.name, readable.namespace, numeric)
+
+
+def _sweep_source(graph: Graph, program, mode: str, seeds: dict, writer: Writer) -> Source:
+    """The primal replay, then the sweep's contributions, from the recorded ``program``,
+    written by ``writer``."""
     from .explain.table import Symbols, derivative
 
     reverse = mode == "reverse"
     suffix = "_bar" if reverse else "_dot"
-    writer = Writer()
     syms = Symbols(graph)
     own = program.owns
     primal = {p.index: k for k, p in program.primal_of.items() if own(p)}
@@ -562,8 +672,9 @@ def _sweep_source(graph: Graph, program, mode: str, seeds: dict) -> Source:
         if v.prim is not None and v.prim.name == "add" and len(v.inputs) == 2:
             adds.setdefault(id(v.inputs[1]), []).append(v)
     uses = _uses(program)
+    checks = guards(graph, lambda d: program.primal_of[d.variable.index].index, _refusal(graph, writer))
     lines = _Lines(program, writer, lambda v: uses.get(v.index, 0) == 1 and v.index not in primal
-                   and v.index not in final, temporaries=True)
+                   and v.index not in final, temporaries=True, guards=checks)
     params = _input_names(graph)
     position = {v.index: k for k, v in enumerate(graph.inputs)}
     for v in program.variables:  # the primal replay comes first in the program
@@ -572,6 +683,8 @@ def _sweep_source(graph: Graph, program, mode: str, seeds: dict) -> Source:
             if v.prim is None:
                 lines.names[v.index] = f"v{k + 1}"
                 lines.line(f"v{k + 1} = {params[position[k]]}")
+                if v.index in checks:
+                    lines.check(v)
             else:
                 lines.emit(v, f"v{k + 1}")
     done = max(primal, default=-1)
@@ -633,8 +746,11 @@ def _sweep_source(graph: Graph, program, mode: str, seeds: dict) -> Source:
         returned = _returned(graph.outputs, derivative_name)
     lines.line("return " + returned)
     what = "adjoint" if reverse else "tangent"
-    return _module(writer, identifier(f"{graph.name}_{what}", set()), params, lines.body,
-                   f"{graph.name} and its {what}s, statement by statement")
+    from .explain.table import seed_direction
+
+    direction = None if reverse else seed_direction(graph, seeds)  # an array seeded whole
+    doc = f"{graph.name} and its {what}s, statement by statement" + (f" (seeds: {direction})" if direction else "")
+    return _module(writer, identifier(f"{graph.name}_{what}", set()), params, lines.body, doc)
 
 
 def _addition(candidates: list, previous, own: Callable):

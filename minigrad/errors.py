@@ -27,6 +27,11 @@ class EscapedVariableError(MinigradError, RuntimeError):
     """A variable was used after the trace that recorded it had finished."""
 
 
+class GuardError(MinigradError, ValueError):
+    """A program written from a trace was called where one of the trace's decisions (a
+    branch, a loop test) goes the other way: the program does not hold there."""
+
+
 class SingularMatrixError(MinigradError, np.linalg.LinAlgError):
     """A linear-algebra operation was given a singular (or, for cholesky, not positive-definite)
     matrix; ``except np.linalg.LinAlgError`` catches it, as it catches NumPy's."""

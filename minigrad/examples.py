@@ -134,7 +134,7 @@ def sine_chain(steps: int, every: int | None = None):
     """The function applying ``damped_sine`` ``steps`` times; with ``every``, each run of
     ``every`` steps is one ``mg.checkpoint``-ed function: the memory lecture's chain
     (``steps`` a multiple of ``every``)."""
-    from .checkpoint import checkpoint
+    from .remat import checkpoint
 
     def segment(x):
         for _ in range(every or steps):

@@ -29,7 +29,7 @@ import numpy as np
 from . import symbolic as S
 from .errors import (EscapedVariableError, MinigradError, ShapeError, SingularMatrixError,
                      TracedValueError)
-from .pytree import flatten, leaf_paths, unflatten
+from .pytree import flatten, leaf_paths, tree_map, unflatten
 
 
 class _Trace:
@@ -38,15 +38,17 @@ class _Trace:
     While open it also holds the graph's list of variables, where ``bind`` appends; closing
     drops that reference, so no cycle (list -> variable -> trace -> list) outlives it.
     ``names`` maps an input's index to its name, which ``Variable.name`` reads: one dict
-    per graph instead of a field that every node would set.
+    per graph instead of a field that every node would set.  ``decisions`` is the graph's
+    list of ``Decision``s, where ``decide`` appends while the trace is open.
     """
 
-    __slots__ = ("depth", "open", "variables", "names")
+    __slots__ = ("depth", "open", "variables", "names", "decisions")
 
-    def __init__(self, depth: int, variables: list):
+    def __init__(self, depth: int, variables: list, decisions: list):
         self.depth = depth
         self.open = True
         self.variables = variables
+        self.decisions = decisions
         self.names: dict[int, str] = {}  # input variable index -> its name
 
 
@@ -125,13 +127,7 @@ class Variable:
     __hash__ = object.__hash__
 
     # -- concrete conversions are where a trace would silently lose its variables
-    def __bool__(self):
-        raise TracedValueError(
-            f"Python `if`, `while`, `and`, `or` or bool() was used on traced variable "
-            f"{label(self)}: the recorded graph would silently depend on this one point's "
-            f"branch. Fix: choose values with mnp.where(condition, a, b) (or mnp.maximum, "
-            f"mnp.minimum, mnp.clip), which record both branches."
-        )
+    # (``bool()`` is not one: it is a recorded decision, ``primitives.truth``)
 
     def _no_concrete(self, what: str):
         raise TracedValueError(
@@ -195,9 +191,10 @@ class Const(float):
 class Mask:
     """The boolean result of comparing traced values: usable by mnp.where and indexing.
 
-    Comparisons are not differentiable, so they are evaluated on the concrete values and
-    not recorded; ``bool()`` raises, because branching on it would bake one path into
-    the graph.
+    ``value`` is the recorded comparison (a variable, not differentiable) or, once its
+    trace has finished, the plain booleans.  ``bool()`` (Python's ``if``, ``while``,
+    ``and``, ``or``) is a *decision*: it returns the value taken and records it in the
+    graph (``decide``), as the branch the graph holds for.
     """
 
     __slots__ = ("value",)
@@ -206,31 +203,13 @@ class Mask:
         self.value = value
 
     def __bool__(self):
-        raise TracedValueError(
-            "Python `if`, `while`, `and`, `or` or bool() was used on a comparison of "
-            "traced variables: the recorded graph would silently depend on this one "
-            "point's branch. Fix: use mnp.where(condition, a, b) to record both branches."
-        )
-
-    def __invert__(self):
-        return Mask(~np.asarray(self.value))
-
-    def __and__(self, other):
-        return Mask(np.logical_and(self.value, unmask(other)))
-
-    def __or__(self, other):
-        return Mask(np.logical_or(self.value, unmask(other)))
-
-    def __xor__(self, other):
-        return Mask(np.logical_xor(self.value, unmask(other)))
-
-    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+        return decide(self.value)
 
     def __array__(self, dtype=None, copy=None):
-        return np.asarray(self.value, dtype=dtype)
+        return np.asarray(concrete(self.value), dtype=dtype)
 
     def __repr__(self):
-        return f"Mask({self.value!r})"
+        return f"Mask({concrete(self.value)!r})"
 
 
 def unmask(x):
@@ -243,6 +222,56 @@ def concrete(x):
     while isinstance(x, Variable):
         x = x.value
     return x
+
+
+class Decision:
+    """A value-dependent choice the trace made: ``variable`` (a recorded comparison, or a
+    branch index) had the value ``taken``: a bool, or with ``branches`` the index chosen
+    (clamped into ``0 .. branches - 1``).  The graph holds only where every one of its
+    decisions goes the same way: programs written from it check them first (guards)."""
+
+    __slots__ = ("variable", "taken", "branches")
+
+    def __init__(self, variable: Variable, taken, branches: int | None = None):
+        self.variable, self.taken, self.branches = variable, taken, branches
+
+    def __repr__(self) -> str:
+        return f"<Decision {label(self.variable)}: {self.taken!r}>"
+
+
+def choice(value, branches: int | None = None):
+    """What a decision takes from ``value``: its truth, or the branch index it clamps to."""
+    if branches is None:
+        return bool(value)
+    return min(max(int(value), 0), branches - 1)
+
+
+def decide(x, branches: int | None = None):
+    """The choice made on the value under ``x`` (``choice``: Python's ``if`` and ``while``,
+    a branch index), recorded as a ``Decision`` in every open trace ``x`` belongs to (an
+    inner trace's variable is the outer one's value, so nested traces each hold it)."""
+    value = concrete(x)
+    taken = choice(value if type(value) is bool else np.asarray(value), branches)
+    while type(x) is Variable:
+        trace = x.trace
+        if trace.open:
+            trace.decisions.append(Decision(x, taken, branches))
+        x = x.value
+    return taken
+
+
+@contextlib.contextmanager
+def discarded():
+    """Run code whose recording is thrown away: what the open traces (of this thread)
+    record inside is removed at the end (a branch run only to learn its output's shape)."""
+    marks = [(g, len(g.variables), len(g.decisions)) for g in _STATE.open]
+    try:
+        yield
+    finally:
+        for g, n, d in marks:
+            del g.variables[n:], g.decisions[d:]
+            for k in [k for k in g.scopes if k >= n]:
+                del g.scopes[k]
 
 
 def label(v: Variable) -> str:
@@ -386,7 +415,9 @@ class Graph:
     """A recorded evaluation trace (Wengert list): ``inputs``, ordered ``variables``, ``outputs``.
 
     The order of ``variables`` is the recording order, inputs first, which is already a
-    topological order: every sweep is a plain loop over this list.
+    topological order: every sweep is a plain loop over this list.  ``decisions`` are the
+    choices the recording made on values (``if x > 0``, a while loop's tests, a branch
+    index): the graph holds where each goes the same way, which compiled programs check.
     """
 
     def __init__(self, name: str = "f"):
@@ -395,6 +426,7 @@ class Graph:
         self.inputs: list[Variable] = []
         self.outputs: Any = None
         self.scopes: dict[int, str] = {}  # variable index -> scope path ("layer1/attn")
+        self.decisions: list[Decision] = []  # the choices made on values, in order
         self._trace: _Trace | None = None
         self._opened: list | None = None  # while recording: its thread's stack of open graphs
 
@@ -406,7 +438,7 @@ class Graph:
 
     def __enter__(self) -> "Graph":
         opened = _STATE.open
-        self._trace = _Trace(len(opened), self.variables)
+        self._trace = _Trace(len(opened), self.variables, self.decisions)
         self._opened = opened  # the opening thread's stack, where __exit__ pops (one lookup)
         pause_gc()
         opened.append(self)
@@ -415,7 +447,7 @@ class Graph:
     def __exit__(self, *exc) -> None:
         trace, opened = self._trace, self._opened
         trace.open = False
-        trace.variables = None
+        trace.variables = trace.decisions = None
         self._opened = None  # (no graph -> stack -> graph cycle outlives the recording)
         try:
             if not opened or opened[-1] is not self:
@@ -502,12 +534,14 @@ class Graph:
         return to_python(self, mode=mode, wrt=wrt)
 
     def frames(self, mode: str = "reverse", wrt=None, naming: str = "v", theme: str = "light",
-               max_nodes: int | None = None):
+               max_nodes: int | None = None, memory: bool = False):
         """One frame per step of the forward or reverse sweep, for slides (``.write(dir)``);
-        in a notebook they display as an interactive stepper."""
+        in a notebook they display as an interactive stepper.  ``memory=True`` (reverse)
+        captions each step with the values it holds and recomputes (``Graph.memory()``)."""
         from .explain.frames import frames
 
-        return frames(self, mode=mode, wrt=wrt, naming=naming, theme=theme, max_nodes=max_nodes)
+        return frames(self, mode=mode, wrt=wrt, naming=naming, theme=theme, max_nodes=max_nodes,
+                      memory=memory)
 
     def display(self, mode: str | None = None, wrt=None, **options):
         """The drawing of this graph as a notebook shows it (``g.display(mode="reverse")``:
@@ -585,6 +619,8 @@ def record(f: Callable, args: Sequence, argnums: Sequence[int], names: Sequence[
                 call_args[i] = unflatten(tree, inputs)
             wrapped.append(call_args[i])
         out = f(*call_args)
+        if type(out) is not Variable and type(out) is not float:  # (the common cases, at once)
+            out = tree_map(unmask, out)  # a comparison returned is its boolean variable, as in JAX
     graph.outputs = out
     return graph, out, wrapped
 

@@ -7,6 +7,12 @@ are recorded as ordinary operations of this one trace), writes the recorded list
 straight-line Python (``minigrad.codegen``) and compiles it.  Later calls with the same
 signature only run that program: nothing is recorded, no rule is looked up.
 
+Python control flow on traced values is allowed, as in ``torch.compile``: every choice
+the trace made on a value (``if``, ``while``, ``lax.cond``...) is a decision of the graph,
+and the program checks each first (a guard).  Where one goes the other way the call traces
+again, for that branch pattern, and keeps both programs (``retraces`` counts them; at most
+``MAX_PROGRAMS`` per function, the oldest dropped with a warning).
+
 The compiled programs live on the jitted function itself (no global cache keyed on user
 functions), so they go when it goes.
 """
@@ -16,6 +22,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -24,11 +31,17 @@ import numpy as np
 from .array import Array
 from .codegen import Source, program_source
 from .errors import TransformError
-from .graph import Const, Variable, concrete, parameter_names, record
+from .graph import Const, Variable, concrete, parameter_names, record, unmask
 from .primitives import record_decisions
 from .pytree import flatten, leaf_paths, tree_map, unflatten
 
 _ARITHMETIC_ERRORS = (ZeroDivisionError, ValueError, OverflowError)
+MAX_PROGRAMS = 64  # compiled programs kept per jitted function (signatures x branch patterns)
+_OTHER_BRANCH = object()  # what a program returns where one of its guards fails
+
+
+class _ClosesOverTraced(Exception):
+    """The traced function reads a variable of an enclosing trace (a jit made inside grad)."""
 
 
 def _leaf_kind(leaf, where: str) -> tuple:
@@ -78,6 +91,8 @@ class _Program:
 
     def __call__(self, leaves):
         outs = self.run(*leaves)
+        if outs is None:  # a guard failed: this program does not hold at these arguments
+            return _OTHER_BRANCH
         if self.arrays:
             outs = tuple([o.view(Array) if type(o) is np.ndarray else o for o in outs])
         if self.copies:
@@ -90,30 +105,37 @@ class _Program:
 
 class Jitted:
     """A jitted function (see ``jit``).  ``cache_hits`` counts calls that ran a compiled
-    program; ``traces`` counts the signatures traced; ``source(*args)`` shows a program;
-    ``last_compile`` says how long the last one took to trace, write and compile (seconds)."""
+    program; ``traces`` counts the programs traced, ``retraces`` those traced because a
+    decision went another way than in every program of the signature; ``source(*args)``
+    shows a program; ``last_compile`` says how long the last one took to trace, write and
+    compile (seconds)."""
 
     def __init__(self, f: Callable, static_argnums: Sequence[int], static_argnames: Sequence[str]):
         functools.update_wrapper(self, f)
         self._f = f
+        params = _parameters(f)  # as JAX: a static name passed by position is static too
         self._static_argnums = tuple(static_argnums)
+        self._named_positions = tuple(params.index(n) for n in static_argnames if n in params)
         self._static_argnames = frozenset(static_argnames)
-        self._programs: dict = {}
-        self._by_kinds: dict = {}  # positional floats and arrays only: the programs by a cheaper key
+        self._programs: dict = {}  # signature -> its programs, one per branch pattern, newest first
+        self._count = 0  # programs held
+        self._by_kinds: dict = {}  # positional floats and arrays only: the lists by a cheaper key
         self._lock = threading.RLock()
         self.cache_hits = 0
         self.traces = 0
+        self.retraces = 0
         self.last_compile: dict[str, float] = {}
+        self._warned = False
 
     def __repr__(self) -> str:
-        return f"<jit of {getattr(self._f, '__qualname__', self._f)!r}: {len(self._programs)} program(s)>"
+        return f"<jit of {getattr(self._f, '__qualname__', self._f)!r}: {self._count} program(s)>"
 
     def __get__(self, obj, objtype=None):  # a jitted method binds like a function
         return self if obj is None else functools.partial(self, obj)
 
     def __call__(self, *args, **kwargs):
-        program, leaves = None, args
-        if not kwargs and not self._static_argnums:  # the common case, keyed without the pytree walk
+        programs, leaves = None, args
+        if not kwargs and not self._static_argnums and not self._named_positions:  # the common case, keyed without the pytree walk
             kinds = []
             for a in args:
                 kind = type(a)
@@ -125,22 +147,57 @@ class Jitted:
                     break
             else:
                 kinds = tuple(kinds)
-                program = self._by_kinds.get(kinds)
-                if program is None:
-                    program = self._by_kinds[kinds] = self._lookup(args, kwargs)[0]
-                else:
+                programs = self._by_kinds.get(kinds)
+                if programs:
                     with self._lock:
                         self.cache_hits += 1
-        if program is None:
-            program, leaves = self._lookup(args, kwargs)
-            if program is None:  # called on traced values (inside grad, vmap or another jit)
+                else:
+                    try:
+                        programs = self._by_kinds[kinds] = self._lookup(args, kwargs)[0]
+                    except _ClosesOverTraced:
+                        return self._inline(args, kwargs)
+        if programs is None:
+            try:
+                programs, leaves = self._lookup(args, kwargs)
+            except _ClosesOverTraced:
                 return self._inline(args, kwargs)
+            if programs is None:  # called on traced values (inside grad, vmap or another jit)
+                return self._inline(args, kwargs)
+        program = programs[0]
         try:
-            return program(leaves)
+            out = program(leaves)
         except _ARITHMETIC_ERRORS:
             if not program.scalar:
                 raise
             return self._eager(args, kwargs)
+        if out is _OTHER_BRANCH:
+            return self._other_branch(programs, program, leaves, args, kwargs)
+        return out
+
+    def _other_branch(self, programs: list, failed: _Program, leaves, args: tuple, kwargs: dict):
+        """A guard of ``failed`` went the other way: run the signature's program that holds
+        here (moved to the front, as the likeliest next time), or trace a new one."""
+        for program in list(programs):
+            if program is failed:
+                continue
+            out = program(leaves)
+            if out is not _OTHER_BRANCH:
+                with self._lock:
+                    if program in programs:
+                        programs.remove(program)
+                        programs.insert(0, program)
+                return out
+        key, _, static, dynamic_kwargs = self._signature(args, kwargs)
+        with self._lock:
+            self.retraces += 1
+            program = self._add(key, self._trace(args, kwargs, static, dynamic_kwargs))
+        out = program(leaves)
+        if out is _OTHER_BRANCH:  # (a function whose branches depend on more than its arguments)
+            raise TransformError(
+                f"jit: the program just traced for {self.__name__} does not hold at the arguments it "
+                f"was traced at: its decisions depend on something besides its arguments (a "
+                f"random draw, a global that changes). Fix: pass that as an argument.")
+        return out
 
     def _inline(self, args: tuple, kwargs: dict):
         """Called on traced values: ``f`` traced with every dynamic leaf an input, as
@@ -159,29 +216,31 @@ class Jitted:
         with np.errstate(all="ignore"):
             _, out, _ = self._record(args, kwargs, static, dynamic_kwargs)
         leaves, tree = flatten(out)
-        return unflatten(tree, [float(o) if type(o) is Const else concrete(o) for o in leaves])
+        return unflatten(tree, [float(o) if type(o) is Const else concrete(unmask(o)) for o in leaves])
 
     def _lookup(self, args: tuple, kwargs: dict):
-        """The program for these arguments, traced if new (None for traced values), and the
-        arguments' leaves, which it takes."""
+        """The programs for these arguments' signature (the first traced now if it is new;
+        None for traced values), and the arguments' leaves, which they take."""
         key, leaves, static, dynamic_kwargs = self._signature(args, kwargs)
         if key is None:
             return None, leaves
-        program = self._programs.get(key)
-        if program is None:
+        programs = self._programs.get(key)
+        if not programs:
             return self._compile(key, args, kwargs, static, dynamic_kwargs), leaves
         with self._lock:
             self.cache_hits += 1
-        return program, leaves
+        return programs, leaves
 
     def source(self, *args, **kwargs) -> Source:
-        """The program that runs for these arguments' signature (traced now if it is new)."""
-        key, _, static, dynamic_kwargs = self._signature(args, kwargs)
+        """The program that runs for these arguments (traced now if none of the signature's holds)."""
+        key, leaves, static, dynamic_kwargs = self._signature(args, kwargs)
         if key is None:
             raise TransformError("jit.source: call it with concrete arguments, not traced values.")
-        program = self._programs.get(key) or self._compile(key, args, kwargs, static, dynamic_kwargs,
-                                                           call=False)
-        return program.source
+        for program in self._programs.get(key) or ():
+            if program(leaves) is not _OTHER_BRANCH:
+                return program.source
+        with self._lock:
+            return self._add(key, self._trace(args, kwargs, static, dynamic_kwargs)).source
 
     # -- the signature
     def _signature(self, args: tuple, kwargs: dict):
@@ -193,6 +252,7 @@ class Jitted:
                     f"jit: static_argnums={self._static_argnums!r} refers to positional argument "
                     f"{i}, but the function was called with {n}. Fix: pass it positionally.")
             static_pos.add(i % n)
+        static_pos.update(i for i in self._named_positions if i < n)
         static = tuple((i, _static_key(args[i], f"{i}")) for i in sorted(static_pos))
         static += tuple((k, _static_key(kwargs[k], repr(k))) for k in sorted(kwargs)
                         if k in self._static_argnames)
@@ -205,20 +265,38 @@ class Jitted:
         return (tree, kinds, static, dynamic_kwargs), leaves, static, dynamic_kwargs
 
     # -- tracing and compiling
-    def _compile(self, key, args: tuple, kwargs: dict, static: tuple, dynamic_kwargs: tuple,
-                 call: bool = True) -> _Program:
+    def _compile(self, key, args: tuple, kwargs: dict, static: tuple, dynamic_kwargs: tuple) -> list:
         """Trace and compile for ``key``, unless another thread did while this one waited
-        (then, for a call, it counts as a hit)."""
+        (then it counts as a hit); the signature's list of programs."""
         with self._lock:
-            program = self._programs.get(key)
-            if program is None:
-                program = self._trace(args, kwargs, static, dynamic_kwargs)
-                self._programs[key] = program
-                self.traces += 1
-                self.last_compile = program.seconds
-            elif call:
-                self.cache_hits += 1
-            return program
+            programs = self._programs.get(key)
+            if not programs:
+                self._add(key, self._trace(args, kwargs, static, dynamic_kwargs))
+                return self._programs[key]
+            self.cache_hits += 1
+            return programs
+
+    def _add(self, key, program: _Program) -> _Program:
+        """Keep ``program`` first for ``key``; beyond ``MAX_PROGRAMS``, drop the oldest."""
+        self.traces += 1
+        self.last_compile = program.seconds
+        self._programs.setdefault(key, []).insert(0, program)
+        self._count += 1
+        if self._count > MAX_PROGRAMS:
+            oldest = next(iter(self._programs))  # (dicts keep insertion order)
+            self._programs[oldest].pop()
+            if not self._programs[oldest]:
+                del self._programs[oldest]
+            self._by_kinds.clear()
+            self._count -= 1
+            if not self._warned:
+                self._warned = True
+                warnings.warn(
+                    f"mg.jit({self.__name__}): more than {MAX_PROGRAMS} programs (signatures x "
+                    f"branch patterns), so the oldest are dropped and calls keep tracing. Fix: "
+                    f"choose with mnp.where (it records both branches), or make the deciding "
+                    f"argument static.", RuntimeWarning, stacklevel=4)
+        return program
 
     def _record(self, args: tuple, kwargs: dict, static: tuple, dynamic_kwargs: tuple):
         """Trace ``f`` on these arguments, its dynamic leaves the inputs: (graph, out, name)."""
@@ -249,9 +327,11 @@ class Jitted:
     def _trace(self, args: tuple, kwargs: dict, static: tuple, dynamic_kwargs: tuple) -> _Program:
         start = time.perf_counter()
         graph, out, name = self._record(args, kwargs, static, dynamic_kwargs)
+        if any(type(v.value) is Variable for v in graph.variables):
+            raise _ClosesOverTraced  # its values are an enclosing trace's: run f in that trace
         traced = time.perf_counter()
         out_leaves, out_tree = flatten(out)
-        outputs = [float(o) if type(o) is Const else o for o in out_leaves]
+        outputs = [float(o) if type(o) is Const else unmask(o) for o in out_leaves]
         source = program_source(graph, graph.inputs, outputs, name=name)
         scalar = any(v.prim is not None and all(type(a) in (float, int) for a in v.args)
                      for v in graph.variables)
@@ -265,6 +345,17 @@ class Jitted:
         return _Program(run, source, out_tree, scalar, copies, arrays, seconds)
 
 
+def _parameters(f: Callable) -> list:
+    """``f``'s positional parameter names (static_argnames given by position are static)."""
+    import inspect
+
+    try:
+        return [p.name for p in inspect.signature(f).parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return []
+
+
 def jit(f: Callable, static_argnums: int | Sequence[int] = (), static_argnames: str | Sequence[str] = ()) -> Jitted:
     """Like ``jax.jit``: trace ``f`` once per input signature, then run the generated program.
 
@@ -273,13 +364,16 @@ def jit(f: Callable, static_argnums: int | Sequence[int] = (), static_argnames: 
     values that may steer Python control flow).  ``f`` may apply minigrad's transformations
     inside (``jit(grad(f))``, ``jit(hessian(f))``); the program computes their result.
 
-    As in JAX: a Python branch on a traced value is an error while tracing (use
-    ``mnp.where``); values ``f`` captures (globals, closures) are read once, at trace time,
-    and are constants of the program: change them and the jitted function does not notice.
-    Called with minigrad's traced values (inside ``grad``, ``vmap``, another ``jit``), the
-    jitted function traces ``f`` inside the caller's trace, every array argument traced,
-    so it is differentiated and batched like any code.  Thread-safe; each jitted function
-    keeps its own compiled programs (``.traces``, ``.cache_hits``, ``.source(*args)``).
+    A Python branch on a traced value (``if x > 0``, ``while``, ``lax.cond``) is compiled
+    as a guard, as ``torch.compile`` does: the program checks the branch it was traced for,
+    and a call that goes the other way traces that branch too (``.retraces``).  As in JAX,
+    values ``f`` captures (globals, closures, NumPy arrays, which are copied) are read once,
+    at trace time, and are constants of the program: change them and the jitted function
+    does not notice.  Called with minigrad's traced values (inside ``grad``, ``vmap``,
+    another ``jit``), or closing over them, the jitted function traces ``f`` inside the
+    caller's trace, every array argument traced, so it is differentiated and batched like
+    any code.  Thread-safe; each jitted function keeps its own compiled programs
+    (``.traces``, ``.retraces``, ``.cache_hits``, ``.source(*args)``).
     """
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
     names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)

@@ -1,7 +1,8 @@
 """``minigrad.lax``: scan, fori_loop, while_loop, cond, switch, with ``jax.lax``'s signatures.
 
-They dispatch as ``minigrad.numpy`` does: when a carried value or an operand is a JAX array
-or tracer the call is ``jax.lax``'s (so ``jax.jit``, ``vmap`` and ``grad`` work); otherwise
+They dispatch as ``minigrad.numpy`` does: when a carried value, an operand or a value the
+functions close over is a JAX array or tracer the call is ``jax.lax``'s (so ``jax.jit``,
+``vmap`` and ``grad`` work); otherwise
 the loop runs in Python, which on minigrad values records it unrolled, each iteration of
 a scan or loop inside ``mg.scope("<name> <i>")`` so that drawings cluster the iterations
 and trace tables fold them (``g.table(fold=...)``).  So a training loop written
@@ -9,36 +10,60 @@ and trace tables fold them (``g.table(fold=...)``).  So a training loop written
 
 Differentiation follows JAX: only the branch taken is differentiated (cond, switch), a
 loop is differentiated through its iterations, and ``while_loop`` (whose trip count
-depends on values) is forward-differentiable only: reverse mode says so.
+depends on values) is forward-differentiable only: reverse mode says so.  Every choice
+made on a traced value (the predicate, the branch index, each test of a while loop) is a
+*decision* of the graph (``minigrad.graph.decide``): a program compiled from it
+(``mg.jit``, ``to_python``) checks it first.  They are as strict as JAX about what they
+are given (a scalar predicate, an integer index, a carry that keeps its structure and
+shapes, branches that return alike).
 """
 
 from __future__ import annotations
 
 import sys
+from types import FunctionType
 from typing import Callable, Sequence
 
 import numpy as np
 
 from . import symbolic as S
 from .errors import TracedValueError, TransformError
-from .graph import Variable, concrete, scope, unmask
+from .graph import Variable, concrete, decide, discarded, label, scope, unmask
 from .primitives import Primitive, recording_decisions, stop_gradient  # (jax.lax.stop_gradient)
 from .pytree import flatten, tree_map, unflatten
 
 __all__ = ["scan", "fori_loop", "while_loop", "cond", "switch", "stop_gradient"]
 
 
-def _jax_lax(*trees):
-    """``jax.lax`` when any leaf of ``trees`` is a JAX array or tracer, else None."""
+def _jax_lax(*trees, fns: Sequence[Callable] = ()):
+    """``jax.lax`` when any leaf of ``trees``, or any value ``fns`` close over, is a JAX
+    array or tracer (as ``jax.lax`` itself would trace it), else None."""
     jax = sys.modules.get("jax")
     if jax is None:
         return None
-    for tree in trees:
-        if any(isinstance(x, jax.Array) for x in flatten(tree)[0]):
-            import jax.lax
+    leaves = [x for tree in trees for x in flatten(tree)[0]] + _captured(fns)
+    if any(isinstance(x, jax.Array) for x in leaves):
+        import jax.lax
 
-            return jax.lax
+        return jax.lax
     return None
+
+
+def _captured(fns: Sequence[Callable], depth: int = 3) -> list:
+    """The leaves of what ``fns`` close over (their closure cells), through nested functions."""
+    found = []
+    for fn in fns:
+        for cell in getattr(fn, "__closure__", None) or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:  # a cell not yet filled
+                continue
+            if type(value) is FunctionType:
+                if depth:
+                    found += _captured([value], depth - 1)
+            else:
+                found += flatten(value)[0]
+    return found
 
 
 def _scope_name(fn: Callable, loop: str) -> str:
@@ -47,21 +72,41 @@ def _scope_name(fn: Callable, loop: str) -> str:
     return loop if name == "<lambda>" else name
 
 
-def _concrete_bool(pred, where: str) -> bool:
+def _predicate(pred, where: str) -> bool:
+    """The decision on a scalar predicate, as strict as JAX about its shape."""
     value = concrete(unmask(pred))
-    if np.size(value) != 1:
-        raise TypeError(f"lax.{where}: the predicate must be a scalar boolean, got shape "
-                        f"{np.shape(value)}. Fix: reduce it (mnp.all is not traced: compare a "
-                        f"scalar, e.g. mnp.max(x) > 0).")
-    return bool(np.asarray(value))
+    if np.ndim(value) != 0:
+        raise TypeError(f"lax.{where}: the predicate must be a scalar, got shape {np.shape(value)}. "
+                        f"Fix: reduce it to one boolean (compare a scalar, e.g. mnp.max(x) > 0, "
+                        f"or index it, p[0]).")
+    return decide(unmask(pred))
 
 
-def _no_jit(where: str, why: str) -> None:
+def _types(tree) -> tuple:
+    leaves, structure = flatten(tree)
+    return structure, [np.shape(concrete(x)) for x in leaves]
+
+
+def _same_types(before, after, what: str) -> None:
+    """JAX's rule for a loop's carry and a choice's branches: one structure, one shape per leaf."""
+    (t0, s0), (t1, s1) = _types(before), _types(after)
+    if t0 != t1 or s0 != s1:
+        raise TypeError(f"lax.{what} must have the same structure and shapes, but they differ: "
+                        f"{_describe(t0, s0)} and {_describe(t1, s1)}. Fix: return the same "
+                        f"pytree with leaves of the same shapes (reshape or broadcast them).")
+
+
+def _describe(structure, shapes) -> str:
+    return f"{structure.kind.__name__ if structure.children else 'a leaf'} of shapes {shapes}"
+
+
+def _traced_bound(name: str, bound) -> None:
     if recording_decisions():
-        raise TracedValueError(
-            f"mg.jit: lax.{where} {why} depends on traced values, so the compiled program "
-            f"would keep this one point's choice. Fix: call the function without mg.jit, or "
-            f"use lax.scan / lax.fori_loop with a fixed number of steps.")
+        fix = ("mark that argument static: mg.jit(f, static_argnums=<its position>) or "
+               "static_argnames=<its name>, so each value of the bound gets its own program")
+    else:
+        fix = "pass plain integers (a loop's trip count has no derivative)"
+    raise TracedValueError(f"lax.fori_loop: the bound {name} is traced ({label(bound)}). Fix: {fix}.")
 
 
 def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = False,
@@ -85,7 +130,7 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
     :raises ValueError: when the leaves of ``xs`` disagree on their leading axis, or with
         ``length``, or there is neither ``xs`` nor ``length``.
     """
-    lax = _jax_lax(init, xs)
+    lax = _jax_lax(init, xs, fns=(f,))
     if lax is not None:
         return lax.scan(f, init, xs, length=length, reverse=reverse, unroll=unroll)
     leaves, tree = flatten(xs)
@@ -98,22 +143,34 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
                          f"pass xs with a common first axis, or xs=None with length=n.")
     n = lengths.pop()
     name = _scope_name(f, "scan")
+    if n == 0:
+        return init, _empty_ys(f, init, leaves, tree)
     carry, ys = init, [None] * n
     for i in (range(n - 1, -1, -1) if reverse else range(n)):
         x = unflatten(tree, [leaf[i] for leaf in leaves]) if leaves else None
         with scope(f"{name} {i}"):
-            carry, ys[i] = f(carry, x)
-    return carry, _stack(ys, n)
+            new, ys[i] = f(carry, x)
+        _same_types(carry, new, "scan: the body's carry input and carry output")
+        carry = new
+    return carry, _stack(ys)
 
 
-def _stack(ys: list, n: int):
+def _stack(ys: list):
     from . import numpy as mnp
 
-    if n == 0 or ys[0] is None:
-        return None
     columns = [flatten(y)[0] for y in ys]
     tree = flatten(ys[0])[1]
     return unflatten(tree, [mnp.stack([c[k] for c in columns]) for k in range(len(columns[0]))])
+
+
+def _empty_ys(f: Callable, init, leaves: list, tree):
+    """A zero-length scan's ``ys``, as JAX's: empty arrays of the shapes one step would give
+    (that step is run on zeros and discarded, as JAX traces the body without running it)."""
+    x = unflatten(tree, [np.zeros(np.shape(concrete(leaf))[1:], np.result_type(concrete(leaf)))
+                         for leaf in leaves]) if leaves else None
+    with discarded(), np.errstate(all="ignore"):
+        _, y = f(tree_map(lambda c: np.zeros(np.shape(concrete(c)), np.result_type(concrete(c))), init), x)
+        return tree_map(lambda v: np.zeros((0,) + np.shape(concrete(v)), np.result_type(concrete(v))), y)
 
 
 def fori_loop(lower: int, upper: int, body_fun: Callable, init_val, *, unroll=None):
@@ -128,20 +185,22 @@ def fori_loop(lower: int, upper: int, body_fun: Callable, init_val, *, unroll=No
     :param init_val: the first ``val``, any pytree.
     :param unroll: JAX's unrolling hint, passed on to ``jax.lax.fori_loop``.
     :returns: the last ``val``.
-    :raises TracedValueError: when a bound is a minigrad variable (a trip count has no
-        derivative).
+    :raises TracedValueError: when a bound is a minigrad variable (under ``mg.jit``: mark
+        it static).
     """
-    lax = _jax_lax(init_val, lower, upper)
+    lax = _jax_lax(init_val, lower, upper, fns=(body_fun,))
     if lax is not None:
         return lax.fori_loop(lower, upper, body_fun, init_val, unroll=unroll)
-    if isinstance(lower, Variable) or isinstance(upper, Variable):
-        raise TracedValueError("lax.fori_loop: the bounds are traced values; a loop's trip count "
-                               "cannot be differentiated. Fix: pass plain integers.")
+    for bound_name, bound in (("lower", lower), ("upper", upper)):
+        if isinstance(bound, Variable):
+            _traced_bound(bound_name, bound)
     name = _scope_name(body_fun, "fori_loop")
     val = init_val
     for i in range(int(lower), int(upper)):
         with scope(f"{name} {i}"):
-            val = body_fun(i, val)
+            new = body_fun(i, val)
+        _same_types(val, new, "fori_loop: the body's carry input and carry output")
+        val = new
     return val
 
 
@@ -163,31 +222,27 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
     """``jax.lax.while_loop``: ``val = body_fun(val)`` while ``cond_fun(val)``.
 
     Forward-mode differentiable only, as in JAX: the number of iterations depends on the
-    values, so reverse mode (``grad``, ``vjp``) raises ``TransformError``; use ``jvp`` or
-    ``jacfwd``, or a ``scan`` / ``fori_loop`` of fixed length.  Iteration ``i`` is recorded
-    in the scope ``"<body_fun's name> <i>"``.
+    values, so reverse mode (``grad``, ``vjp``) through a carry that depends on traced
+    values (as an argument or through a closure) raises ``TransformError``; use ``jvp`` or
+    ``jacfwd``, or a ``scan`` / ``fori_loop`` of fixed length.  Each test of ``cond_fun``
+    on traced values is a decision of the graph, so ``mg.jit`` compiles the trip count as
+    guards.  Iteration ``i`` is recorded in the scope ``"<body_fun's name> <i>"``.
 
     :param cond_fun: ``val -> bool``, a scalar predicate.
-    :param body_fun: ``val -> val``.
+    :param body_fun: ``val -> val``, keeping the structure and shapes of ``val``.
     :param init_val: the first ``val``, any pytree.
     :returns: the first ``val`` for which ``cond_fun`` is false.
-    :raises TracedValueError: under ``mg.jit`` with a traced carry (the compiled program
-        would keep this one point's number of iterations).
     """
-    lax = _jax_lax(init_val)
+    lax = _jax_lax(init_val, fns=(cond_fun, body_fun))
     if lax is not None:
         return lax.while_loop(cond_fun, body_fun, init_val)
-    traced = any(type(x) is Variable for x in flatten(init_val)[0])
-    if traced:
-        _no_jit("while_loop", "its number of iterations")
     name = _scope_name(body_fun, "while_loop")
     val, i = init_val, 0
-    while _concrete_bool(cond_fun(val), "while_loop"):
+    while _predicate(cond_fun(val), "while_loop"):
         with scope(f"{name} {i}"):
-            val = body_fun(val)
-        i += 1
-    if not traced:
-        return val
+            new = body_fun(val)
+        _same_types(val, new, "while_loop: the body's carry input and carry output")
+        val, i = new, i + 1
     return tree_map(lambda x: _while_out(x) if type(x) is Variable else x, val)
 
 
@@ -195,37 +250,57 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
     """``jax.lax.cond``: ``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``.
 
     Only the branch taken is run and differentiated, as in JAX: the derivative is that of
-    the branch, and the predicate has none.
+    the branch, and the predicate has none.  The predicate is a decision of the graph.
+    The other branch is run too, and its result discarded, to check (as JAX does) that
+    both return the same structure and shapes.
 
-    :param pred: a scalar boolean (a comparison of minigrad values gives one).
+    :param pred: a scalar boolean or number (a comparison of minigrad values gives one).
     :param true_fun: the branch taken when ``pred`` holds.
     :param false_fun: the branch taken otherwise.
     :param operands: the branch's arguments.
     :returns: what the branch taken returns.
-    :raises TracedValueError: under ``mg.jit`` with a traced ``pred``.
+    :raises TypeError: for a predicate that is not a scalar, or branches that differ.
     """
-    lax = _jax_lax(pred, operands)
+    lax = _jax_lax(pred, operands, fns=(true_fun, false_fun))
     if lax is not None:
         return lax.cond(pred, true_fun, false_fun, *operands)
-    if isinstance(unmask(pred), Variable):
-        _no_jit("cond", "the branch taken")
-    return (true_fun if _concrete_bool(pred, "cond") else false_fun)(*operands)
+    taken = _predicate(pred, "cond")
+    return _choose([false_fun, true_fun], int(taken), operands, "cond")
 
 
 def switch(index, branches: Sequence[Callable], *operands):
     """``jax.lax.switch``: ``branches[index](*operands)``.
 
-    :param index: an integer, clamped into ``0 .. len(branches) - 1`` as JAX does.
+    :param index: an integer scalar, clamped into ``0 .. len(branches) - 1`` as JAX does;
+        on a traced value the branch chosen is a decision of the graph.
     :param branches: the functions to choose from.
     :param operands: the branch's arguments.
-    :returns: what the branch chosen returns; only it is run and differentiated.
-    :raises TracedValueError: under ``mg.jit`` with a traced ``index``.
+    :returns: what the branch chosen returns; only it is differentiated.
+    :raises TypeError: for an index that is not an integer scalar, or branches that differ.
     """
-    lax = _jax_lax(index, operands)
+    lax = _jax_lax(index, operands, fns=tuple(branches))
     if lax is not None:
         return lax.switch(index, branches, *operands)
-    if isinstance(index, Variable):
-        _no_jit("switch", "the branch taken")
-    k = int(np.clip(int(np.asarray(concrete(index))), 0, len(branches) - 1))
-    return branches[k](*operands)
+    value = concrete(unmask(index))
+    if np.ndim(value) != 0 or not np.issubdtype(np.result_type(value), np.integer) \
+            or isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"lax.switch: the index must be an integer scalar, got {value!r} "
+                        f"({np.result_type(value)}). Fix: pass an integer (to choose by a comparison, use "
+                        f"lax.cond(c, true_fun, false_fun, ...)).")
+    n = len(branches)
+    k = decide(unmask(index), branches=n)
+    return _choose(branches, k, operands, "switch")
 
+
+def _choose(branches: Sequence[Callable], k: int, operands: tuple, what: str):
+    """Run branch ``k``; run the others discarded, to check they return alike (JAX traces all)."""
+    out = branches[k](*operands)
+    for j, other in enumerate(branches):
+        if j != k:
+            with discarded(), np.errstate(all="ignore"):
+                try:
+                    alike = other(*operands)
+                except Exception:  # a branch that fails off its own point: nothing to compare
+                    continue
+            _same_types(out, alike, f"{what}: the branches' outputs")
+    return out

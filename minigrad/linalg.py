@@ -20,8 +20,14 @@ JAX's are, while those of ``s`` stay finite.
 ``norm`` is a composition of entries: ord 2, -2 and ``'nuc'`` of a matrix are the max (JAX's
 ``amax`` with ``initial=0``), min and sum of its singular values, so where the largest
 (smallest) singular value is repeated its derivative is shared equally among the tied ones,
-as JAX's max and min share ties.  Matrices may carry leading batch axes; singular matrices
-give NumPy's errors.
+as JAX's max and min share ties.  Matrices may carry leading batch axes.
+
+At a singular matrix, as in JAX: ``det``'s derivative is the cofactor matrix (the transposed
+adjugate, from the SVD, so it needs no inverse: the entry ``cofactor``), and ``log |det|``'s
+is inf or nan; ``inv`` and ``solve`` of a singular matrix, and ``cholesky`` of one that is
+not positive definite, raise ``SingularMatrixError`` in one line (JAX returns inf or nan).
+A vector ``b`` of shape (n,) is solved against every matrix of a batch ``A``, as in NumPy 2
+and JAX.
 """
 
 from __future__ import annotations
@@ -30,7 +36,8 @@ import numpy as np
 
 from . import symbolic as S
 from .graph import Variable, concrete
-from .primitives import _jnp, _shape, _swap_last, broadcast_to, define, matmul, reduce_sum, reshape
+from .primitives import (_jnp, _shape, _swap_last, broadcast_to, define, matmul, nondifferentiable,
+                         reduce_sum, reshape)
 
 __all__ = ["norm", "inv", "solve", "det", "slogdet", "cholesky", "svd", "svdvals"]
 
@@ -309,11 +316,18 @@ def svdvals(a):
     return _svd(a, part="s")
 
 
+# The determinant's sign: recorded (a program computes it at its own input, never the
+# traced one's), with a zero derivative, as JAX's.
+_sign_of_det = nondifferentiable(
+    "sign_det", lambda a: np.linalg.slogdet(a)[0], "np.linalg.slogdet({0})[0]", 1,
+    expr=lambda a: S.call("sign det", a), jax=lambda a: _jnp().linalg.slogdet(a)[0])
+
+
 def slogdet(a):
-    """``(sign, log |det a|)``: the sign is a constant (its derivative is 0), the log an entry."""
+    """``(sign, log |det a|)``: the sign has a zero derivative, the log an entry of the table."""
     if _is_jax(a):
         return _jnp().linalg.slogdet(a)
-    return np.sign(np.linalg.det(concrete(a))), logabsdet(a)
+    return _sign_of_det(a), logabsdet(a)
 
 
 def _is_jax(x) -> bool:
@@ -324,9 +338,11 @@ def _is_jax(x) -> bool:
 
 
 def norm(x, ord=None, axis=None, keepdims: bool = False):
-    """Vector norms (``ord`` None or 2, 1, inf, -inf, any p) and matrix norms (None or
-    ``'fro'``, 1, -1, inf, -inf, and 2, -2, ``'nuc'`` from the singular values), composed of
-    table entries.
+    """Vector norms (``ord`` None or 2, 1, inf, -inf, 0 (the count of nonzero entries, whose
+    derivative is 0), any p) and matrix norms (None or ``'fro'``, 1, -1, inf, -inf, and 2, -2,
+    ``'nuc'`` from the singular values), composed of table entries.  With neither ``ord``
+    nor ``axis``, the 2-norm of the flattened array, whatever its dimension (NumPy's and
+    JAX's default).
 
     The spectral norm (``ord=2``) is JAX's ``amax(svdvals(x), initial=0)``: its gradient is
     ``u1 v1^T``, and where the largest singular value is repeated (the identity, say) the

@@ -60,10 +60,8 @@ def _axis(axis, ndim: int, op: str):
 
 def where(condition, x, y):
     """Choose ``x`` where ``condition`` holds, else ``y``; differentiable in ``x`` and ``y``."""
-    condition = unmask(condition)
-    if not (type(condition) is Variable and P.recording_decisions()):  # (mg.jit records it)
-        condition = concrete(condition)
-    return P.where(condition, x, y)
+    condition = unmask(condition)  # a recorded comparison: programs compute the mask
+    return P.where(condition if P.recorded(condition) else concrete(condition), x, y)
 
 
 def clip(x, min=None, max=None):

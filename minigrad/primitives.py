@@ -42,7 +42,7 @@ import numpy as np
 from . import symbolic as S
 from . import indexing as I
 from .errors import TracedValueError, TransformError
-from .graph import Const, Mask, Variable, bind, concrete, unmask
+from .graph import Const, Mask, Variable, bind, concrete, decide, unmask
 
 Rule = Callable[..., object]
 
@@ -1169,32 +1169,36 @@ def _reflected(prim):
 
 def _compare(op):
     def compare(self, other):
-        other = unmask(other)
-        if recording_decisions() and (type(self) is Variable or type(other) is Variable):
-            return _TracedMask(_DECIDE[op.__name__](self, other))
-        return Mask(op(concrete(self), concrete(other)))
+        return Mask(_DECIDE[op.__name__](_operand(self), _operand(unmask(other))))
 
     return compare
 
 
-# ------------------------------------------- decisions on values, recorded (for mg.jit)
+def recorded(x) -> bool:
+    """Whether ``x`` is a variable of a trace still recording (a finished one's compare plainly)."""
+    return type(x) is Variable and x.trace.open
+
+
+# ------------------------------------------------------------- decisions on values
 #
-# Eagerly, a comparison of traced values is evaluated at once (a ``Mask``), and the rules
-# that choose by value (abs, maximum, clip, max...) compute their choice from concrete
-# values: right for the one point a graph is recorded at.  A program compiled from a trace
-# (``minigrad.jit``) runs at other points, so while it traces, those decisions are recorded
-# as operations of their own: the comparisons below, which are not differentiable.
+# A comparison of traced values is recorded, as an operation with no derivative (the
+# sweeps skip it), so that a program written from the trace computes it at its own inputs:
+# ``mnp.where``'s mask, and every choice Python makes on it (``if``, ``while``: a
+# ``Decision`` in the graph, which programs check first).  The rules that choose by value
+# (abs, maximum, clip, max...) compute their choice from concrete values where a sweep
+# runs at one point; while a program is written from a trace (``mg.jit``, ``to_python``),
+# they record it too, with ``record_decisions``.
 
 _DECISIONS = threading.local()
 
 
 def recording_decisions() -> bool:
-    """Whether comparisons of traced values are being recorded (inside ``mg.jit``'s trace)."""
+    """Whether the rules' choices are recorded (a program is being written from the trace)."""
     return getattr(_DECISIONS, "on", False)
 
 
 class record_decisions:
-    """``with record_decisions():`` comparisons of traced values are recorded, in this thread."""
+    """``with record_decisions():`` the rules' choices of traced values are recorded, in this thread."""
 
     def __enter__(self):
         self.was = recording_decisions()
@@ -1204,12 +1208,14 @@ class record_decisions:
         _DECISIONS.on = self.was
 
 
-def _decision(name: str, impl: Callable, code: str | None, arity: int) -> Callable:
-    """An operation recorded only while ``mg.jit`` traces.  It has no derivative (the sweeps
-    skip it) and is no entry of ``TABLE``, whose entries are the differentiable operations."""
-    expr = lambda *a: S.Name(f"{name}({', '.join(map(str, a))})")  # noqa: E731
+def nondifferentiable(name: str, impl: Callable, code: str | None, arity: int, expr=None,
+                      jax: Callable | None = None) -> Callable:
+    """An operation without a derivative (the sweeps skip it), recorded where a value is
+    chosen from (a comparison, a determinant's sign), so that programs compute it at their
+    own inputs.  No entry of ``TABLE``, whose entries are the differentiable operations."""
+    expr = expr or (lambda *a: S.Name(f"{name}({', '.join(map(str, a))})"))
     prim = Primitive(name, impl, (None,) * arity, (None,) * arity, (None,) * arity, expr,
-                     impl, code=code)
+                     jax or impl, code=code)
     prim.vmap = elementwise_vmap(prim)
     return prim.bind
 
@@ -1222,68 +1228,53 @@ _stop_gradient = Primitive("stop_gradient", lambda x: x, (None,), (None,), (None
 _stop_gradient.vmap = elementwise_vmap(_stop_gradient)
 stop_gradient = _stop_gradient.bind
 
-_DECIDE = {name: _decision(name, impl, f"{{0}} {symbol} {{1}}", 2)
+_DECIDE = {name: nondifferentiable(name, impl, f"{{0}} {symbol} {{1}}", 2,
+                           lambda a, b, _s=symbol: S.BinOp(_s, a, b))
            for name, impl, symbol in [("lt", operator.lt, "<"), ("le", operator.le, "<="),
                                       ("gt", operator.gt, ">"), ("ge", operator.ge, ">="),
                                       ("eq", operator.eq, "=="), ("ne", operator.ne, "!=")]}
-_LOGICAL = {name: _decision(name, impl, code, arity) for name, impl, code, arity in [
-    ("logical_not", lambda a: ~np.asarray(a), "~np.asarray({0})", 1),
-    ("logical_and", np.logical_and, None, 2), ("logical_or", np.logical_or, None, 2),
-    ("logical_xor", np.logical_xor, None, 2)]}
+_LOGICAL = {name: nondifferentiable(name, impl, code, arity) for name, impl, code, arity in [
+    ("logical_not", np.invert, "np.invert({0})", 1),  # ``~``: on booleans, logical not
+    ("logical_and", np.logical_and, "np.logical_and({0}, {1})", 2),
+    ("logical_or", np.logical_or, "np.logical_or({0}, {1})", 2),
+    ("logical_xor", np.logical_xor, "np.logical_xor({0}, {1})", 2)]}
 
 
-class _TracedMask(Mask):
-    """A comparison recorded while ``mg.jit`` traces: its value is the recorded variable."""
-
-    __slots__ = ()
-
-    def __invert__(self):
-        return _TracedMask(_LOGICAL["logical_not"](self.value))
-
-    def __and__(self, other):
-        return _TracedMask(_LOGICAL["logical_and"](self.value, unmask(other)))
-
-    def __or__(self, other):
-        return _TracedMask(_LOGICAL["logical_or"](self.value, unmask(other)))
-
-    def __xor__(self, other):
-        return _TracedMask(_LOGICAL["logical_xor"](self.value, unmask(other)))
-
-    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
-
-    def __eq__(self, other):
-        return _TracedMask(_DECIDE["eq"](self.value, unmask(other)))
-
-    def __ne__(self, other):
-        return _TracedMask(_DECIDE["ne"](self.value, unmask(other)))
-
-    __hash__ = None
+def _logical(name: str, *operands) -> Mask:
+    """``~``, ``&``, ``|``, ``^`` of masks or traced booleans (a jit input, a comparison's
+    value): recorded where one is a variable of an open trace, else evaluated."""
+    return Mask(_LOGICAL[name](*[_operand(unmask(m)) for m in operands]))
 
 
-def _mask_compare(op):
+def _operand(x):
+    """``x`` as a decision's operation takes it: a variable of an open trace (recorded), or
+    its value (a finished trace's variable: evaluated)."""
+    return x if recorded(x) or type(x) is not Variable else concrete(x)
+
+
+def _mask_compare(name: str):
+    """``==`` and ``!=`` between masks (recorded as comparisons are)."""
     def compare(self, other):
-        return Mask(op(np.asarray(self.value), np.asarray(unmask(other))))
+        return Mask(_DECIDE[name](_operand(self.value), _operand(unmask(other))))
     return compare
 
 
-Mask.__eq__, Mask.__ne__, Mask.__hash__ = _mask_compare(operator.eq), _mask_compare(operator.ne), None
+for _cls in (Mask, Variable):
+    _cls.__invert__ = lambda self: _logical("logical_not", self)
+    _cls.__and__ = _cls.__rand__ = lambda self, other: _logical("logical_and", self, other)
+    _cls.__or__ = _cls.__ror__ = lambda self, other: _logical("logical_or", self, other)
+    _cls.__xor__ = _cls.__rxor__ = lambda self, other: _logical("logical_xor", self, other)
+Mask.__eq__, Mask.__ne__, Mask.__hash__ = _mask_compare("eq"), _mask_compare("ne"), None
 
 
-def _logical(name: str, op: Callable):
-    """``~``, ``&``, ``|``, ``^`` on a traced boolean (a jit input, a comparison's value):
-    recorded while mg.jit traces, else evaluated (a ``Mask``)."""
-    def logical(self, *other):
-        other = tuple(unmask(o) for o in other)
-        if recording_decisions():
-            return _TracedMask(_LOGICAL[name](self, *other))
-        return Mask(op(np.asarray(concrete(self)), *[np.asarray(concrete(o)) for o in other]))
-    return logical
+def truth(x) -> bool:
+    """``bool(x)`` of a traced value: a decision on the recorded ``x != 0`` (Python's ``if x:``)."""
+    if not recorded(x):
+        return bool(np.asarray(concrete(x)))
+    return decide(_DECIDE["ne"](x, 0))
 
 
-Variable.__invert__ = _logical("logical_not", np.logical_not)
-Variable.__and__ = Variable.__rand__ = _logical("logical_and", np.logical_and)
-Variable.__or__ = Variable.__ror__ = _logical("logical_or", np.logical_or)
-Variable.__xor__ = Variable.__rxor__ = _logical("logical_xor", np.logical_xor)
+Variable.__bool__ = truth
 
 # Rounding: no derivative (JAX's is zero), so, like stop_gradient, no entry of TABLE.
 round = Primitive("round", lambda x, *, decimals: np.round(x, decimals), (None,), (None,), (None,),

@@ -125,11 +125,16 @@ class Neg(Sym):
         return (self.arg,)
 
 
+RELATIONS = ("<", "<=", ">", ">=", "==", "!=")  # comparisons: binary, below a sum
+
+
 class BinOp(Sym):
-    """``a + b``, ``a - b``, ``a b`` (product), ``a / b``, ``a^b`` or ``a @ b``."""
+    """``a + b``, ``a - b``, ``a b`` (product), ``a / b``, ``a^b``, ``a @ b``, or a
+    comparison ``a > b`` (one of ``RELATIONS``)."""
 
     __slots__ = ("op", "a", "b", "spaced", "_size")
-    _PREC = {"+": SUM, "-": SUM, "*": PRODUCT, "/": PRODUCT, "@": PRODUCT, "^": POWER}
+    _PREC = {"+": SUM, "-": SUM, "*": PRODUCT, "/": PRODUCT, "@": PRODUCT, "^": POWER,
+             **{r: SUM - 1 for r in RELATIONS}}
 
     def __init__(self, op: str, a: Sym, b: Sym, spaced: bool = True):
         self.op, self.a, self.b, self.spaced = op, a, b, spaced
@@ -382,6 +387,9 @@ class _Style:
         mark = "\u0307" if kind == "dot" else "\u0304"  # combining dot above / macron
         return f"{base}{mark}{sub_}"
 
+    def relation(self, op: str) -> str:
+        return op
+
     op_minus = "-"
     approx = "\u2248"
     braces_exponent = False  # text writes ``v1^(v2 - 1)``; LaTeX and HTML group by markup
@@ -403,6 +411,9 @@ class _Latex(_Style):
 
     def product(self, a, b):
         return f"{a} \\, {b}"
+
+    def relation(self, op):
+        return {"<=": r"\le", ">=": r"\ge", "==": "=", "!=": r"\ne"}.get(op, op)
 
     def divide(self, a, b, spaced):
         return f"\\frac{{{a}}}{{{b}}}"
@@ -441,6 +452,9 @@ class _Html(_Style):
 
     def number(self, text):
         return text.replace("-", "&minus;")
+
+    def relation(self, op):
+        return {"<=": "&le;", ">=": "&ge;", "==": "=", "!=": "&ne;"}.get(op) or self.escape(op)
 
     def divide(self, a, b, spaced):
         return f"{a} / {b}" if spaced else f"{a}/{b}"
@@ -535,5 +549,7 @@ def _plan(e: Sym, st: _Style):
         return (a, b), lambda r: st.product(wrap(a, PRODUCT, r[0]), wrap(b, PRODUCT, r[1]))
     if e.op == "@":
         return (a, b), lambda r: f"{wrap(a, PRODUCT, r[0])} @ {wrap(b, PRODUCT + 1, r[1])}"
+    if e.op in RELATIONS:
+        return (a, b), lambda r: f"{wrap(a, SUM, r[0])} {st.relation(e.op)} {wrap(b, SUM, r[1])}"
     op = "+" if e.op == "+" else st.op_minus
     return (a, b), lambda r: f"{wrap(a, SUM, r[0])} {op} {wrap(b, SUM + 1, r[1])}"

@@ -104,12 +104,18 @@ def _strip(graph: Graph, tree):
     return tree_map(lambda x: _value_of(graph, x), tree)
 
 
+# JAX's dtype of the tangent of a boolean value (a comparison returned): one with no data
+FLOAT0 = np.dtype([("float0", np.void, 0)])
+
+
 def zeros_like(x):
-    """The zero tangent or cotangent of ``x``: 0.0 for a float, else a float array of its shape."""
+    """The zero tangent or cotangent of ``x``: 0.0 for a float, ``FLOAT0`` zeros for booleans
+    (as JAX's), else a float array of its shape."""
     value = concrete(x)
     if type(value) is float:
         return 0.0
-    return np.zeros(np.shape(value), dtype=np.result_type(value, np.float32))
+    dtype = np.result_type(value)
+    return np.zeros(np.shape(value), dtype=FLOAT0 if dtype == bool else np.result_type(dtype, np.float32))
 
 
 def _ones_like(x):

@@ -54,7 +54,8 @@ def test_bench_jit_quick_checks_and_reports():
     assert out.count("| mg.jit(grad), per call |") == 3, out
     assert out.count("| mg.jit(jacfwd(jacrev)), per call |") == 2
     assert "first call (trace + write + compile, once per signature)" in out
-    assert out.count("check mg.jit") == 5 and "FAILED" not in out
+    assert out.count("check mg.jit") == 7 and "FAILED" not in out  # 5, and the guards' 2 (issue 22)
+    assert "| guards: 3 decisions add at most 1 us per call (difference) |" in out
 
 
 def test_bench_transforms_quick_checks_and_reports():

@@ -11,12 +11,15 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
 
 import minigrad as mg
 from against_jax import close
 import minigrad.numpy as mnp
 from minigrad.examples import damped_sine, sine_chain
 from minigrad.errors import TransformError
+from minigrad.testing import programs
 
 
 
@@ -32,6 +35,33 @@ def test_values_and_derivatives_match_jax(jax, x):
     if np.ndim(x) == 0:
         close(mg.grad(mg.grad(f))(x), jax.grad(jax.grad(f))(x))
     close(mg.jacrev(f)(x), jax.jacrev(f)(x))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.booleans().flatmap(lambda array: programs(max_ops=6, n_inputs=(1, 3), array=array)),
+       st.integers(0, 2**32 - 1))
+def test_random_programs_match_jax_checkpoint(jax, prog, seed):
+    note(repr(prog))
+    args = [np.asarray(x, float) if np.ndim(x) else float(x) for x in prog.inputs]
+    ck, ck_jax = mg.checkpoint(prog.fn), jax.checkpoint(prog.fn)
+    loss = lambda *xs: mnp.sum(ck(*xs) * 1.5)  # noqa: E731
+    loss_jax = lambda *xs: jax.numpy.sum(ck_jax(*xs) * 1.5)  # noqa: E731
+    close(ck(*args), ck_jax(*args))
+    nums = tuple(range(len(args)))
+    for g, w in zip(mg.grad(loss, nums)(*args), jax.grad(loss_jax, nums)(*args)):
+        close(g, w, 1e-9)
+    graph = mg.trace(loss, *args)
+    assert [v.prim.name for v in graph.variables if v.prim is not None][0] == "checkpoint_f"
+
+
+def test_vmap_of_a_checkpointed_function_recomputes_batched(jax):
+    f = sine_chain(12, 3)
+    xs = np.linspace(0.1, 2.0, 5)
+    graph = mg.trace(mg.vmap(f), xs)
+    assert [v.prim.name for v in graph.variables[1:]] == ["checkpoint_segment"] * 4  # no loop
+    close(mg.vmap(mg.grad(f))(xs), jax.vmap(jax.grad(f))(xs))
+    close(mg.grad(lambda x: mnp.sum(mg.vmap(f)(x)))(xs), jax.grad(lambda x: jax.numpy.sum(jax.vmap(f)(x)))(xs))
+    assert graph.memory().peak_values == 1 + 4 + 12  # the input, 4 segments, one segment's 12
 
 
 def test_several_arguments_pytrees_and_static_arguments(jax):
@@ -76,6 +106,18 @@ def test_memory_column_of_the_reverse_table():
     assert "live" in table.to_markdown() and "recomputed" in table.to_html()
     with pytest.raises(ValueError, match="mode='reverse'"):
         g.table(memory=True)
+
+
+def test_frames_caption_each_backward_step_with_its_memory():
+    frames = mg.trace(sine_chain(6, 2), 0.5).frames(memory=True)
+    assert [frames.caption(f) for f in frames] == [
+        f"Step {k}/3: adjoint of v{5 - k} ({13 - k} values live, {8 * (13 - k)} bytes, 8 recomputed)"
+        for k in (1, 2, 3)]
+    plain = mg.trace(sine_chain(2, None), 0.5).frames(memory=True)
+    assert plain.caption(plain[0]) == "Step 1/8: adjoint of v9 (9 values live, 72 bytes)"
+    assert "values live" not in mg.trace(sine_chain(2, None), 0.5).frames().caption(plain[0])
+    with pytest.raises(ValueError, match="mode='reverse'"):
+        mg.trace(sine_chain(2, None), 0.5).frames(mode="forward", memory=True)
 
 
 def test_the_backward_sweep_really_holds_less():

@@ -36,7 +36,7 @@ GALLERY = {
                 r" \ldots \mid \ne \pm \in \leftarrow \Longrightarrow \langle x \rangle"
                 r" \lVert x \rVert \sum_i \sqrt{x} \tfrac12 \big( \Big( \left( x \right)"
                 r" \mathcal L \mathrm{d} \text{if} \texttt{x} a \bmod b \qquad \quad"
-                r" \theta \epsilon \le \neq \mapsto \odot"),
+                r" \theta \epsilon \le \ge \neq \mapsto \odot \binom{n}{k} a \mathrel{+}= b"),
 }
 DISPLAYED = {"fraction", "matrix", "aligned", "symbols"}
 

@@ -4,6 +4,7 @@ Where MkDocs is not installed the test skips, except under CI (``CI=true``), whi
 installs the ``docs`` extra and must build the site.
 """
 
+import html
 import json
 import os
 import re
@@ -84,7 +85,9 @@ def test_the_figures_are_shown_where_the_chapters_reference_them(site):
     shown = {name: [Path(src).name for src in _page(site, name)[1].images] for name in CHAPTERS}
     assert shown["04-cost-of-modes"] == ["cost-of-modes-counts.svg", "cost-of-modes-time.svg"]
     assert shown["07-testing"] == ["fd-error.svg"]
-    assert shown["08-slides"] == ["lognormal-reverse-step-6.svg"]
+    slides = (ROOT / "docs" / "08-slides.md").read_text(encoding="utf-8")
+    assert shown["08-slides"] == re.findall(r"!\[[^\]]*\]\(figures/([^)]+)\)", slides)
+    assert "lognormal-reverse-step-6.svg" in shown["08-slides"]
     for svg in (site / "figures").iterdir():
         assert svg.read_bytes() == (ROOT / "docs" / "figures" / svg.name).read_bytes()
 
@@ -111,7 +114,14 @@ def test_every_chapter_links_its_notebook_which_has_the_page_s_code(site):
         assert href in page.links, f"{name} does not link {href}"
         cells = json.loads((site / href).read_text(encoding="utf-8"))["cells"]
         source = (ROOT / "docs" / f"{name}.md").read_text(encoding="utf-8")
-        assert sum(c["cell_type"] == "code" for c in cells) == source.count("```python\n")
+        # the first cell installs minigrad from the wheel the site ships beside the notebook
+        wheel = re.search(r'wheel = "([\w.-]+\.whl)"', "".join(cells[0]["source"])).group(1)
+        assert (site / "notebooks" / wheel).is_file() and f"notebooks/{wheel}" in page.links
+        written = [c for c in cells if "".join(c["source"]).startswith("%%writefile")]
+        assert len(written) == (len(list((ROOT / "examples").glob("*.py")))
+                                if "<!-- the tutorial scripts -->" in source else 0)
+        assert sum(c["cell_type"] == "code" for c in cells) == \
+            source.count("```python\n") + 1 + len(written)
 
 
 def test_the_api_reference_documents_the_modules_and_the_command(site):
@@ -138,11 +148,13 @@ def test_the_api_reference_documents_the_modules_and_the_command(site):
         assert f"usage: minigrad {command}" in cli
 
 
-def test_the_tutorials_are_in_the_navigation(site):
-    _, home = _page(site, "index")
-    assert "tutorials.html" in home.links
-    tutorials = (site / "tutorials.html").read_text(encoding="utf-8")
-    assert all(script.name in tutorials for script in (ROOT / "examples").glob("[!_]*.py"))
+def test_the_tutorials_chapter_lists_every_script_in_full(site):
+    tutorials = (site / "06c-tutorials.html").read_text(encoding="utf-8")
+    for script in (ROOT / "examples").glob("*.py"):
+        assert f"<summary><code>{script.name}</code></summary>" in tutorials
+        first = script.read_text(encoding="utf-8").splitlines()[0]
+        assert first[:40] in html.unescape(re.sub(r"<[^>]+>", "", tutorials))
+    assert not (site / "tutorials.html").exists()  # one page, not two
 
 
 # -- the site in a browser: what a student sees --------------------------------------------

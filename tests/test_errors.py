@@ -55,15 +55,16 @@ def test_non_scalar_output_for_grad_suggests_jacrev():
         mg.grad(lambda x: x * 2.0)(np.ones(3))
 
 
-def test_python_if_on_traced_value_suggests_where():
+def test_python_if_on_traced_value_differentiates_the_branch_taken():
+    # issue 22 changed this: Python control flow on traced values is accepted, as by
+    # jax.grad and PyTorch (it was refused), and each choice is a decision of the graph
     def relu(x):
         return x if x > 0 else 0.0 * x
 
-    with pytest.raises(TypeError, match=r"`if`.*mnp\.where"):
-        mg.grad(relu)(1.0)
-    with pytest.raises(TypeError, match=r"`if`.*v1 \(x\).*mnp\.where"):
-        mg.grad(lambda x: x if x else x)(1.0)
-    # the recorded alternative works, with the gradient of each branch
+    assert (mg.grad(relu)(2.0), mg.grad(relu)(-2.0)) == (1.0, 0.0)
+    assert mg.grad(lambda x: x * 3.0 if x else x)(1.0) == 3.0
+    g = mg.trace(relu, 2.0)
+    assert [(d.variable.index, d.taken) for d in g.decisions] == [(1, True)]
     where_relu = mg.grad(lambda x: mnp.where(x > 0, x, 0.0 * x))
     assert where_relu(2.0) == 1.0 and where_relu(-2.0) == 0.0
 

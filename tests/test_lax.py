@@ -87,13 +87,13 @@ def test_jax_values_go_to_jax_lax(jx):
     np.testing.assert_allclose(jx.vmap(horner_fori)(jnp.array([1.0, 2.0])), [3.0, 7.0])
 
 
-def test_mg_jit_unrolls_loops_and_refuses_value_dependent_ones():
+def test_mg_jit_unrolls_loops_and_guards_value_dependent_ones():
+    # issue 22 changed this: while_loop and cond under mg.jit compile guards (they were refused)
     jitted = mg.jit(mg.grad(horner_fori))
     assert jitted(2.0) == 5.0 and jitted(3.0) == 7.0
-    with pytest.raises(TracedValueError, match="lax.while_loop its number of iterations depends"):
-        mg.jit(halvings)(2.0)
-    with pytest.raises(TracedValueError, match="lax.cond the branch taken depends"):
-        mg.jit(piecewise)(2.0)
+    assert mg.jit(halvings)(2.0) == 2.0 and mg.jit(halvings)(4.0) == 32.0
+    j = mg.jit(piecewise)
+    assert (j(2.0), j(-2.0)) == (4.0, pytest.approx(-np.sin(-2.0))) and j.retraces == 1
 
 
 def test_stop_gradient_follows_jax(jx):

@@ -81,6 +81,16 @@ def test_linear_transpose_of_a_hand_written_linear_function(jax):
         close(g, w)
 
 
+def test_has_aux_as_jax(jax):
+    f = lambda x: (mnp.sin(x) * x, {"norm": mnp.sum(x ** 2)})  # noqa: E731
+    x = np.array([0.3, 1.2])
+    out, f_jvp, aux = mg.linearize(f, x, has_aux=True)
+    out_j, f_jvp_j, aux_j = jax.linearize(f, x, has_aux=True)
+    close(out, out_j)
+    close(aux["norm"], aux_j["norm"])
+    close(f_jvp(np.ones(2)), f_jvp_j(np.ones(2)))
+
+
 def test_a_nonlinear_function_is_refused():
     with pytest.raises(TransformError, match="not linear.*sin"):
         mg.linear_transpose(mnp.sin, 1.0)

@@ -21,7 +21,7 @@ import minigrad as mg
 import minigrad.numpy as mnp
 from minigrad.examples import lognormal
 from minigrad.explain import layout
-from minigrad.explain.slides import browser, deck as model, write_deck
+from minigrad.explain.slides import browser, deck as model, revealjs, write_deck
 
 from headless import Browser, chromium, serve
 from test_frames import run, self_contained_page
@@ -135,19 +135,22 @@ def test_html_deck_is_self_contained_with_numbers_notes_and_presenter_keys(deck)
 
 def open_deck(b: Browser, url: str) -> int:
     b.open(url)
-    return b.evaluate("document.querySelectorAll('section.slide').length")
+    return b.evaluate("document.querySelectorAll('section.slide').length"
+                      " || document.querySelectorAll('.reveal .slides > section').length")
 
 
 MEASURE = """(() => {
   const vw = innerWidth, vh = innerHeight;
-  const slide = [...document.querySelectorAll("section.slide")].find(s => !s.hidden);
+  const slide = [...document.querySelectorAll("section.slide")].find(s => !s.hidden)
+    || document.querySelector(".reveal section.present .mg-slide, .reveal section.present");
   const inView = r => r.width > 0 && r.left >= -1 && r.top >= -1 && r.right <= vw + 1 && r.bottom <= vh + 1;
   const texts = [...slide.querySelectorAll("svg text")].filter(t => t.textContent.trim());
   const node = slide.querySelector("g.node.highlight"), row = slide.querySelector("tr.active");
   return {
     scrolls: document.documentElement.scrollHeight > vh || document.documentElement.scrollWidth > vw,
     overflows: slide.scrollHeight > slide.clientHeight + 1 || slide.scrollWidth > slide.clientWidth + 1,
-    outside: [...slide.querySelectorAll("h1, h2, .math div, table, svg, .number")]
+    outside: [...slide.querySelectorAll("h1, h2, .math div, table, svg, .number")].concat(
+      [...document.querySelectorAll(".reveal .slide-number")])
       .filter(e => !inView(e.getBoundingClientRect())).map(e => e.tagName),
     label: texts.length ? Math.min(...texts.map(t => t.getBoundingClientRect().height)) : null,
     node: node ? inView(node.getBoundingClientRect()) : null,
@@ -161,24 +164,26 @@ def decks(tmp_path_factory):
     """The four decks of the issue, light (and the log-normal dark too)."""
     out = tmp_path_factory.mktemp("decks")
     for name, (f, args) in DECKS.items():
-        write_deck(mg.trace(f, *args), out / name, formats=["html"])
+        write_deck(mg.trace(f, *args), out / name, formats=["html", "revealjs"])
     write_deck(mg.trace(lognormal, 1.5, 0.0, 2.0), out / "dark", formats=["html"], theme="dark")
     return out
 
 
 @pytest.mark.skipif(not HAVE_CHROMIUM, reason="needs Chromium")
+@pytest.mark.parametrize("page", ["deck.html", "revealjs.html"])
 @pytest.mark.parametrize("width, height", [(1280, 720), (1920, 1080)])
-def test_every_slide_fits_the_screen_with_legible_labels(decks, width, height):
+def test_every_slide_fits_the_screen_with_legible_labels(decks, page, width, height):
     shots = os.environ.get("MINIGRAD_SLIDE_SHOTS")
     smallest = {}
+    names = list(DECKS) + (["dark"] if page == "deck.html" else [])
     with serve(decks) as base:
         b = Browser(chromium(), width, height)
         try:
-            for name in list(DECKS) + ["dark"]:
-                count = open_deck(b, f"{base}{name}/deck.html")
+            for name in names:
+                count = open_deck(b, f"{base}{name}/{page}")
                 for k in range(1, count + 1):
                     m = b.evaluate(MEASURE)
-                    where = f"{name} slide {k} at {width}x{height}"
+                    where = f"{name}/{page} slide {k} at {width}x{height}"
                     assert not m["scrolls"] and not m["overflows"], where
                     assert m["outside"] == [], where
                     if k > 1:
@@ -186,7 +191,8 @@ def test_every_slide_fits_the_screen_with_legible_labels(decks, width, height):
                         smallest[name] = min(smallest.get(name, 1e9), m["label"])
                     if shots:
                         Path(shots).mkdir(exist_ok=True)
-                        b.screenshot(Path(shots) / f"{name}-{k:02d}-{width}.png", full_page=False)
+                        b.screenshot(Path(shots) / f"{name}-{page.split('.')[0]}-{k:02d}-{width}.png",
+                                     full_page=False)
                     b.press("ArrowRight", "ArrowRight", 39)
         finally:
             b.close()
@@ -296,3 +302,63 @@ def test_cli_slides_with_title_author_aspect_and_format(tmp_path):
 def test_cli_slides_refuses_an_unknown_format(tmp_path):
     r = run("slides", "lognormal", "--format", "keynote", "-o", str(tmp_path / "d"))
     assert r.returncode == 2 and "invalid choice: 'keynote'" in r.stderr
+
+
+# ----------------------------------------------------------------------------- reveal.js, Markdown, PowerPoint
+
+def test_revealjs_deck_is_one_offline_file_with_notes_and_the_licence(graph, tmp_path):
+    written = write_deck(graph, tmp_path, formats=["revealjs"], title="T")
+    page = (tmp_path / "revealjs.html").read_text(encoding="utf-8")
+    assert written == [tmp_path / "revealjs.html"]
+    # reveal.js's code and its licence comments aside
+    markup = re.sub(r"<script>.*?</script>|/\*.*?\*/", "", page, flags=re.S)
+    assert not re.search(r"<(link|img|iframe)\b|\bsrc=|@import|https?://", markup)
+    assert not re.search(r"url\((?!data:)", markup)  # reveal.css's images are inlined data
+    assert page.count("<section") == 15 and page.count('<aside class="notes">') == 15
+    assert "plugins: [RevealNotes]" in page and 'slideNumber: "c/t"' in page
+    assert "Permission is hereby granted" in (revealjs.VENDOR / "LICENSE").read_text()
+    assert page.count("<script") == 3 and page.count("</script>") == 3  # the inlined JS is safe
+
+
+def test_quarto_and_marp_have_one_slide_and_one_svg_per_step(graph, tmp_path):
+    written = write_deck(graph, tmp_path, formats=["quarto", "marp"], title='A "quoted" <title>')
+    svgs = sorted(p.name for p in written if p.suffix == ".svg")
+    assert svgs == [f"step-{k:03d}.svg" for k in range(2, 16)]
+    qmd = (tmp_path / "deck.qmd").read_text(encoding="utf-8")
+    assert qmd.startswith('---\ntitle: "A \\"quoted\\" &lt;title&gt;"\n')
+    assert qmd.count("\n## Step ") == 14 and qmd.count("::: {.notes}") == 14
+    assert "![](step-014.svg)" in qmd and "| **$v_{5}$** | **$\\frac{v_{4}}{v_{3}}$** |" in qmd
+    marp = (tmp_path / "deck.marp.md").read_text(encoding="utf-8")
+    assert marp.startswith("---\nmarp: true\n") and marp.count("\n---\n") == 15
+    assert "![bg left:55% fit](step-002.svg)" in marp and marp.count("<!--") == 14
+    step = (tmp_path / "step-014.svg").read_text(encoding="utf-8")
+    assert 'class="node highlight"' in step and "<style>" in step  # highlighted on its own
+
+
+@pytest.mark.skipif(not HAVE_CHROMIUM, reason="needs Chromium")
+def test_pptx_has_a_picture_a_native_table_and_notes_per_step(tmp_path):
+    pptx = pytest.importorskip("pptx")
+    g = mg.trace(lambda x: mnp.sin(x) * x, 0.5)
+    written = write_deck(g, tmp_path, formats=["pptx"], title="sin(x) x")
+    assert written == [tmp_path / "deck.pptx"]
+    deck = pptx.Presentation(str(tmp_path / "deck.pptx"))
+    slides = list(deck.slides)
+    assert len(slides) == 1 + 2 + 2
+    for slide in slides[1:]:
+        kinds = [s.shape_type for s in slide.shapes]
+        pictures = [s for s in slide.shapes if s.shape_type == 13]  # MSO_SHAPE_TYPE.PICTURE
+        tables = [s for s in slide.shapes if s.has_table]
+        assert len(pictures) == 1 and len(tables) == 1, kinds
+        for shape in pictures + tables:  # inside the slide
+            assert shape.left >= 0 and shape.top >= 0
+            assert shape.left + shape.width <= deck.slide_width
+            assert shape.top + shape.height <= deck.slide_height
+        assert slide.notes_slide.notes_text_frame.text.strip()
+        assert len(tables[0].table.rows) == 1 + len(g.variables)
+    assert slides[1].notes_slide.notes_text_frame.text.startswith("v\u0307\u2082 = ")
+    if shutil.which("soffice"):  # LibreOffice Impress opens it (not in CI: see the report)
+        subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "deck.pptx"],
+                       cwd=tmp_path, capture_output=True, timeout=180)
+        info = subprocess.run(["pdfinfo", "deck.pdf"], cwd=tmp_path, capture_output=True,
+                              text=True).stdout
+        assert re.search(r"Pages:\s+5\b", info)

@@ -75,6 +75,8 @@ def goal_lines(outcomes: list[Outcome], title: str = "Goals of issue 5") -> list
                 continue
             if g.over is None:
                 values, unit = r[g.engine], " s"
+            elif g.difference:  # (the rounds are interleaved: each pair was timed together)
+                values, unit = [(a - b) * 1e6 for a, b in zip(r[g.engine], r[g.over])], " us"
             else:
                 values, unit = [a / b for a, b in zip(r[g.engine], r[g.over])], "x"
             median = statistics.median(values)

@@ -25,12 +25,14 @@ RTOL = 1e-8
 
 @dataclass
 class Goal:
-    """A target of the issue: ``engine``'s time over ``over``'s (or in seconds) at most ``limit``."""
+    """A target of the issue: ``engine``'s time over ``over``'s (or in seconds) at most
+    ``limit``; with ``difference``, ``engine``'s time minus ``over``'s, in microseconds."""
 
     text: str
     engine: str
     over: str | None
     limit: float
+    difference: bool = False
 
 
 @dataclass

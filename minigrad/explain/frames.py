@@ -50,6 +50,7 @@ from .dot import THEMES, minus, sweep_line
 from .dot import to_dot as _graph_to_dot
 from .table import (
     TIMES,
+    holds_where,
     Step,
     Symbols,
     Table,
@@ -246,7 +247,7 @@ class Frames(Sequence):
     """The frames of one sweep over one graph, with their writers (see the module docstring)."""
 
     def __init__(self, graph: Graph, mode: str = "reverse", wrt=None, naming: str = "v",
-                 theme: str = "light", max_nodes: int | None = None):
+                 theme: str = "light", max_nodes: int | None = None, memory: bool = False):
         if theme not in THEMES:
             raise ValueError(f"frames: unknown theme {theme!r}; use one of {sorted(THEMES)}")
         self.graph, self.mode, self.wrt, self.naming, self.theme = graph, mode, wrt, naming, theme
@@ -255,6 +256,14 @@ class Frames(Sequence):
         self._edge_labels: dict | None = None
         self.max_nodes = MAX_NODES if max_nodes is None else max_nodes
         self._svgs: list[str] | None = None
+        self.live = None  # memory=True: the memory profile's step, by variable position
+        if memory:
+            if mode != "reverse":
+                raise ValueError("frames: memory=True shows what the reverse sweep holds; give "
+                                 "mode='reverse' as well.")
+            from .memory import memory as profile
+
+            self.live = {s.index: s for s in profile(graph).steps}
 
     def __len__(self) -> int:
         return len(self.frames)
@@ -267,19 +276,27 @@ class Frames(Sequence):
 
     @property
     def title(self) -> str:
-        """``Reverse sweep of lognormal``; a forward sweep says which inputs it seeds."""
+        """``Reverse sweep of lognormal``; a forward sweep says which inputs it seeds, and a
+        graph with decisions where it holds."""
         title = f"{self.mode.capitalize()} sweep of {self.graph.name}"
-        if self.mode == "reverse":
-            return title
-        seeded = [v.name for v in self.graph.inputs
-                  if np.any(self.table.rows[v.index].tangent)]
-        return f"{title}, seeded on {', '.join(seeded)}" if seeded else title
+        if self.mode == "forward":
+            seeded = [v.name for v in self.graph.inputs
+                      if np.any(self.table.rows[v.index].tangent)]
+            title = f"{title}, seeded on {', '.join(seeded)}" if seeded else title
+        where = holds_where(self.graph, self.naming)  # the branch the graph was recorded on
+        return f"{title} ({where})" if where else title
 
     def caption(self, frame: Frame, fmt: str = "text") -> str:
-        """``Step 3/7: adjoint of v8`` (the name typeset as math in LaTeX)."""
+        """``Step 3/7: adjoint of v8`` (the name typeset as math in LaTeX); with ``memory``,
+        ``(10 values live, 80 bytes, 8 recomputed)`` after it."""
         what = "tangent" if self.mode == "forward" else "adjoint"
         name = _name(frame.active, fmt)
-        return f"Step {frame.index}/{len(self)}: {what} of {f'${name}$' if fmt == 'latex' else name}"
+        text = f"Step {frame.index}/{len(self)}: {what} of {f'${name}$' if fmt == 'latex' else name}"
+        if self.live is None:
+            return text
+        s = self.live[frame.variable]
+        recomputed = f", {s.recomputed} recomputed" if s.recomputed else ""
+        return f"{text} ({s.live_values} values live, {s.live_bytes} bytes{recomputed})"
 
     # -- the table
     def rows(self, frame: Frame, fmt: str = "text") -> list[list[str]]:
@@ -402,8 +419,9 @@ class Frames(Sequence):
                 for row, text in zip(self.table.rows, self._sweep_texts(frame))]
 
     def page_svg(self) -> str:
-        """The one drawing a page steps through, fitted to a notebook cell (``drawing``)."""
-        _, svg = fitted(self.drawing)
+        """The one drawing a page steps through (``drawing``, drawn as for a slide: the table
+        beside it has the values), fitted to a notebook cell."""
+        _, svg = fitted(lambda rankdir: self.drawing(rankdir, slide=True))
         return svg
 
     def drawing(self, rankdir: str = "LR", slide: bool = False, wrap: int | None = None) -> str:
@@ -481,9 +499,10 @@ class Frames(Sequence):
 
 
 def frames(graph: Graph, mode: str = "reverse", wrt=None, naming: str = "v",
-           theme: str = "light", max_nodes: int | None = None) -> Frames:
-    """The frames of ``graph``'s forward or reverse sweep (see the module docstring)."""
-    return Frames(graph, mode, wrt, naming, theme, max_nodes)
+           theme: str = "light", max_nodes: int | None = None, memory: bool = False) -> Frames:
+    """The frames of ``graph``'s forward or reverse sweep (see the module docstring);
+    ``memory=True`` (reverse) captions each step with what it holds (``explain.memory``)."""
+    return Frames(graph, mode, wrt, naming, theme, max_nodes, memory)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -572,6 +591,8 @@ def _paint(svg: str, lines: dict[str, str], active: str, edges: list[str]) -> st
         on = html.unescape(m.group(3)) in edges
         return m.group(1) + (" highlight" if on else "") + m.group(2) + m.group(3) + m.group(4)
 
+    # a drawing painted before (for another step) is first made plain again
+    svg = re.sub(r'class="(node|edge) highlight"', r'class="\1"', svg).replace(' class="sweep-line"', "")
     return _EDGE.sub(edge, _NODE.sub(node, svg))
 
 
@@ -607,9 +628,9 @@ _STEPPER = """<div class="mg-stepper" id="{uid}" tabindex="0">
 #{uid} button {{ font-size: 1.1em; padding: 0.3em 1em; }}
 #{uid} h2 {{ font-size: 1.15em; margin: 0.3em 0; }}
 #{uid} .step {{ display: flex; flex-wrap: wrap; gap: 1em 2em; align-items: flex-start; }}
-#{uid} .graph {{ flex: 1 1 320px; max-width: 100%; }}
+#{uid} .graph {{ flex: 1 1 320px; min-width: 0; max-width: 100%; }}
 #{uid} .graph:empty {{ display: none; }}
-#{uid} .graph svg {{ max-width: 100%; height: auto; }}
+#{uid} .graph svg {{ display: block; margin: 0 auto; }}
 #{uid} g.node.highlight > path, #{uid} g.node.highlight > polygon {{ stroke: {hl}; stroke-width: 3px; fill: {hlfill}; }}
 #{uid} g.edge.highlight > path {{ stroke: {hl}; stroke-width: 3px; }}
 #{uid} g.edge.highlight > polygon {{ stroke: {hl}; fill: {hl}; }}
@@ -663,10 +684,22 @@ _STEPPER = """<div class="mg-stepper" id="{uid}" tabindex="0">
       }});
     }});
   }}
+  function fit() {{
+    // the drawing as wide as its column allows, at most half the window high (the table
+    // and the step's arithmetic stay in view with it), never above its natural size
+    var room = root.querySelector(".graph");
+    drawings.forEach(function (d) {{
+      var svg = d.querySelector("svg"), box = svg.viewBox.baseVal;
+      var s = Math.min(room.clientWidth / box.width, 0.5 * window.innerHeight / box.height, 4 / 3);
+      svg.style.width = (box.width * s) + "px"; svg.style.height = (box.height * s) + "px";
+    }});
+  }}
+  window.addEventListener("resize", fit);
   function show(k) {{
     current = Math.max(0, Math.min(frames.length - 1, k));
     frames.forEach(function (f, i) {{ f.hidden = i !== current; }});
     paint(frames[current]);
+    fit();
     root.querySelector(".counter").textContent = (current + 1) + " / " + frames.length;
     prev.disabled = current === 0;
     next.disabled = current === frames.length - 1;

@@ -17,6 +17,9 @@ Options:
   sweep as a ``+=`` line, in the order the sweep made it, with its numbers; a variable
   used twice receives two lines (``x * x``: ``v̄1 += v1 v̄2``, twice).  The numbers come
   from ``minigrad.modes``' sweeps through their ``on_contribution`` hook.
+* The graph's *decisions* (Python's ``if`` and ``while`` on traced values, ``lax.cond``'s
+  predicate...) are listed below the table, ``v2 > 0: true``: the graph holds only where
+  each goes the same way.
 * ``fold``: the iterations of a ``minigrad.lax`` loop, recorded unrolled, show as their
   first and last with one line for those between (``explain.fold``): ``None`` (default)
   folds the loops of more than 4 iterations, ``True`` every loop of 3 or more, ``False``
@@ -64,6 +67,8 @@ def format_value(x) -> str:
     """A short, readable number; arrays as their shape and a summary, never a dump."""
     x = concrete(x)
     if np.ndim(x) == 0:
+        if np.asarray(x).dtype.kind == "b":  # a comparison's (a decision's) value
+            return "true" if x else "false"
         if isinstance(x, (str, bytes)) or np.asarray(x).dtype.kind not in "biufc":
             return str(x)[:40]
         v = float(np.real(x)) if np.isrealobj(x) else complex(x)
@@ -106,7 +111,7 @@ def value_cell(x, fmt: str = "text", math: bool = False) -> str:
         raise ValueError(f"unknown format {fmt!r}; use text, latex or html")
     if scalar:
         text = format_value(x)
-        if np.asarray(x).dtype.kind not in "biufc":
+        if np.asarray(x).dtype.kind not in "iufc":
             body = f"\\text{{{S.latex_escape(text)}}}"
         else:
             body = _latex_number(text)
@@ -245,6 +250,53 @@ class Symbols:
             key = self.names[x.index]
             found[key] = found[key] + d if key in found else d
         return list(found.items())
+
+
+# ----------------------------------------------------------------------------- decisions
+
+MOST_DECISIONS = 8  # listed in full up to this many; more (a loop's tests) show first and last
+
+
+def decision_text(syms: Symbols, d, fmt: str = "text") -> str:
+    """One decision: ``v2 > 0: true``, or ``v1 chose branch 2 of 3``.  ``fmt`` is text,
+    html, latex (text mode, the expression in ``$``) or math (LaTeX math mode)."""
+    v = d.variable
+    shown = S.render(syms.expression(v) if v.prim is not None else S.Name(syms.names[v.index]),
+                     "latex" if fmt == "math" else fmt)
+    verdict = (f" chose branch {d.taken} of {d.branches}" if d.branches is not None
+               else f": {'true' if d.taken else 'false'}")
+    if fmt == "math":
+        return f"{shown} \\text{{{verdict}}}"
+    return f"${shown}${verdict}" if fmt == "latex" else f"{shown}{verdict}"
+
+
+def decision_lines(graph: Graph, syms: Symbols | None = None, fmt: str = "text") -> list[str]:
+    """The graph's decisions, each once, in order; beyond ``MOST_DECISIONS`` the first and
+    last few, with a line counting those between."""
+    syms = syms or Symbols(graph)
+    seen, found = set(), []
+    for d in graph.decisions:
+        if (d.variable.index, d.taken) not in seen:
+            seen.add((d.variable.index, d.taken))
+            found.append(d)
+    if len(found) > MOST_DECISIONS:
+        head, tail = found[:MOST_DECISIONS // 2], found[-(MOST_DECISIONS // 2 - 1):]
+        between = f"({len(found) - len(head) - len(tail)} more)"
+        if fmt == "math":
+            between = f"\\text{{{between}}}"
+        return [decision_text(syms, d, fmt) for d in head] + [between] + \
+            [decision_text(syms, d, fmt) for d in tail]
+    return [decision_text(syms, d, fmt) for d in found]
+
+
+HOLDS_WHERE = "the graph holds where:"
+
+
+def holds_where(graph: Graph, naming: str = "v") -> str:
+    """The decisions on one line, for a caption or a title: ``holds where v2 > 0: true; ...``."""
+    if not graph.decisions:
+        return ""
+    return "holds where " + "; ".join(decision_lines(graph, Symbols(graph, naming)))
 
 
 # ----------------------------------------------------------------------------- rows, steps
@@ -407,12 +459,15 @@ class Table:
     """
 
     def __init__(self, rows: list[Row], mode: str | None, steps: list[Step] | None = None,
-                 folds: list[F.Fold] = (), memory: bool = False):
+                 folds: list[F.Fold] = (), memory: bool = False,
+                 decisions: dict[str, list[str]] | None = None, direction: str | None = None):
         self.rows = rows
         self.memory = memory
         self.mode = mode
         self.steps = steps
         self.folds = list(folds)
+        self.decisions = decisions or {}  # per format (``decision_text``'s): the decisions' lines
+        self.direction = direction  # a forward table's seed direction when an array is seeded
 
     # -- folding
     def shown(self) -> list:
@@ -447,7 +502,9 @@ class Table:
 
     # -- cells
     def columns(self) -> list[str]:
-        extra = {"forward": ["tangent"], "reverse": ["adjoint"]}.get(self.mode, [])
+        """The header; a forward table seeding an array says its direction there."""
+        tangent = "tangent" if self.direction is None else f"tangent ({self.direction})"
+        extra = {"forward": [tangent], "reverse": ["adjoint"]}.get(self.mode, [])
         return ["var", "expression", "value", "partials"] + extra + (["live"] if self.memory else [])
 
     def cells(self, row: Row, fmt: str = "text", math: bool = False) -> list[str]:
@@ -499,6 +556,8 @@ class Table:
         if self.steps:
             text += "\n\n" + self._steps_title() + "\n" + "\n".join(
                 "  " + s for s in self.step_lines("text"))
+        if self.decisions:
+            text += "\n\n" + HOLDS_WHERE + "\n" + "\n".join("  " + s for s in self.decisions["text"])
         return text
 
     def __repr__(self) -> str:
@@ -506,7 +565,8 @@ class Table:
 
     def to_markdown(self) -> str:
         cols = self.columns()
-        lines = ["| " + " | ".join(cols) + " |", "| " + " | ".join("---" for _ in cols) + " |"]
+        lines = ["| " + " | ".join(markdown_cell(c) for c in cols) + " |",
+                 "| " + " | ".join("---" for _ in cols) + " |"]
         for r in self.shown():
             cells = ([markdown_cell(c) for c in self.cells(r, "text")] if isinstance(r, Row) else
                      [F.MARK["markdown"], self._fold_line(r, "markdown")] + [""] * (len(cols) - 2))
@@ -516,6 +576,8 @@ class Table:
             lines += [f"- {markdown_code(s.render('text'))}" if isinstance(s, Step) else
                       f"- {F.MARK['markdown']} {self._fold_line(s, 'markdown')}"
                       for s in self.shown_steps()]
+        if self.decisions:
+            lines += ["", HOLDS_WHERE, ""] + [f"- {markdown_code(s)}" for s in self.decisions["text"]]
         return "\n".join(lines)
 
     def to_latex(self) -> str:
@@ -526,17 +588,20 @@ class Table:
                  f"\\multicolumn{{{len(cols)}}}{{l}}{{{F.MARK['latex']} "
                  f"{self._fold_line(r, 'latex')}}}") + r" \\" for r in self.shown()]
         lines = [r"\begin{tabular}{" + "l" * len(cols) + "}", r"\toprule",
-                 " & ".join(cols) + r" \\", r"\midrule", *body, r"\bottomrule", r"\end{tabular}"]
+                 " & ".join(S.latex_escape(c) for c in cols) + r" \\", r"\midrule", *body, r"\bottomrule", r"\end{tabular}"]
         if self.steps:
             lines += ["", r"\begin{align*}"]
             steps = self.step_lines("latex")
             lines += [f"  {s}" + (r" \\" if k < len(steps) - 1 else "")
                       for k, s in enumerate(steps)]
             lines.append(r"\end{align*}")
+        if self.decisions:
+            lines += ["", HOLDS_WHERE, r"\begin{itemize}"] + \
+                [f"  \\item {s}" for s in self.decisions["latex"]] + [r"\end{itemize}"]
         return "\n".join(lines)
 
     def to_html(self) -> str:
-        head = "".join(f"<th>{c}</th>" for c in self.columns())
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns())
         body = "".join(
             "<tr>" + "".join(f"<td>{c}</td>" for c in self.cells(r, "html")) + "</tr>"
             if isinstance(r, Row) else
@@ -548,6 +613,9 @@ class Table:
         if self.steps:
             items = "".join(f"<li>{s}</li>" for s in self.step_lines("html"))
             out += f"<p>{html.escape(self._steps_title())}</p><ol class=\"steps\">{items}</ol>"
+        if self.decisions:
+            items = "".join(f"<li>{s}</li>" for s in self.decisions["html"])
+            out += f"<p>{HOLDS_WHERE}</p><ul class=\"decisions\">{items}</ul>"
         return out
 
     # -- Jupyter rich display
@@ -561,7 +629,7 @@ class Table:
         """For MathJax/KaTeX, which know ``array`` but not ``tabular`` or booktabs."""
         cols = self.columns()
         lines = [r"\begin{array}{" + "l" * len(cols) + "}",
-                 " & ".join(f"\\text{{{c}}}" for c in cols) + r" \\ \hline"]
+                 " & ".join(f"\\text{{{S.latex_escape(c)}}}" for c in cols) + r" \\ \hline"]
         lines += [" & ".join(self.cells(r, "latex", math=True) if isinstance(r, Row) else
                              [F.MARK["math"], self._fold_line(r, "math")] + [""] * (len(cols) - 2))
                   + r" \\" for r in self.shown()]
@@ -569,6 +637,9 @@ class Table:
         if self.steps:
             lines += [r"\\[1ex]", r"\begin{array}{l}",
                       r" \\ ".join(self.step_lines("latex")), r"\end{array}"]
+        if self.decisions:
+            lines += [r"\\[1ex]", r"\begin{array}{l}", r"\text{" + HOLDS_WHERE + "}",
+                      *[r" \\ " + s for s in self.decisions["math"]], r"\end{array}"]
         return "$$\n" + "\n".join(lines) + "\n$$"
 
 
@@ -599,9 +670,10 @@ def build_table(graph: Graph, mode: str | None = None, wrt=None, naming: str = "
     folds = F.find_folds(graph, fold)
     syms = Symbols(graph, naming, constants)
     tangents = adjoints = [None] * len(graph.variables)
-    step_list = None
+    step_list = direction = None
     if mode == "forward":
         seeds = _forward_seeds(graph, wrt)
+        direction = seed_direction(graph, seeds)
         if steps:
             tangents, step_list = _sweep_steps(graph, mode, seeds, syms)
         else:
@@ -627,7 +699,9 @@ def build_table(graph: Graph, mode: str | None = None, wrt=None, naming: str = "
         for s in profile(graph).steps:
             rows[s.index].live = f"{s.live_values} ({s.live_bytes} B)" + (
                 f", {s.recomputed} recomputed" if s.recomputed else "")
-    return Table(rows, mode, step_list, folds, memory)
+    decisions = {fmt: decision_lines(graph, syms, fmt) for fmt in ("text", "latex", "html", "math")} \
+        if graph.decisions else None
+    return Table(rows, mode, step_list, folds, memory, decisions, direction)
 
 
 def _zeros_for_none(graph: Graph, sweep: list) -> list:
@@ -660,9 +734,23 @@ def _output(graph: Graph, who: str = "table(mode='reverse')", scalar: bool = Tru
     return out
 
 
+def seed_direction(graph: Graph, seeds: dict) -> str | None:
+    """Where an array input is seeded, the direction in words (``x along ones (2,)``), for
+    headers; None when every seed is a scalar's."""
+    parts = []
+    for v in graph.inputs:
+        s = seeds.get(v.index)
+        if s is not None and np.ndim(concrete(s)):
+            kind = "ones" if np.all(np.asarray(concrete(s)) == 1) else "the seed given"
+            parts.append(f"{v.name or 'v' + str(v.index + 1)} along {kind} {np.shape(concrete(s))}")
+    return ", ".join(parts) if parts else None
+
+
 def _forward_seeds(graph: Graph, wrt) -> dict:
     """Seeds of the forward sweep from ``wrt``: an input's name, its index (negative counts
-    from the end, as in Python), a vector of seeds (one per input) or ``{name: seed}``."""
+    from the end, as in Python), a vector of seeds (one per input) or ``{name: seed}``.
+    An array input named by ``wrt`` is seeded whole, with ones: its tangents are the
+    derivatives along ``ones`` (``seed_direction`` says so), never one element's."""
     inputs = graph.inputs
     names = [v.name for v in inputs]
     n = len(inputs)
@@ -688,7 +776,9 @@ def _forward_seeds(graph: Graph, wrt) -> dict:
         if not -n <= wrt < n:
             raise ValueError(f"table: wrt={int(wrt)} is out of range; the graph has {n} inputs "
                              f"{names}, indices 0..{n - 1}.")
-        return {inputs[int(wrt)].index: 1.0}
+        v = inputs[int(wrt)]
+        shape = np.shape(concrete(v.value))  # an array is seeded whole: the jvp along ones
+        return {v.index: np.ones(shape, np.result_type(concrete(v.value), float)) if shape else 1.0}
     if isinstance(wrt, Mapping):
         unknown = [k for k in wrt if k not in names]
         if unknown:

@@ -65,6 +65,18 @@ def pngs(page: Path, count: int, aspect: str, directory: Path) -> list[Path]:
     return written
 
 
+def picture(svg: str, path: Path, width: int, height: int) -> Path:
+    """``svg`` drawn to the PNG ``path`` at ``width`` x ``height`` pixels (its shape kept)."""
+    with tempfile.TemporaryDirectory(prefix="minigrad-picture-") as folder:
+        page = Path(folder) / "picture.html"
+        page.write_text('<!DOCTYPE html><meta charset="utf-8"><style>html, body { margin: 0; '
+                        'background: transparent; } svg { width: 100vw; height: 100vh; }'
+                        f'</style>{svg[svg.index("<svg"):]}', encoding="utf-8")
+        _run([f"--window-size={width},{height}", f"--screenshot={path.resolve()}",
+              "--default-background-color=00000000"], page.as_uri(), path.name)
+    return path
+
+
 def handout(page: Path, path: Path) -> Path:
     """``page`` printed to ``path`` (PDF), one slide a page."""
     width, height = STAGES["16:9"]

@@ -35,16 +35,17 @@ def page(deck: Deck) -> str:
         f'{_inline_svg(sweep.svg, sweep.mode + "-")}</div>'
         for sweep in deck.sweeps if sweep.svg is not None)
     return _PAGE.format(
-        title=escape.html(deck.title), theme=deck.theme, themes=_theme_css(deck.theme),
+        title=escape.html(deck.title), theme=deck.theme, themes=theme_css(deck.theme),
         ratio=height / width, stage_w=f"min(100vw, {100 * width / height:.4f}vh)",
         presenter_w=f"min(62vw, {62 * width / height:.4f}vh)", units=width / FONT,
-        width=width, height=height, table_font=TABLE_FONT / FONT, slides="\n".join(slides), drawings=drawings,
+        width=width, height=height, slide_css=SLIDE_CSS, slides="\n".join(slides), drawings=drawings,
         count=len(deck), script=_SCRIPT)
 
 
-def _theme_css(name: str) -> str:
+def theme_css(name: str, selector: str = ".mg-deck") -> str:
     c = THEMES[name]
-    return (f'.mg-deck[data-theme="{name}"] {{ --bg: {c["bg"]}; --fg: {c["fg"]}; '
+    """The theme's colours as CSS variables on ``selector``."""
+    return (f'{selector} {{ --bg: {c["bg"]}; --fg: {c["fg"]}; '
             f'--rule: {c["edge"]}; --hl: {c["highlight"]}; --hlfill: {c["highlight_fill"]}; }}')
 
 
@@ -60,7 +61,8 @@ def _title_slide(deck: Deck) -> str:
             f'<footer><span class="number">1 / {len(deck)}</span></footer></section>')
 
 
-def _step_slide(deck: Deck, sweep: Sweep, step: Step) -> str:
+def table(sweep: Sweep, step: Step) -> str:
+    """The step's table: the active row and the partial sums marked."""
     frame = step.frame
     head = "".join(f"<th>{escape.html(c)}</th>" for c in sweep.columns)
     body = []
@@ -70,31 +72,41 @@ def _step_slide(deck: Deck, sweep: Sweep, step: Step) -> str:
             cls.append("partial")
         attr = f' class="{" ".join(cls)}"' if cls else ""
         body.append(f"<tr{attr}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return (f'<div class="table"><table><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
+
+
+def header(sweep: Sweep, step: Step) -> str:
+    """The step's caption, its sweep's name and its equations."""
+    math = "".join(f"<div>{line}</div>" for line in step.equations["html"])
+    return (f'<header><div class="top"><h2>{step.caption["html"]}</h2>'
+            f'<p class="sweep">{escape.html(sweep.frames.title)}</p></div>'
+            f'<div class="math">{math}</div></header>')
+
+
+def _step_slide(deck: Deck, sweep: Sweep, step: Step) -> str:
+    frame = step.frame
     names = [row.var for row in sweep.frames.table.rows]
     data = {"sweep": sweep.mode, "active": frame.active,
             "edges": json.dumps([f"{a}->{b}" for a, b in frame.edges]),
             "lines": json.dumps(dict(zip(names, step.lines)), ensure_ascii=False),
             "notes": step.notes["text"]}
     attrs = " ".join(f'data-{k}="{html.escape(v)}"' for k, v in data.items())
-    math = "".join(f"<div>{line}</div>" for line in step.equations["html"])
-    return (f'<section class="slide step {sweep.arrangement}" {attrs}>'
-            f'<header><div class="top"><h2>{step.caption["html"]}</h2>'
-            f'<p class="sweep">{escape.html(sweep.frames.title)}</p></div>'
-            f'<div class="math">{math}</div></header>'
-            f'<div class="body">{_GRAPH if sweep.svg else ""}'
-            f'<div class="table"><table><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table></div></div>'
+    return (f'<section class="slide step {sweep.arrangement}" {attrs}>{header(sweep, step)}'
+            f'<div class="body">{_GRAPH if sweep.svg else ""}{table(sweep, step)}</div>'
             f'<footer><span class="number">{step.number} / {len(deck)}</span></footer></section>')
 
 
 _GRAPH = '<div class="graph"></div>'
-_PAGE = """<!DOCTYPE html>
+#: The start of a deck's page, up to its title (a format string: ``{title}``).
+HEAD = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
-<style>
+"""
+_PAGE = HEAD + """<style>
 {themes}
 html, body {{ margin: 0; height: 100%; overflow: hidden; }}
 html.handout, html.handout body {{ height: auto; overflow: visible; }}
@@ -109,26 +121,9 @@ body {{ background: #000; }}
   display: flex; flex-direction: column; }}
 .slide[hidden] {{ display: none; }}
 .slide.title {{ justify-content: center; align-items: center; text-align: center; }}
-h1 {{ font-size: 1.8em; margin: 0 0 0.6em; }}
-h2 {{ font-size: 1.15em; margin: 0.1em 0 0.2em; }}
-.formula {{ font-size: 1.25em; margin: 0.3em 0; }}
-.point, .author {{ margin: 0.3em 0; }}
-.sweeps {{ text-align: left; }}
-.top {{ display: flex; justify-content: space-between; align-items: baseline; gap: 1em; }}
-.sweep {{ margin: 0; font-size: 0.75em; opacity: 0.75; }}
-.math {{ font-size: 0.9em; line-height: 1.45; }}
-.body {{ flex: 1 1 auto; min-height: 0; display: flex; gap: 1em; align-items: center;
-  justify-content: center; margin-top: 0.4em; }}
-.stack .body {{ flex-direction: column; }}
-.graph {{ position: relative; flex: 1 1 0; min-width: 0; min-height: 0; align-self: stretch; }}
+{slide_css}
+.graph {{ position: relative; }}
 .graph svg {{ position: absolute; }}
-.table {{ flex: none; font-size: {table_font}em; }}
-table {{ border-collapse: collapse; }}
-th, td {{ padding: 0.12em 0.6em; text-align: left; white-space: nowrap; }}
-thead th {{ border-top: 2px solid var(--rule); border-bottom: 1px solid var(--rule); }}
-tbody tr:last-child td {{ border-bottom: 2px solid var(--rule); }}
-tr.active td {{ background: var(--hlfill); font-weight: bold; }}
-tr.partial td:last-child {{ opacity: 0.7; font-style: italic; }}
 footer {{ position: absolute; left: 1.2em; right: 1.2em; bottom: 0.3em; display: flex;
   align-items: center; gap: 0.6em; font-size: 0.7em; }}
 footer .number {{ margin-left: auto; opacity: 0.8; }}
@@ -137,10 +132,6 @@ footer .number {{ margin-left: auto; opacity: 0.8; }}
 .controls button {{ font: inherit; padding: 0.1em 0.8em; color: var(--fg); background: var(--bg);
   border: 1px solid var(--rule); border-radius: 0.3em; }}
 .mg-deck.present .controls {{ display: none; }}
-g.node.highlight > path, g.node.highlight > polygon {{ stroke: var(--hl); stroke-width: 3px; fill: var(--hlfill); }}
-g.edge.highlight > path {{ stroke: var(--hl); stroke-width: 3px; }}
-g.edge.highlight > polygon {{ stroke: var(--hl); fill: var(--hl); }}
-g.edge.highlight > text {{ fill: var(--hl); }}
 .notes-panel {{ display: none; }}
 .mg-deck.presenter .notes-panel {{ display: block; position: fixed; left: calc(var(--stage) + 2vw);
   right: 2vw; top: 2vh; bottom: 2vh; overflow: auto; font-size: 2.4vh; }}
@@ -299,3 +290,35 @@ _SCRIPT = """(function () {
   root.focus();
 })();"""
 _SCRIPT = _SCRIPT.replace("%TABLE%", str(TABLE_FONT / FONT))
+
+#: The active node and edges, in the theme's colours (``--hl``, ``--hlfill``).
+HIGHLIGHT_CSS = """
+g.node.highlight > path, g.node.highlight > polygon { stroke: var(--hl); stroke-width: 3px; fill: var(--hlfill); }
+g.edge.highlight > path { stroke: var(--hl); stroke-width: 3px; }
+g.edge.highlight > polygon { stroke: var(--hl); fill: var(--hl); }
+g.edge.highlight > text { fill: var(--hl); }
+"""
+
+#: A slide's typography and layout, in the theme's colours (``theme_css``): shared by this
+#: page and reveal.js's.
+SLIDE_CSS = (f"""
+h1 {{ font-size: 1.8em; margin: 0 0 0.6em; }}
+h2 {{ font-size: 1.15em; margin: 0.1em 0 0.2em; }}
+.formula {{ font-size: 1.25em; margin: 0.3em 0; }}
+.point, .author {{ margin: 0.3em 0; }}
+.sweeps {{ text-align: left; }}
+.top {{ display: flex; justify-content: space-between; align-items: baseline; gap: 1em; }}
+.sweep {{ margin: 0; font-size: 0.75em; opacity: 0.75; }}
+.math {{ font-size: 0.9em; line-height: 1.45; }}
+.body {{ flex: 1 1 auto; min-height: 0; display: flex; gap: 1em; align-items: center;
+  justify-content: center; margin-top: 0.4em; }}
+.stack .body {{ flex-direction: column; }}
+.graph {{ flex: 1 1 0; min-width: 0; min-height: 0; align-self: stretch; }}
+.table {{ flex: none; font-size: {TABLE_FONT / FONT}em; }}
+table {{ border-collapse: collapse; }}
+th, td {{ padding: 0.12em 0.6em; text-align: left; white-space: nowrap; border: none; }}
+thead th {{ border-top: 2px solid var(--rule); border-bottom: 1px solid var(--rule); }}
+tbody tr:last-child td {{ border-bottom: 2px solid var(--rule); }}
+tr.active td {{ background: var(--hlfill); font-weight: bold; }}
+tr.partial td:last-child {{ opacity: 0.7; font-style: italic; }}
+""").replace("{{", "{").replace("}}", "}") + HIGHLIGHT_CSS

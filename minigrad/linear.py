@@ -16,7 +16,7 @@ Autodidax derives ``vjp`` from ``jvp``: the VJP is the transposed JVP.
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from .errors import TransformError
 from .graph import Graph, Variable, concrete, gc_paused, label, parameter_names, record
 from .modes import forward_sweep, replay, reverse_sweep
 from .pytree import flatten, leaf_paths, tree_map
-from .transforms import _check_inexact, _gather, _seed_outputs, _strip, zeros_like
+from .transforms import _check_inexact, _gather, _seed_outputs, _split_aux, _strip, zeros_like
 
 __all__ = ["linearize", "linear_transpose", "LinearFunction"]
 
@@ -70,14 +70,16 @@ def _check_like(given, expected, what: str, fname: str) -> list:
 
 
 @gc_paused
-def linearize(fun: Callable, *primals) -> tuple[Any, LinearFunction]:
+def linearize(fun: Callable, *primals, has_aux: bool = False) -> tuple:
     """Like ``jax.linearize``: ``(fun(*primals), f_jvp)`` with ``f_jvp(*tangents)`` the JVP at
     ``primals``, from one forward sweep whose tangent operations were recorded as a graph
-    (``f_jvp.graph``); each call replays only that linear graph."""
+    (``f_jvp.graph``); each call replays only that linear graph.  With ``has_aux``, ``fun``
+    returns ``(output, aux)`` and the result is ``(output, f_jvp, aux)``."""
     names = parameter_names(fun, len(primals))
     for p, name in zip(primals, names):
         _check_inexact(p, name, "linearize")
     graph, out, wrapped = record(fun, primals, range(len(primals)), names)
+    out, aux = _split_aux(out, has_aux, "linearize")
     inputs, _ = flatten(wrapped)
     lin = Graph(f"{graph.name}_jvp")
     with lin:
@@ -92,7 +94,8 @@ def linearize(fun: Callable, *primals) -> tuple[Any, LinearFunction]:
         return replay(lin, leaves)
 
     doc = f"The JVP of {graph.name} at the primals given to linearize: f_jvp(*tangents)."
-    return _strip(graph, out), LinearFunction(lin, f_jvp, doc, [f"d{n}" for n in names])
+    f_lin = LinearFunction(lin, f_jvp, doc, [f"d{n}" for n in names])
+    return (_strip(graph, out), f_lin, _strip(graph, aux)) if has_aux else (_strip(graph, out), f_lin)
 
 
 def _check_linear(graph: Graph) -> None:

@@ -11,7 +11,8 @@ of ``n`` steps checkpointed every ``k`` keeps about ``n / k + k`` values instead
 ``Graph.memory()`` counts them (``minigrad.explain.memory``).
 
 Forward mode has nothing to save: the JVP rule is ``f``'s own (``mg.jvp`` over it).  On JAX
-values the function is ``jax.checkpoint`` of the same function.
+values the function is ``jax.checkpoint`` of the same function.  Under ``vmap`` a batch of
+calls is one call of the checkpointed ``vmap(f)``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,19 @@ class Checkpointed(_Custom):
     """A function wrapped by ``mg.checkpoint``: see the module docstring."""
 
     _kind = "checkpoint"
+
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+        super().__init__(fun, nondiff_argnums)
+        self.entry.vmap = self._vmap_rule
+
+    def _vmap_rule(self, batched, out, *leaves, call: _Call):
+        """A batch of calls is one call of the checkpointed ``vmap`` of ``f``: its segment is
+        recomputed batched too, not example by example."""
+        from .batching import vmap
+
+        body = self._body(call)
+        body.__name__ = self.__name__
+        return checkpoint(vmap(body, in_axes=tuple(0 if b else None for b in batched)))(*leaves)
 
     def _entry_name(self) -> str:
         return f"checkpoint_{self.__name__}"
@@ -47,7 +61,10 @@ class Checkpointed(_Custom):
 
     def _body(self, call: _Call) -> Callable:
         """``f`` as a function of the node's operands, giving the node's own output leaf."""
-        return lambda *leaves: call.pick(self.fun(*call.all_args(leaves)), "the output", self.__name__)
+        def body(*leaves):
+            return call.pick(self.fun(*call.all_args(leaves)), "the output", self.__name__)
+
+        return body
 
     def _jvp_rule(self, i: int, t, out, *leaves, call: _Call):
         from .transforms import jvp
