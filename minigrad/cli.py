@@ -7,7 +7,7 @@
     minigrad check lognormal --at y=1.5 mu=0 sigma=2
     minigrad frames lognormal --at y=1.5 mu=0 sigma=2 --mode reverse -o slides/
     minigrad slides lognormal --at y=1.5 mu=0 sigma=2 --wrt y -o deck/
-    minigrad slides "x1*x2 + sin(x1)" --at x1=2 x2=5 --format html png --title "A product" -o deck/
+    minigrad slides "x1*x2 + sin(x1)" --at x1=2 x2=5 --mode reverse --format revealjs -o deck/
 
 A function is a bundled example by name, or an expression string (parsed safely,
 never evaluated as Python; a single name such as ``x`` or ``pi`` is an expression too).
@@ -211,12 +211,18 @@ def listing(written: list[Path]) -> str:
 
 
 def cmd_slides(args) -> int:
+    if args.wrt is not None and args.mode == "reverse":
+        raise UsageError(f"--wrt {args.wrt} chooses the seed of the forward sweep, and --mode "
+                         f"reverse leaves it out; drop --wrt, or --mode")
     out = output_directory(args.output, "slides")
     f, point = function_and_point(args)
     graph = trace(f, *point)
+    modes = [args.mode] if args.mode else ["forward", "reverse"]
     written = slides.write_deck(graph, out, wrt=args.wrt, naming=args.naming, theme=args.theme,
-                                max_nodes=args.max_nodes, **deck_options(args, graph))
-    print(f"wrote a deck of both sweeps of {graph.name} to {out}: {listing(written)}")
+                                max_nodes=args.max_nodes, modes=modes,
+                                **deck_options(args, graph))
+    which = f"the {args.mode} sweep" if args.mode else "both sweeps"
+    print(f"wrote a deck of {which} of {graph.name} to {out}: {listing(written)}")
     return 0
 
 
@@ -343,6 +349,8 @@ def build_parser() -> argparse.ArgumentParser:
             "slides", help="a deck of both sweeps, forward then reverse: HTML, Beamer, PNG, ...")),
         "the input seeded in the forward sweep (default: the first)",
         "the deck's files")
+    sl.add_argument("--mode", choices=["forward", "reverse"], default=None,
+                    help="one sweep only (default: forward, then reverse)")
     with_deck_options(sl)
     sl.set_defaults(run=cmd_slides)
 

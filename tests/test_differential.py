@@ -39,21 +39,15 @@ from minigrad.testing.strategies import LINALG_FORMS
 
 # CI: a few thousand programs against eager minigrad (cheap), and some against JAX (op by op,
 # about half a second a program); the campaign sets both (bench/README.md)
-EXAMPLES = int(os.environ.get("MINIGRAD_FUZZ_EXAMPLES", "3000"))
-JAX_EXAMPLES = int(os.environ.get("MINIGRAD_FUZZ_JAX_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("MINIGRAD_FUZZ_EXAMPLES", "2500"))
+JAX_EXAMPLES = int(os.environ.get("MINIGRAD_FUZZ_JAX_EXAMPLES", "50"))
 
-# Switches for the cases of issue 22 still open on main (item 1, the guards), each naming its
-# case: the generated programs leave out what would fail for a known reason, and the fuzzer
-# stays exact for the rest. Remove a line when its case is fixed.
-OPEN_FEATURES = {
-    "if": "item 1: Python control flow on traced values (eager transformations and jit refuse it)",
-    "cond": "item 1 / U2: mg.jit refuses lax.cond on a traced predicate instead of guarding it",
-    "while": "S5: mg.jit refuses lax.while_loop with a traced trip count instead of guarding it",
-    "where": "S6: to_python bakes where's mask (a wrong number across the decision)",
-    "compare": "C4: mg.jit of a function returning a comparison fails",
-}
-OPEN_LINALG = {"slogdet_sign": "S1: slogdet's sign baked by mg.jit at trace time"}
-ONE_NAME = False  # S2: two custom rules of one name run the last one's body under mg.jit
+# Switches for cases still open on main, each naming its case: the generated programs leave
+# out what would fail for a known reason, and the fuzzer stays exact for the rest. Every case
+# of issue 22 it covers is fixed: all are on.
+OPEN_FEATURES: dict[str, str] = {}  # feature -> the open case, e.g. "while": "S5: ..."
+OPEN_LINALG: dict[str, str] = {}  # linalg form -> the open case
+ONE_NAME = True  # two custom rules of one name (S2); False names them apart
 FEATURES_ON = tuple(f for f in FEATURES if f not in OPEN_FEATURES)
 LINALG_ON = tuple(f for f in LINALG_FORMS if f not in OPEN_LINALG)
 

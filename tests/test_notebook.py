@@ -45,7 +45,7 @@ def check(cells):
         titles = re.findall(r"<title>(v\d+)</title>", svg)
         assert {f"v{i}" for i in range(1, 11)} <= set(titles)
     adjoints = outputs(cell_of(cells, 'g.display(mode="reverse")'), "image/svg+xml")[0]
-    assert "adjoint &#45;0.375" in adjoints or "adjoint -0.375" in adjoints  # d/dy = -(y-mu)/sigma^2
+    assert "v̄₁ = −0.375" in adjoints  # v̄₁ = d/dy = -(y-mu)/sigma^2
     # The tables, as HTML tables.
     for source in ('g.table(mode="forward", wrt="y")', 'g.table(mode="reverse")'):
         [table] = outputs(cell_of(cells, source), "text/html")

@@ -299,6 +299,19 @@ def test_cli_slides_with_title_author_aspect_and_format(tmp_path):
     assert "aspectratio=43" in tex
 
 
+def test_cli_slides_of_one_sweep_in_reveal_js(tmp_path):
+    r = run("slides", "x1*x2 + sin(x1)", "--at", "x1=2", "x2=5", "--mode", "reverse",
+            "--format", "revealjs", "-o", str(tmp_path / "deck"))
+    assert r.returncode == 0, r.stderr
+    assert "wrote a deck of the reverse sweep of expression" in r.stdout
+    page = (tmp_path / "deck" / "revealjs.html").read_text(encoding="utf-8")
+    assert page.count("<section") == 1 + 3 and "Forward sweep" not in page
+    r = run("slides", "x1*x2", "--at", "x1=2", "x2=5", "--mode", "reverse", "--wrt", "x1",
+            "-o", str(tmp_path / "e"))
+    assert r.returncode == 2 and "--wrt x1 chooses the seed of the forward sweep" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "e").exists()
+
+
 def test_cli_slides_refuses_an_unknown_format(tmp_path):
     r = run("slides", "lognormal", "--format", "keynote", "-o", str(tmp_path / "d"))
     assert r.returncode == 2 and "invalid choice: 'keynote'" in r.stderr

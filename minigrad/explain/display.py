@@ -9,7 +9,8 @@ and tables as tables (``Table._repr_html_``).
 
 A drawing fits a notebook cell: left to right unless that is wider than ``FIT_WIDTH``
 points and top to bottom is narrower, so that its 14 pt labels stay legible (12 px or
-more) when the front end scales it down to an 800 px cell.
+more) when the page scales it down to a 650 px column (the docs site's; a notebook's cell
+is wider).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from ..graph import Graph
 from . import layout
 from .dot import to_svg
 
-#: The widest drawing (in points) whose 14 pt labels are still 12 px high at 800 px.
-FIT_WIDTH = 930
+#: The widest drawing (in points) whose 14 pt labels are still 12 px high at 650 px.
+FIT_WIDTH = 760
 
 
 class Drawing:

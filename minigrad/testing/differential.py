@@ -19,15 +19,13 @@ import contextlib
 import numpy as np
 
 import minigrad as mg
-from minigrad import errors
-from minigrad.errors import MinigradError
+from minigrad.errors import GuardError, MinigradError
 
 from .strategies import BranchingProgram
 
 __all__ = ["check_program", "Refused", "RTOL", "ATOL"]
 
 RTOL, ATOL = 1e-9, 1e-10
-GUARD_ERROR = getattr(errors, "GuardError", None)
 
 
 class Refused:
@@ -56,8 +54,7 @@ def _leaves(x) -> list:
 def agree(got, want, what: str, guarded: bool = False) -> None:
     """``got`` is ``want`` within tolerance (booleans exactly), or both are refusals and
     minigrad's is one of its own errors; with ``guarded``, a GuardError also stands."""
-    if guarded and isinstance(got, Refused) and GUARD_ERROR is not None and \
-            isinstance(got.error, GUARD_ERROR):
+    if guarded and isinstance(got, Refused) and isinstance(got.error, GuardError):
         assert "\n" not in str(got.error).strip(), f"{what}: a GuardError of several lines"
         return
     if isinstance(want, Refused):
