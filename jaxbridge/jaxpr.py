@@ -61,6 +61,8 @@ COUNTERPARTS: dict[str, set[str]] = {
     "sign": {"sign"}, "prod": {"reduce_prod"}, "cumsum": {"cumsum"},
     "einsum": {"dot_general", "jit", "pjit"}, "inv": {"lu", "triangular_solve", "jit", "pjit"},
     "solve": {"lu", "custom_linear_solve", "jit", "pjit"}, "det": {"lu", "jit", "pjit"},
+    # det's derivative: JAX writes it as an LU solve (a closed form for 2x2, all inside a jit)
+    "cofactor": {"lu", "triangular_solve", "jit", "pjit"},
     "logabsdet": {"lu", "jit", "pjit"}, "cholesky": {"cholesky", "jit", "pjit"},
     "svd": {"svd", "jit", "pjit"},
 }

@@ -28,6 +28,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .array import Array
 from .codegen import Source, program_source
 from .errors import TransformError
 from .graph import Const, Variable, concrete, parameter_names, record, unmask
@@ -81,6 +82,7 @@ class _Program:
     scalar: bool  # some operation goes through the math module, which raises where NumPy
     # returns inf or nan (log(0.0)): then the call is traced again (``Jitted._eager``)
     copies: tuple  # positions of outputs that are constant arrays (returned as copies)
+    arrays: bool  # some output is an array: returned as an ``Array``, as jax.jit returns its own
     seconds: dict  # how long tracing, writing and compiling the program took
 
     def __post_init__(self):
@@ -91,6 +93,8 @@ class _Program:
         outs = self.run(*leaves)
         if outs is None:  # a guard failed: this program does not hold at these arguments
             return _OTHER_BRANCH
+        if self.arrays:
+            outs = tuple([o.view(Array) if type(o) is np.ndarray else o for o in outs])
         if self.copies:
             outs = list(outs)
             for k in self.copies:
@@ -337,7 +341,8 @@ class Jitted:
         run = source.compile()
         seconds = {"trace": traced - start, "write": written - traced,
                    "compile": time.perf_counter() - written, "variables": len(graph.variables)}
-        return _Program(run, source, out_tree, scalar, copies, seconds)
+        arrays = any(isinstance(concrete(o), np.ndarray) for o in outputs)
+        return _Program(run, source, out_tree, scalar, copies, arrays, seconds)
 
 
 def _parameters(f: Callable) -> list:

@@ -437,18 +437,31 @@ logaddexp = define(
     expr=lambda a, b: S.call("logaddexp", a, b),
 )
 absolute = _unary("abs", np.abs, "jax.numpy.abs",
-                  lambda o, x: where(unmask(x >= 0), 1.0, -1.0),
+                  lambda o, x: where(unmask(x >= 0), _one(x), -_one(x)),
                   lambda o, x: S.call("sign", x),
                   expr=lambda a: S.Postfix(a, "|"))
 
 
+def _float_dtype(*xs) -> np.dtype:
+    """The float dtype of values computed from ``xs``: float32 stays float32, a Python number
+    alone is float64, and with arrays it takes their dtype (NumPy's promotion; the policy)."""
+    arrays = [c for c in map(concrete, xs) if type(c) not in (float, int, bool, Const)]
+    return np.result_type(*arrays, np.float32) if arrays else np.dtype(np.float64)
+
+
+def _one(*xs):
+    """1 in the float dtype of ``xs``: a constant that keeps float32 rules float32."""
+    return _float_dtype(*xs).type(1.0)
+
+
 def _tie_share(a, b, wins):
     """1 where ``a`` wins against ``b``, 1/2 on a tie, 0 where it loses (JAX's convention)."""
+    one = _one(a, b)
     if recording_decisions() and (type(a) is Variable or type(b) is Variable):
         won = _DECIDE["gt" if wins is np.greater else "lt"](a, b)
-        return where(won, 1.0, where(_DECIDE["eq"](a, b), 0.5, 0.0))
+        return where(won, one, where(_DECIDE["eq"](a, b), one / 2, one * 0))
     a, b = concrete(a), concrete(b)
-    return np.where(wins(a, b), 1.0, np.where(a == b, 0.5, 0.0))
+    return np.where(wins(a, b), one, np.where(a == b, one / 2, one * 0))
 
 
 def _tie_partial(a, b, wins: str):
@@ -560,10 +573,10 @@ def _chooser_weights(out, x, axis):
     """Where ``x`` attains the max/min, divided by how many times (ties share equally)."""
     if recording_decisions() and type(x) is Variable:
         kept = reshape(out, shape=_kept_shape(_shape(x), axis))
-        hits = where(_DECIDE["eq"](x, kept), 1.0, 0.0)
+        hits = where(_DECIDE["eq"](x, kept), _one(x), _one(x) * 0)
         return hits / reduce_sum(hits, axis=axis, keepdims=True)
     xv = concrete(x)
-    hits = xv == np.reshape(concrete(out), _kept_shape(np.shape(xv), axis))
+    hits = (xv == np.reshape(concrete(out), _kept_shape(np.shape(xv), axis))).astype(_float_dtype(xv))
     return hits / np.sum(hits, axis=axis, keepdims=True)
 
 
@@ -922,7 +935,7 @@ def _index_vmap(batched, out, x, *, index, **shape):
 
 
 def _scatter_add(g, *, index, shape):
-    out = np.zeros(shape, dtype=np.result_type(g, float))
+    out = np.zeros(shape, dtype=_float_dtype(g))
     np.add.at(out, index, g)
     return out
 
@@ -1019,7 +1032,7 @@ def _astype_tangent(t, out, x, *, dtype):
     integer or boolean result has none (a zero of its shape)."""
     if np.dtype(dtype).kind in "fc":
         return astype(t, dtype=dtype)
-    return np.zeros(_shape(out))
+    return np.zeros(_shape(out), _float_dtype(t))
 
 
 astype = define(
@@ -1047,11 +1060,15 @@ def take(x, *, index, mode: str, fill_value=0.0):
     return got if inside.all() else where(inside, got, fill_value)
 
 
+def _zeros(x):
+    return np.zeros(_shape(x), _float_dtype(x))
+
+
 def _equal(a, b):
     """1.0 where ``a == b``, else 0.0: the ties of scatter's min and max (recorded under mg.jit)."""
     if recording_decisions() and (type(a) is Variable or type(b) is Variable):
-        return where(_DECIDE["eq"](a, b), 1.0, 0.0)
-    return np.equal(concrete(a), concrete(b)).astype(float)
+        return where(_DECIDE["eq"](a, b), _one(a, b), _one(a, b) * 0)
+    return np.equal(concrete(a), concrete(b)).astype(_float_dtype(a, b))
 
 
 def _ties(out, x, y, index, mode):
@@ -1059,7 +1076,7 @@ def _ties(out, x, y, index, mode):
     operands equal to it (x's element and each update written there)."""
     on_x = _equal(x, out)
     on_y = _equal(take(out, index=index, mode=mode), y)
-    count = on_x + scatter(np.zeros(_shape(out)), on_y, index=index, op="add", mode=mode)
+    count = on_x + scatter(_zeros(out), on_y, index=index, op="add", mode=mode)
     return on_x, on_y, count
 
 
@@ -1081,7 +1098,7 @@ def _scatter_jvp_x(t, out, x, y, *, index, op, mode):
 
 
 def _scatter_jvp_y(t, out, x, y, *, index, op, mode):
-    zeros = np.zeros(_shape(out))
+    zeros = _zeros(out)
     if op in ("set", "add"):
         return scatter(zeros, t, index=index, op=op, mode=mode)
     if op == "mul":

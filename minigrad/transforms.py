@@ -278,8 +278,8 @@ def vjp(f: Callable, *primals, has_aux: bool = False):
 def _basis(value, k: int):
     """The k-th unit vector in the space of ``value`` (a float for scalars)."""
     v = concrete(value)
-    if np.ndim(v) == 0:
-        return 1.0
+    if np.ndim(v) == 0:  # (a float32 output keeps float32 cotangents: the dtype policy)
+        return 1.0 if isinstance(v, (int, float)) else np.result_type(v, np.float32).type(1.0)
     e = np.zeros(np.shape(v), dtype=np.result_type(v, np.float32))
     e.flat[k] = 1.0
     return e

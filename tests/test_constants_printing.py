@@ -57,7 +57,7 @@ def test_a_constant_of_500_additions_prints():
     table = g.table(mode="reverse", steps=True)
     assert table.cells(table.rows[1]) == ["v2", "v1 503.142", "503.142", "dv2/dv1 = 503.142", "1"]
     assert "$v_{1} \\, 503.142$" in table.to_latex()
-    assert "v1 503.142" in g.to_mermaid() and "v1 503.142" in g.to_dot().source
+    assert "v₁ 503.142" in g.to_mermaid() and "v₁ 503.142" in g.to_dot().source  # typeset labels
 
 
 def test_short_constants_keep_their_expression():

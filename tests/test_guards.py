@@ -341,3 +341,17 @@ def test_no_chapter_repeats_that_python_control_flow_on_traced_values_is_refused
     for page in sorted(docs.rglob("*.md")):
         text = page.read_text(encoding="utf-8")
         assert not [c for c in old_claims if c in text], page.name
+
+
+def test_lax_cond_and_switch_are_decisions_of_to_python_programs():
+    g = mg.trace(lambda x: lax.cond(x > 0, lambda x: x * x, lambda x: -x, x), 2.0)
+    f = g.to_python().compile()
+    assert f(3.0) == 9.0
+    with pytest.raises(GuardError, match="holds where v1 > 0: true"):
+        f(-1.0)
+    s = mg.trace(lambda i, x: lax.switch(i, [mnp.sin, mnp.cos, lambda x: x * x], x), 1, 0.5)
+    assert "the graph holds where:\n  v1 chose branch 1 of 3" in str(s.table())
+    h = s.to_python().compile()
+    assert h(1, 0.5) == np.cos(0.5)
+    with pytest.raises(GuardError, match="holds where v1 chose branch 1 of 3"):
+        h(2, 0.5)

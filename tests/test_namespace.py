@@ -358,3 +358,156 @@ def test_vdot_round_stop_gradient_match_jax(jx):
     close(mg.grad(lambda x: mnp.sum(mnp.round(x) * x))(x), jx.grad(lambda x: (jx.numpy.round(x) * x).sum())(x))
     f = lambda lax, np_, x: np_.sum(lax.stop_gradient(x ** 2) * x)  # noqa: E731
     close(mg.grad(lambda x: f(mg.lax, mnp, x))(x), jx.grad(lambda x: f(jx.lax, jx.numpy, x))(x))
+
+
+# ------------------------------------------------------------------------- vmap, dtypes
+
+def test_at_nn_and_pytrees_through_vmap_match_jax(jx):
+    jnp = jx.numpy
+    rng = np.random.default_rng(7)
+    xs = rng.normal(size=(4, 3))
+    idx = np.array([0, 2, 2])
+
+    def ours(x):
+        y = mnp.asarray(x).at[idx].add(x[1]).at[0].multiply(2.0)
+        return mnn.log_softmax(y) + mnn.softplus(y) + mnp.sum(mnn.one_hot(np.array([1, 0]), 3), axis=0)
+
+    def theirs(x):
+        y = x.at[jnp.asarray(idx)].add(x[1]).at[0].multiply(2.0)
+        return jx.nn.log_softmax(y) + jx.nn.softplus(y) + jnp.sum(jx.nn.one_hot(jnp.array([1, 0]), 3), axis=0)
+
+    close(mg.vmap(ours)(xs), jx.vmap(theirs)(xs))
+    close(mg.vmap(mg.grad(lambda x: mnp.sum(ours(x) ** 2)))(xs), jx.vmap(jx.grad(lambda x: jnp.sum(theirs(x) ** 2)))(xs))
+    close(mg.jit(mg.vmap(ours))(xs), jx.vmap(theirs)(xs))
+    _register_jax_twin(jx)
+    p, jp = Affine(xs, 2 * xs), JAffine(xs, 2 * xs)  # (in_axes as a prefix: int for the whole class)
+    got = mg.vmap(lambda p: mnp.sum(mnp.tanh(p.w + p.b)))(p)
+    want = jx.vmap(lambda p: jnp.sum(jnp.tanh(p.w + p.b)))(jp)
+    close(got, want)
+
+
+def test_dtype_policy_float32_stays_float32_as_in_jax(jx):
+    """float32 in, float32 out, through every operation, transformation and jit, as JAX
+    (with x64, so that its float64 cases are float64 too); a Python float is float64."""
+    jnp = jx.numpy
+    x32 = np.array([0.5, 1.5, -0.25], np.float32)
+
+    def f(np_, nn, x):
+        y = np_.sum(np_.sin(x) * 2.0 + x ** 2 / 3.0 + np_.exp(-x)) + np_.mean(nn.softmax(x))
+        return y + np_.max(np_.asarray(x).at[0].set(1.0))
+
+    ours = lambda x: f(mnp, mnn, x)  # noqa: E731
+    theirs = lambda x: f(jnp, jx.nn, x)  # noqa: E731
+    for x in (x32, x32.astype(np.float64)):
+        pairs = [(ours(x), theirs(x)), (mg.grad(ours)(x), jx.grad(theirs)(x)),
+                 (mg.jvp(ours, (x,), (x,))[1], jx.jvp(theirs, (x,), (x,))[1]),
+                 (mg.vjp(ours, x)[1](np.ones((), x.dtype))[0], jx.vjp(theirs, x)[1](jnp.ones((), x.dtype))[0]),
+                 (mg.jacfwd(ours)(x), jx.jacfwd(theirs)(x)), (mg.jacrev(ours)(x), jx.jacrev(theirs)(x)),
+                 (mg.hessian(ours)(x), jx.hessian(theirs)(x)), (mg.jit(ours)(x), jx.jit(theirs)(x)),
+                 (mg.jit(mg.grad(ours))(x), jx.grad(theirs)(x)), (mg.jit(mg.hessian(ours))(x), jx.hessian(theirs)(x)),
+                 (mg.vmap(mg.grad(ours))(np.stack([x, x])), jx.vmap(jx.grad(theirs))(np.stack([x, x])))]
+        for got, want in pairs:
+            assert np.result_type(got) == want.dtype, (np.result_type(got), want.dtype)
+            close(got, want, **({"rtol": 2e-6, "atol": 1e-6} if x.dtype == np.float32 else TOL))
+    for made, ref in ((mnp.zeros_like(3.0), jnp.zeros_like(3.0)), (mnp.ones_like(3.0), jnp.ones_like(3.0)),
+                      (mnp.zeros_like(x32), jnp.zeros_like(x32)), (mnp.ones_like(x32), jnp.ones_like(x32))):
+        assert made.dtype == ref.dtype
+    assert mnp.float32 is np.float32 and mnp.asarray(x32).astype(mnp.float64).dtype == np.float64
+
+
+def test_the_list_of_missing_jax_numpy_functions_is_exact():
+    """docs/api/namespace.md lists the jax.numpy functions minigrad.numpy lacks: none of them
+    exists (the list shrinks as functions are added), and with the JAX it was computed
+    from, every missing one is listed."""
+    import inspect
+    import re
+    from pathlib import Path
+
+    import jax
+    import jax.numpy as jnp
+
+    page = (Path(__file__).parents[1] / "docs" / "api" / "namespace.md").read_text()
+    block = page.split("<!-- missing-jax-numpy -->")[1].split("<!-- /missing-jax-numpy -->")[0]
+    version = re.search(r"JAX (\S+):", block).group(1)
+    listed = re.findall(r"`(\w+)`", block)
+    assert listed == sorted(listed) and not [n for n in listed if hasattr(mnp, n)]
+    if jax.__version__ == version:
+        names = [n for n in dir(jnp) if not n.startswith("_") and callable(getattr(jnp, n))
+                 and not inspect.isclass(getattr(jnp, n)) and not inspect.ismodule(getattr(jnp, n))]
+        assert sorted(n for n in names if not hasattr(mnp, n)) == listed
+
+
+# ----------------------------------------------- JAX's Autodiff Cookbook, check_grads
+
+def cookbook(jnp, grad, jvp, jacfwd, jacrev, lax):
+    """Excerpts of JAX's "Autodiff Cookbook", as written there (namespace passed in)."""
+    out = {}
+    # stop_gradient: TD(0) learning's update
+    def value_fn(theta, state):
+        return jnp.dot(theta, state)
+    theta = jnp.array([0.1, -0.1, 0.])
+    s_tm1 = jnp.array([1., 2., -1.])
+    r_t = jnp.array(1.)
+    s_t = jnp.array([2., 1., 0.])
+
+    def td_loss(theta, s_tm1, r_t, s_t):
+        v_tm1 = value_fn(theta, s_tm1)
+        target = r_t + value_fn(theta, s_t)
+        return -0.5 * ((lax.stop_gradient(target) - v_tm1) ** 2)
+    out["td_update"] = grad(td_loss)(theta, s_tm1, r_t, s_t)
+
+    # Hessian-vector products: grad of vdot, and forward-over-reverse
+    def f(x):
+        return jnp.sum(jnp.tanh(x) ** 2) + jnp.round(x[0]) * x[1]
+
+    def hvp(f, x, v):
+        return grad(lambda x: jnp.vdot(grad(f)(x), v))(x)
+
+    def hvp_fwd(f, primals, tangents):
+        return jvp(grad(f), primals, tangents)[1]
+    x, v = jnp.array([0.4, -1.2, 2.0]), jnp.array([1.0, 0.5, -0.3])
+    out["hvp"] = hvp(f, x, v)
+    out["hvp_fwd"] = hvp_fwd(f, (x,), (v,))
+    out["hessian"] = jacfwd(jacrev(f))(x)
+    return out
+
+
+def test_autodiff_cookbook_excerpts_match_jax(jx):
+    ours = cookbook(mnp, mg.grad, mg.jvp, mg.jacfwd, mg.jacrev, mg.lax)
+    theirs = cookbook(jx.numpy, jx.grad, jx.jvp, jx.jacfwd, jx.jacrev, jx.lax)
+    for k in theirs:
+        close(ours[k], theirs[k])
+
+
+def test_check_grads_has_jaxs_signature_and_verdicts(jx):
+    from jax.test_util import check_grads as jax_check_grads
+
+    from minigrad.test_util import check_grads
+
+    x, y = np.array([0.3, -0.5]), np.array([1.2, 0.4])
+    check_grads(lambda x, y: mnp.sum(mnp.tanh(x * y) + mnp.sin(x) ** 2), (x, y), order=2)
+    jax_check_grads(lambda x, y: jx.numpy.sum(jx.numpy.tanh(x * y) + jx.numpy.sin(x) ** 2), (x, y), order=2)
+    check_grads(lambda x: mnp.sum(mnp.exp(x) * x), (x,), order=3, modes=["rev"], atol=1e-4, rtol=1e-4)
+
+    @mg.custom_jvp
+    def wrong(x):
+        return mnp.sin(x)
+
+    @wrong.defjvp
+    def wrong_jvp(primals, tangents):
+        return mnp.sin(primals[0]), 2.0 * mnp.cos(primals[0]) * tangents[0]
+
+    @jx.custom_jvp
+    def jwrong(x):
+        return jx.numpy.sin(x)
+
+    @jwrong.defjvp
+    def jwrong_jvp(primals, tangents):
+        return jx.numpy.sin(primals[0]), 2.0 * jx.numpy.cos(primals[0]) * tangents[0]
+
+    with pytest.raises(AssertionError):
+        check_grads(wrong, (0.3,), order=1)
+    with pytest.raises(AssertionError):
+        jax_check_grads(jwrong, (0.3,), order=1)
+    with pytest.raises(TypeError, match="args must be a tuple"):
+        check_grads(wrong, 0.3, order=1)
