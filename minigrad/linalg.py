@@ -36,8 +36,8 @@ import numpy as np
 
 from . import symbolic as S
 from .graph import Variable, concrete
-from .primitives import (_jnp, _shape, _swap_last, broadcast_to, define, matmul, nondifferentiable,
-                         reduce_sum, reshape)
+from .primitives import (_float_dtype, _jnp, _shape, _swap_last, broadcast_to, define, matmul,
+                         nondifferentiable, reduce_sum, reshape)
 
 __all__ = ["norm", "inv", "solve", "det", "slogdet", "cholesky", "svd", "svdvals"]
 
@@ -156,9 +156,11 @@ logabsdet = define(
 )
 
 
-def _phi(n: int) -> np.ndarray:
-    """The lower triangle with half the diagonal, as a mask."""
-    return np.tril(np.ones((n, n))) - 0.5 * np.eye(n)
+def _phi(a) -> np.ndarray:
+    """The lower triangle with half the diagonal, as a mask in ``a``'s float dtype (so that a
+    float32 matrix keeps float32 derivatives)."""
+    n = _shape(a)[-1]
+    return (np.tril(np.ones((n, n))) - 0.5 * np.eye(n)).astype(_float_dtype(a))
 
 
 def _sym(x):
@@ -168,12 +170,12 @@ def _sym(x):
 def _cholesky_jvp(t, out, a):
     low = out
     inner = _swap_last(solve(low, _swap_last(solve(low, _sym(t)))))  # L^-1 sym(dA) L^-T
-    return matmul(low, inner * _phi(_shape(a)[-1]))
+    return matmul(low, inner * _phi(a))
 
 
 def _cholesky_vjp(g, out, a):
     low = out
-    p = matmul(_swap_last(low), g) * _phi(_shape(a)[-1])  # Phi(L^T G)
+    p = matmul(_swap_last(low), g) * _phi(a)  # Phi(L^T G)
     s = solve(_swap_last(low), p)  # L^-T Phi(L^T G)
     return _sym(_swap_last(solve(_swap_last(low), _swap_last(s))))  # ... L^-1, symmetric part
 

@@ -415,6 +415,27 @@ def test_dtype_policy_float32_stays_float32_as_in_jax(jx):
     assert mnp.float32 is np.float32 and mnp.asarray(x32).astype(mnp.float64).dtype == np.float64
 
 
+@pytest.mark.parametrize("name", ["solve", "inv", "det", "slogdet", "cholesky", "norm"])
+def test_dtype_policy_holds_through_linalg_derivatives(jx, name):
+    """A float32 matrix's derivatives through each linalg entry are float32 and JAX's numbers
+    (cholesky's rule once multiplied by a float64 mask)."""
+    jnp = jx.numpy
+    a32 = np.array([[3.0, 1.0], [1.0, 2.0]], np.float32)
+
+    def f(np_, a):
+        b = np_.asarray(np.array([1.0, 2.0], np.float32))
+        out = {"solve": lambda: np_.linalg.solve(a, b), "inv": lambda: np_.linalg.inv(a),
+               "det": lambda: np_.linalg.det(a), "slogdet": lambda: np_.linalg.slogdet(a)[1],
+               "cholesky": lambda: np_.linalg.cholesky(a), "norm": lambda: np_.linalg.norm(a)}[name]()
+        return np_.sum(out * out)
+
+    got, want = mg.grad(lambda a: f(mnp, a))(a32), jx.grad(lambda a: f(jnp, a))(a32)
+    assert np.result_type(got) == want.dtype == np.float32
+    close(got, want, rtol=2e-5, atol=1e-6)
+    got = mg.jvp(lambda a: f(mnp, a), (a32,), (a32,))[1]
+    assert np.result_type(got) == np.float32
+
+
 def test_the_list_of_missing_jax_numpy_functions_is_exact():
     """docs/api/namespace.md lists the jax.numpy functions minigrad.numpy lacks: none of them
     exists (the list shrinks as functions are added), and with the JAX it was computed
