@@ -23,6 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .errors import TransformError
+from .lax import selecting
 from .graph import Graph, Variable, concrete, gc_paused, label, parameter_names, record
 from .primitives import broadcast_to, getitem, lift, record_decisions, stack, transpose
 from .pytree import TreeDef, flatten, leaf_paths, unflatten
@@ -147,7 +148,7 @@ def _run(fun: Callable, kwargs: dict, tree: TreeDef, leaves: list, names: list, 
 
     on_example.__name__ = getattr(fun, "__name__", "f")
     names = [names[k] for k in mapped]
-    with record_decisions():
+    with record_decisions(), selecting():
         graph, out, _ = record(on_example, [_example(moved[k]) for k in mapped], range(len(mapped)), names)
     _refuse_decisions(graph)
     batched = batch_graph(graph, [moved[k] for k in mapped], size)
@@ -158,15 +159,16 @@ def _run(fun: Callable, kwargs: dict, tree: TreeDef, leaves: list, names: list, 
 
 def _refuse_decisions(graph: Graph) -> None:
     """Every variable of the example's graph depends on a mapped argument, so a decision on
-    one (Python's ``if``, ``lax.cond``: ``Graph.decisions`` where traces record them) may go
-    another way for another example: refused, as JAX refuses it."""
+    one (Python's ``if`` or ``while``: ``Graph.decisions`` where traces record them) may go
+    another way for another example: refused, as JAX refuses it.  (``lax.cond`` and
+    ``lax.switch`` select per example instead: ``lax.selecting``.)"""
     decisions = getattr(graph, "decisions", ())
     if decisions:
         raise TransformError(
-            f"vmap: Python control flow (if, while, lax.cond, lax.switch) decided on "
+            f"vmap: Python control flow (if, while, and, or, bool()) decided on "
             f"{label(decisions[0].variable)}, which depends on a mapped argument, so each "
             f"example could take another branch. Fix: compute both branches and choose per "
-            f"example with mnp.where(condition, a, b).")
+            f"example with mnp.where(condition, a, b), or use lax.cond, which vmap batches so.")
 
 
 def _place(graph: Graph, batched: list, o, axis, size: int):

@@ -20,7 +20,9 @@ shapes, branches that return alike).
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
 from types import FunctionType
 from typing import Callable, Sequence
 
@@ -29,7 +31,8 @@ import numpy as np
 from . import symbolic as S
 from .errors import TracedValueError, TransformError
 from .graph import Variable, concrete, decide, discarded, label, scope, unmask
-from .primitives import Primitive, recording_decisions, stop_gradient  # (jax.lax.stop_gradient)
+from .primitives import Primitive, recorded, recording_decisions, stop_gradient  # (jax.lax.stop_gradient)
+from .primitives import where as _where
 from .pytree import flatten, tree_map, unflatten
 
 __all__ = ["scan", "fori_loop", "while_loop", "cond", "switch", "stop_gradient"]
@@ -252,7 +255,8 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
     Only the branch taken is run and differentiated, as in JAX: the derivative is that of
     the branch, and the predicate has none.  The predicate is a decision of the graph.
     The other branch is run too, and its result discarded, to check (as JAX does) that
-    both return the same structure and shapes.
+    both return the same structure and shapes.  Under ``vmap``, a predicate that depends on
+    a mapped argument becomes a select, as in JAX: both branches run, each example's chosen.
 
     :param pred: a scalar boolean or number (a comparison of minigrad values gives one).
     :param true_fun: the branch taken when ``pred`` holds.
@@ -264,6 +268,8 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
     lax = _jax_lax(pred, operands, fns=(true_fun, false_fun))
     if lax is not None:
         return lax.cond(pred, true_fun, false_fun, *operands)
+    if _selects(pred, "cond"):
+        return _select([pred], [true_fun, false_fun], operands, "cond")
     taken = _predicate(pred, "cond")
     return _choose([false_fun, true_fun], int(taken), operands, "cond")
 
@@ -288,8 +294,52 @@ def switch(index, branches: Sequence[Callable], *operands):
                         f"({np.result_type(value)}). Fix: pass an integer (to choose by a comparison, use "
                         f"lax.cond(c, true_fun, false_fun, ...)).")
     n = len(branches)
+    if _selects(index, "switch"):
+        clamped = _clamp(index, n)
+        return _select([clamped == k for k in range(n - 1)], list(branches), operands, "switch")
     k = decide(unmask(index), branches=n)
     return _choose(branches, k, operands, "switch")
+
+
+_batching = threading.local()
+
+
+@contextlib.contextmanager
+def selecting():
+    """While ``vmap`` records its example: a ``cond``/``switch`` on a traced predicate computes
+    every branch and chooses per example with ``where`` (JAX's batching rule turns a mapped
+    predicate into a select), since another example may take another branch."""
+    before = getattr(_batching, "on", False)
+    _batching.on = True
+    try:
+        yield
+    finally:
+        _batching.on = before
+
+
+def _selects(pred, what: str) -> bool:
+    if not (getattr(_batching, "on", False) and recorded(unmask(pred))):
+        return False
+    if np.ndim(concrete(unmask(pred))) != 0:
+        _predicate(pred, what)  # the same refusal of a non-scalar predicate as outside vmap
+    return True
+
+
+def _clamp(index, n: int):
+    from . import numpy as mnp  # (minigrad.numpy imports this module)
+    return mnp.clip(mnp.round(unmask(index)), 0, n - 1)
+
+
+def _select(masks: Sequence, branches: Sequence[Callable], operands: tuple, what: str):
+    """Every branch's output, chosen leaf by leaf: ``masks[k]`` picks branch ``k``; the last
+    branch is the default."""
+    outs = [branch(*operands) for branch in branches]
+    for other in outs[1:]:
+        _same_types(outs[0], other, f"{what}: the branches' outputs")
+    chosen = outs[-1]
+    for mask, out in reversed(list(zip(masks, outs))):
+        chosen = tree_map(lambda a, b, m=unmask(mask): _where(m, a, b), out, chosen)
+    return chosen
 
 
 def _choose(branches: Sequence[Callable], k: int, operands: tuple, what: str):

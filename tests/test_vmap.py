@@ -158,6 +158,34 @@ def test_python_branch_on_a_batched_value_raises():
         mg.vmap(f)(np.array([1.0, -1.0]))
 
 
+def test_cond_and_switch_on_a_mapped_predicate_select_per_example_as_jax(jax):
+    """JAX batches a mapped predicate into a select: every branch computed, each example's
+    chosen; so do we, through grad inside and outside vmap, jit, and pytree outputs."""
+    import minigrad.lax as lax
+
+    xs = np.array([-1.5, 0.3, 2.0, -0.2])
+    idx = np.array([0, 1, 2, 5])  # 5 is clamped to the last branch, as JAX does
+
+    def cond(L, x):
+        return L.cond(x > 0, lambda y: (y ** 2, 2 * y), lambda y: (-3 * y, y * y), x)
+
+    def switch(L, np_, i, x):
+        return L.switch(i, [lambda y: y + 1, lambda y: y * y, lambda y: np_.sin(y)], x)
+
+    ours_c, theirs_c = (lambda x: cond(lax, x)), (lambda x: cond(jax.lax, x))
+    close(mg.vmap(ours_c)(xs), jax.vmap(theirs_c)(xs))
+    close(mg.jit(mg.vmap(ours_c))(xs), jax.vmap(theirs_c)(xs))
+    close(mg.vmap(mg.grad(lambda x: ours_c(x)[0]))(xs), jax.vmap(jax.grad(lambda x: theirs_c(x)[0]))(xs))
+    close(mg.grad(lambda v: mnp.sum(mg.vmap(ours_c)(v)[1]))(xs),
+          jax.grad(lambda v: jax.numpy.sum(jax.vmap(theirs_c)(v)[1]))(xs))
+    ours_s = lambda x, i: switch(lax, mnp, i, x)  # noqa: E731
+    theirs_s = lambda x, i: switch(jax.lax, jax.numpy, i, x)  # noqa: E731
+    close(mg.vmap(ours_s)(xs, idx), jax.vmap(theirs_s)(xs, idx))
+    close(mg.vmap(mg.grad(ours_s))(xs, idx), jax.vmap(jax.grad(theirs_s))(xs, idx))
+    with pytest.raises(TypeError, match="same structure"):  # branches that differ, as JAX
+        mg.vmap(lambda x: lax.cond(x > 0, lambda y: y, lambda y: (y, y), x))(xs)
+
+
 @pytest.mark.parametrize("name", sorted(TABLE))
 def test_every_entry_has_a_batching_rule(name):
     assert TABLE[name].vmap is not None, f"{name} has no vmap rule"
