@@ -110,8 +110,9 @@ def scatter(x, y, index, op: str, mode: str):
     y = np.asarray(y).astype(x.dtype, copy=False)
     if op == "set":
         out[index] = y
-    else:
-        _UFUNCS[op].at(out, index, y)
+    else:  # y broadcast first: ufunc.at of a y that broadcasts over repeated indices applies
+        # it once (NumPy 2.4: np.add.at(z, [[0, 0], [0, 0]], [a, b]) adds a + b, not 2a + 2b)
+        _UFUNCS[op].at(out, index, np.broadcast_to(y, np.shape(out[index])))
     if padded:
         out = out[tuple(slice(0, n) for n in x.shape)]
     return out

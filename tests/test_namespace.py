@@ -415,6 +415,26 @@ def test_dtype_policy_float32_stays_float32_as_in_jax(jx):
     assert mnp.float32 is np.float32 and mnp.asarray(x32).astype(mnp.float64).dtype == np.float64
 
 
+@pytest.mark.parametrize("op", ["add", "multiply", "min", "max", "set"])
+def test_at_update_broadcast_over_repeated_indices_as_jax(jx, op):
+    """An update that broadcasts over a repeated index is applied once per index entry, as in
+    JAX (NumPy 2.4's ufunc.at applied the unbroadcast update once: the value and gradient
+    disagreed, found by hypothesis in a fresh environment)."""
+    jnp = jx.numpy
+    idx = (np.array([[0, 0], [0, 0]]),)
+    x, y = np.array([1.5]), np.array([0.3, 0.7])
+
+    def f(np_, x, y):
+        return np_.sum(np_.sin(getattr(np_.asarray(x).at[idx], op)(y)))
+
+    close(f(mnp, x, y), f(jnp, x, y))
+    argnums = (0,) if op == "multiply" else (0, 1)  # repeated factors: both refuse d/dy
+    got = mg.grad(lambda x, y: f(mnp, x, y), argnums=argnums)(x, y)
+    want = jx.grad(lambda x, y: f(jnp, x, y), argnums=argnums)(x, y)
+    for g, w in zip(got, want):
+        close(g, w)
+
+
 @pytest.mark.parametrize("name", ["solve", "inv", "det", "slogdet", "cholesky", "norm"])
 def test_dtype_policy_holds_through_linalg_derivatives(jx, name):
     """A float32 matrix's derivatives through each linalg entry are float32 and JAX's numbers
