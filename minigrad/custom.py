@@ -30,35 +30,27 @@ minigrad's own operations, each with a test spec of its own).
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import sys
-import threading
 from typing import Callable, Sequence
 
 import numpy as np
 
 from . import symbolic as S
 from .errors import ShapeError, TracedValueError, TransformError
-from .graph import Variable, concrete, parameter_names
+from .graph import ThreadFlag, Variable, concrete, parameter_names
 from .primitives import PerInput, Primitive, Scaled, USER_TABLE, elementwise_vmap
 from .pytree import flatten, leaf_paths, tree_map, unflatten
 
 __all__ = ["custom_jvp", "custom_vjp", "primitive", "USER_TABLE", "plain_bodies"]
 
-_BODIES = threading.local()
+_BODIES = ThreadFlag()
 
 
-@contextlib.contextmanager
 def plain_bodies():
     """Inside, custom functions run (and are differentiated) through their bodies, their rules
     ignored, in this thread: the reference ``check_rules`` holds a rule against."""
-    was = getattr(_BODIES, "on", False)
-    _BODIES.on = True
-    try:
-        yield
-    finally:
-        _BODIES.on = was
+    return _BODIES.on()
 
 
 def _is_jax(x) -> bool:
@@ -178,7 +170,7 @@ class _Custom:
         return leaves, _Call(len(args), nondiff, trees, counts)
 
     def __call__(self, *args):
-        if getattr(_BODIES, "on", False):
+        if _BODIES:
             return self.fun(*args)
         self._check_defined()
         leaves, call = self._split(args)

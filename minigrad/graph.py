@@ -69,6 +69,28 @@ class _State(threading.local):
 _STATE = _State()
 
 
+class ThreadFlag:
+    """A switch that is on, in this thread only, inside ``with flag.on():`` (a nested ``with``
+    restores the state around it): how a transformation tells the code it runs a mode."""
+
+    __slots__ = ("_local",)
+
+    def __init__(self):
+        self._local = threading.local()
+
+    def __bool__(self) -> bool:
+        return getattr(self._local, "on", False)
+
+    @contextlib.contextmanager
+    def on(self):
+        was = bool(self)
+        self._local.on = True
+        try:
+            yield
+        finally:
+            self._local.on = was
+
+
 class Variable:
     """One node of the Wengert list: ``value = prim(*inputs, **params)``.
 

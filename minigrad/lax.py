@@ -20,9 +20,7 @@ shapes, branches that return alike).
 
 from __future__ import annotations
 
-import contextlib
 import sys
-import threading
 from types import FunctionType
 from typing import Callable, Sequence
 
@@ -30,7 +28,7 @@ import numpy as np
 
 from . import symbolic as S
 from .errors import TracedValueError, TransformError
-from .graph import Variable, concrete, decide, discarded, label, scope, unmask
+from .graph import ThreadFlag, Variable, concrete, decide, discarded, label, scope, unmask
 from .primitives import Primitive, recorded, recording_decisions, stop_gradient  # (jax.lax.stop_gradient)
 from .primitives import where as _where
 from .pytree import flatten, tree_map, unflatten
@@ -301,24 +299,18 @@ def switch(index, branches: Sequence[Callable], *operands):
     return _choose(branches, k, operands, "switch")
 
 
-_batching = threading.local()
+_SELECTING = ThreadFlag()
 
 
-@contextlib.contextmanager
 def selecting():
     """While ``vmap`` records its example: a ``cond``/``switch`` on a traced predicate computes
     every branch and chooses per example with ``where`` (JAX's batching rule turns a mapped
     predicate into a select), since another example may take another branch."""
-    before = getattr(_batching, "on", False)
-    _batching.on = True
-    try:
-        yield
-    finally:
-        _batching.on = before
+    return _SELECTING.on()
 
 
 def _selects(pred, what: str) -> bool:
-    if not (getattr(_batching, "on", False) and recorded(unmask(pred))):
+    if not (_SELECTING and recorded(unmask(pred))):
         return False
     if np.ndim(concrete(unmask(pred))) != 0:
         _predicate(pred, what)  # the same refusal of a non-scalar predicate as outside vmap

@@ -33,7 +33,6 @@ import math
 import operator
 import string
 import sys
-import threading
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -42,7 +41,7 @@ import numpy as np
 from . import symbolic as S
 from . import indexing as I
 from .errors import TracedValueError, TransformError
-from .graph import Const, Mask, Variable, bind, concrete, decide, unmask
+from .graph import Const, Mask, ThreadFlag, Variable, bind, concrete, decide, unmask
 
 Rule = Callable[..., object]
 
@@ -1189,23 +1188,17 @@ def recorded(x) -> bool:
 # runs at one point; while a program is written from a trace (``mg.jit``, ``to_python``),
 # they record it too, with ``record_decisions``.
 
-_DECISIONS = threading.local()
+_DECISIONS = ThreadFlag()
 
 
 def recording_decisions() -> bool:
     """Whether the rules' choices are recorded (a program is being written from the trace)."""
-    return getattr(_DECISIONS, "on", False)
+    return bool(_DECISIONS)
 
 
-class record_decisions:
+def record_decisions():
     """``with record_decisions():`` the rules' choices of traced values are recorded, in this thread."""
-
-    def __enter__(self):
-        self.was = recording_decisions()
-        _DECISIONS.on = True
-
-    def __exit__(self, *exc):
-        _DECISIONS.on = self.was
+    return _DECISIONS.on()
 
 
 def nondifferentiable(name: str, impl: Callable, code: str | None, arity: int, expr=None,
