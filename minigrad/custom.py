@@ -215,9 +215,9 @@ class _Custom:
         return call.pick(out, "the output", f"{self._kind} {self.__name__}")
 
     def _primal(self, operands: list, call: _Call):
-        """The output of a differentiated call: the rule's (custom_jvp's primal_out, custom_vjp's
-        fwd output), as JAX's jvp and vjp return."""
-        raise NotImplementedError
+        """The output of a differentiated call: the rule's where it gives one (custom_jvp's
+        primal_out, custom_vjp's fwd output: JAX's jvp and vjp return them), else the function's."""
+        return self.fun(*call.all_args(operands))
 
     def _forward(self, operands: list, call: _Call):
         """The output a differentiated call has, computed once from the operands as the
