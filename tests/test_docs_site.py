@@ -53,7 +53,8 @@ class _Resources(HTMLParser):
         a = dict(attrs)
         if tag == "img":
             self.images.append(a["src"])
-        if tag in ("img", "script") and a.get("src") or tag == "link" and a.get("href"):
+        fetched = tag == "link" and a.get("href") and a.get("rel") != "canonical"  # a name, not a load
+        if tag in ("img", "script") and a.get("src") or fetched:
             self.loads.append(a.get("src") or a.get("href"))
         if tag == "a" and a.get("href"):
             self.links.append(a["href"])
