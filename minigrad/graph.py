@@ -39,13 +39,15 @@ class _Trace:
     drops that reference, so no cycle (list -> variable -> trace -> list) outlives it.
     ``names`` maps an input's index to its name, which ``Variable.name`` reads: one dict
     per graph instead of a field that every node would set.  ``decisions`` is the graph's
-    list of ``Decision``s, where ``decide`` appends while the trace is open.
+    list of ``Decision``s, where ``decide`` appends while the trace is open.  ``evaluates``:
+    the trace only evaluates (``mg.jit``'s), it differentiates nothing (``evaluated_only``).
     """
 
-    __slots__ = ("depth", "open", "variables", "names", "decisions")
+    __slots__ = ("depth", "open", "variables", "names", "decisions", "evaluates")
 
-    def __init__(self, depth: int, variables: list, decisions: list):
+    def __init__(self, depth: int, variables: list, decisions: list, evaluates: bool = False):
         self.depth = depth
+        self.evaluates = evaluates
         self.open = True
         self.variables = variables
         self.decisions = decisions
@@ -282,6 +284,18 @@ def decide(x, branches: int | None = None):
     return taken
 
 
+def evaluated_only(xs) -> bool:
+    """Whether every open trace that the values ``xs`` belong to (an inner trace's variable
+    is an outer one's value) only evaluates (``mg.jit``'s): no transformation differentiates
+    them, so a custom rule's primal output is not asked for, as in JAX."""
+    for x in xs:
+        while type(x) is Variable:
+            if x.trace.open and not x.trace.evaluates:
+                return False
+            x = x.value
+    return True
+
+
 @contextlib.contextmanager
 def discarded():
     """Run code whose recording is thrown away: what the open traces (of this thread)
@@ -294,6 +308,39 @@ def discarded():
             del g.variables[n:], g.decisions[d:]
             for k in [k for k in g.scopes if k >= n]:
                 del g.scopes[k]
+
+
+@contextlib.contextmanager
+def pruned(roots: list):
+    """Run code whose recording in the open traces (of this thread) is kept only where it is
+    read: the variables in ``roots`` (filled in by the code inside), the decisions made
+    inside, and what those depend on (through operands and values, across nested traces).
+    The rest is removed at the end and the kept variables renumbered.  (``vmap`` records one
+    example in a trace of its own; the copies of its operations that the outer traces
+    record too are never read, as the batched operations replace them.)"""
+    marks = [(g, len(g.variables), len(g.decisions)) for g in _STATE.open]
+    yield
+    starts = {g._trace: n for g, n, _ in marks}
+    stack = list(roots) + [d.variable for g, _, d in marks for d in g.decisions[d:]]
+    reached: set = set()
+    while stack:
+        v = stack.pop()
+        if type(v) is not Variable or v in reached:
+            continue
+        start = starts.get(v.trace)
+        if start is None or v.index < start:
+            continue  # recorded before, or in a trace opened inside
+        reached.add(v)
+        stack += [*v.inputs, *v.args, v.value]
+    for g, n, _ in marks:
+        kept = [v for v in g.variables[n:] if v in reached]
+        renumbered = {v.index: n + k for k, v in enumerate(kept)}
+        for v in kept:
+            v.index = renumbered[v.index]
+        del g.variables[n:]
+        g.variables += kept
+        tags = {k: g.scopes.pop(k) for k in [k for k in g.scopes if k >= n]}
+        g.scopes.update({renumbered[k]: path for k, path in tags.items() if k in renumbered})
 
 
 def label(v: Variable) -> str:
@@ -442,8 +489,9 @@ class Graph:
     index): the graph holds where each goes the same way, which compiled programs check.
     """
 
-    def __init__(self, name: str = "f"):
+    def __init__(self, name: str = "f", evaluates: bool = False):
         self.name = name
+        self.evaluates = evaluates  # recorded to be evaluated only (mg.jit), not differentiated
         self.variables: list[Variable] = []
         self.inputs: list[Variable] = []
         self.outputs: Any = None
@@ -460,7 +508,7 @@ class Graph:
 
     def __enter__(self) -> "Graph":
         opened = _STATE.open
-        self._trace = _Trace(len(opened), self.variables, self.decisions)
+        self._trace = _Trace(len(opened), self.variables, self.decisions, self.evaluates)
         self._opened = opened  # the opening thread's stack, where __exit__ pops (one lookup)
         pause_gc()
         opened.append(self)
@@ -490,6 +538,18 @@ class Graph:
             self._trace.names[var.index] = name
         self.variables.append(var)
         self.inputs.append(var)
+        return var
+
+    def add_known(self, prim, inputs: Sequence, params: dict, value) -> Variable:
+        """Record ``prim(*inputs, **params)`` in this open graph without evaluating it: its
+        output ``value`` is known (a residual ``mg.checkpoint`` saved).  The sweeps read the
+        node as any other."""
+        var = Variable()
+        var.trace, var.index, var.prim, var.value = self._trace, len(self.variables), prim, value
+        var.inputs = tuple(inputs)
+        var.args = tuple(x.value if self.owns(x) else x for x in var.inputs)
+        var.params = params or _NO_PARAMS
+        self.variables.append(var)
         return var
 
     def table(self, mode: str | None = None, wrt=None, naming: str = "v", **options):
@@ -620,13 +680,15 @@ class scope(contextlib.ContextDecorator):
                 tags.setdefault(i, path)  # inner scopes closed first and keep their path
 
 
-def record(f: Callable, args: Sequence, argnums: Sequence[int], names: Sequence[str]):
-    """Call ``f(*args)`` with the leaves of ``args[i]`` for ``i`` in ``argnums`` as inputs.
+def record(f: Callable, args: Sequence, argnums: Sequence[int], names: Sequence[str],
+           evaluates: bool = False):
+    """Call ``f(*args)`` with the leaves of ``args[i]`` for ``i`` in ``argnums`` as inputs
+    (``evaluates``: the graph is recorded only to be evaluated, as ``mg.jit`` records).
 
     Returns ``(graph, out, wrapped)`` where ``wrapped[k]`` is the pytree of input
     variables standing for ``args[argnums[k]]``.
     """
-    graph = Graph(getattr(f, "__name__", "f"))
+    graph = Graph(getattr(f, "__name__", "f"), evaluates)
     call_args = list(args)
     wrapped = []
     with graph:
