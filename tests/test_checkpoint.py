@@ -44,11 +44,13 @@ def test_values_and_derivatives_match_jax(jax, x):
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.booleans().flatmap(lambda array: programs(max_ops=6, n_inputs=(1, 3), array=array)),
-       st.integers(0, 2**32 - 1))
-def test_random_programs_match_jax_checkpoint(jax, prog, seed):
+       st.sampled_from(["None", "everything_saveable", "dots_saveable", "own function"]))
+def test_random_programs_match_jax_checkpoint(jax, prog, which):
     note(repr(prog))
     args = [np.asarray(x, float) if np.ndim(x) else float(x) for x in prog.inputs]
-    ck, ck_jax = mg.checkpoint(prog.fn), jax.checkpoint(prog.fn)
+    policy, jax_policy = POLICIES[which]
+    ck = mg.checkpoint(prog.fn, policy=policy)
+    ck_jax = jax.checkpoint(prog.fn, policy=jax_policy(jax.checkpoint_policies))
     loss = lambda *xs: mnp.sum(ck(*xs) * 1.5)  # noqa: E731
     loss_jax = lambda *xs: jax.numpy.sum(ck_jax(*xs) * 1.5)  # noqa: E731
     close(ck(*args), ck_jax(*args))
