@@ -2,6 +2,7 @@
 
     python docs/generate.py          # rewrite every page in docs/ and its figures in place
     python docs/generate.py --check  # exit 1 if a page or a figure is out of date
+    python docs/generate.py --machine-dependent  # also redraw the timings and Graphviz layouts
 
 What is regenerated:
 
@@ -20,9 +21,10 @@ What is regenerated:
   what the figure shows, not its bytes (which move with the CPU and library versions): its
   texts and its data to half a point (docs/stable_view.py), and a figure is rewritten only
   when that changed (a Graphviz drawing, a table or a stepper: its texts, the numbers as
-  printed).  A figure marked ``<!-- figure: machine-dependent -->`` (timings) is always
-  rewritten, and ``--check`` compares its texts outside the tick labels and how many lines
-  and points it has;
+  printed).  A figure marked ``<!-- figure: machine-dependent -->`` (timings, a Graphviz
+  layout) is compared by its texts outside the tick labels and how many lines and points it
+  has, and rewritten only when those changed or with ``--machine-dependent``: running the
+  generator twice leaves git's work tree clean;
 * a ```console block whose lines starting with ``$ minigrad`` are commands: each runs
   (``python -m minigrad.cli``, in a temporary directory) and its output follows it.
 """
@@ -226,7 +228,12 @@ def figure_differences(path: Path, svg: bytes, checked: bool) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    check = "--check" in argv
+    check, redraw = "--check" in argv, "--machine-dependent" in argv
+    unknown = set(argv) - {"--check", "--machine-dependent"}
+    if unknown:
+        print(f"docs/generate.py: unknown option {sorted(unknown)[0]}: the options are --check "
+              "and --machine-dependent", file=sys.stderr)
+        return 2
     stale: list[str] = []
     for page in pages():
         text = page.read_text(encoding="utf-8")
@@ -242,7 +249,7 @@ def main(argv: list[str]) -> int:
             page.write_text(new, encoding="utf-8")
             print(f"wrote {page}")
         for path, svg in drawn.items():
-            if not checked[path] or figure_differences(path, svg, True):
+            if figure_differences(path, svg, checked[path]) or redraw and not checked[path]:
                 path.parent.mkdir(exist_ok=True)
                 path.write_bytes(svg)
                 print(f"wrote {path}")

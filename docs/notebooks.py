@@ -7,7 +7,9 @@ admonition (``!!! question "Exercise 1"``) becomes a quoted paragraph under its 
 folded solution (``<details>``) a folded Markdown cell and code cells shown collapsed, a
 link to another page a link to the site's page.  The first cell installs minigrad +
 jaxbridge where the kernel lacks them, from the wheel the site ships beside the notebooks
-(docs/site_extras.py): ``pip install minigrad`` would fetch an unrelated package.
+(docs/site_extras.py): the copy beside the notebook, else the one at the site's address
+(mkdocs.yml's ``site_url``), which is how a notebook opened in Colab finds it.  ``pip
+install minigrad`` would fetch an unrelated package.
 """
 
 from __future__ import annotations
@@ -80,33 +82,27 @@ def build_wheel(directory: Path) -> Path:
     return wheel
 
 
-_INSTALL = '''\
-# minigrad + jaxbridge, if this kernel lacks them (Colab, a new environment): installed from
-# the wheel the site ships beside its notebooks, found beside this notebook or else
-# {fetched}. (PyPI's "minigrad" is an unrelated project; ours is minigrad-jaxbridge.)
+_INSTALL = """\
+# minigrad + jaxbridge, where this kernel lacks them (Colab, a new environment), from the
+# wheel the site ships beside its notebooks: the copy beside this notebook, else the site's.
+# (PyPI's "minigrad" is an unrelated project.)
 import importlib, importlib.util, pathlib, subprocess, sys
 
+WHEEL, SITE = "{wheel}", "{site}"
 if importlib.util.find_spec("minigrad") is None:
-    wheel = "{wheel}"
-    if not pathlib.Path(wheel).is_file():
-        {fetch}
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", wheel], check=True)
-    importlib.invalidate_caches()'''
-_FETCH = 'wheel = "{url}" + wheel'
-_ASK = ('raise FileNotFoundError(f"download {{wheel}} from the notebooks/ folder of the '
-        'site and put it beside this notebook (in Colab: the Files panel), then run this '
-        'cell again")')
+    wheel = WHEEL if pathlib.Path(WHEEL).is_file() or not SITE else SITE + WHEEL
+    if subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", wheel]).returncode:
+        raise RuntimeError(f"pip could not install {{wheel}}: download {{WHEEL}} from "
+                           f"{{SITE or 'the notebooks/ folder of the site'}}, put it beside this "
+                           "notebook (in Colab: the Files panel, Upload) and run this cell again")
+    importlib.invalidate_caches()"""
 
 
 def install_cell(site_url: str | None = None) -> nbformat.NotebookNode:
-    """The first cell: install the package from the wheel, beside the notebook or on the site."""
-    wheel = wheel_name()
-    if site_url:
-        url = site_url.rstrip("/") + "/notebooks/"
-        fetch, fetched = _FETCH.format(url=url), f"fetched from {url}"
-    else:
-        fetch, fetched = _ASK, "put there by you (this site has no site_url)"
-    return nbformat.v4.new_code_cell(_INSTALL.format(wheel=wheel, fetch=fetch, fetched=fetched))
+    """The first cell: install the package from the wheel beside the notebook, else from the
+    notebooks/ folder at ``site_url`` (Colab), else say which file to put where."""
+    site = site_url.rstrip("/") + "/notebooks/" if site_url else ""
+    return nbformat.v4.new_code_cell(_INSTALL.format(wheel=wheel_name(), site=site))
 
 
 # An admonition: ``!!! kind "title"`` (or ``???`` folded) and its body indented four spaces.

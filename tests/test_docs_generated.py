@@ -175,3 +175,24 @@ def test_a_command_s_output_on_the_page_is_the_same_with_or_without_graphviz(tmp
     # and a block that prints the library's note (as write_deck does without dot)
     note = "from minigrad.explain.slides import NO_PDF\nprint(NO_PDF)\nprint('wrote')\n"
     assert generate.run_python(note) == ("wrote\n", None)
+
+
+def test_a_timing_figure_is_rewritten_only_when_what_it_shows_changed_or_when_asked(tmp_path,
+                                                                                    monkeypatch):
+    """Running the generator twice leaves the work tree clean (timings differ at every run)."""
+    page, svg = tmp_path / "page.md", tmp_path / "figures" / "timed.svg"
+    code = ("import random\nimport matplotlib.pyplot as plt\nfig, ax = plt.subplots()\n"
+            "ax.plot([1, 2, 3], [random.random(), random.random(), 1.0])  # a timing\n"
+            "fig.savefig('timed.svg')\n")
+    page.write_text(f"```python\n{code}```\n\n<!-- figure: machine-dependent -->\n"
+                    "![a timing](figures/timed.svg)\n", encoding="utf-8")
+    monkeypatch.setattr(generate, "pages", lambda: [page])
+    monkeypatch.setattr(generate, "FIGURES", tmp_path / "figures")
+    assert generate.main([]) == 0 and svg.is_file()  # missing: drawn
+    first = svg.read_bytes()
+    assert generate.main([]) == 0 and svg.read_bytes() == first
+    assert generate.main(["--machine-dependent"]) == 0 and svg.read_bytes() != first
+    page.write_text(page.read_text("utf-8").replace("1.0])", "1.0, 2.0])").replace("[1, 2, 3]", "[1, 2, 3, 4]"))
+    second = svg.read_bytes()
+    assert generate.main([]) == 0 and svg.read_bytes() != second  # one more point: redrawn
+    assert generate.main(["--check", "--redraw"]) == 2

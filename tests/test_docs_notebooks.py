@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+import headless
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -118,15 +120,50 @@ def _has_minigrad(python) -> bool:
     return r.returncode == 0
 
 
+def _uninstalled(python) -> None:
+    subprocess.run([python, "-m", "pip", "uninstall", "--yes", "--quiet", "minigrad-jaxbridge"],
+                   capture_output=True, env=dict(os.environ, PYTHONPATH=""))
+    assert not _has_minigrad(python)
+
+
+def test_the_first_cell_alone_fetches_the_wheel_from_the_site_url(fresh_kernel, tmp_path):
+    """As in Colab: no wheel beside the notebook, the site served at its site_url (here a
+    local server, pip offline otherwise); and where the site cannot be reached, an error
+    that says which file to put where."""
+    notebooks = _notebooks()
+    python, colab = fresh_kernel["python"], tmp_path / "colab"
+    published = tmp_path / "site" / "course" / "notebooks"
+    published.mkdir(parents=True)
+    colab.mkdir()
+    shutil.copy(fresh_kernel["wheel"], published)
+    env = dict(os.environ, PYTHONPATH="", PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
+
+    def first_cell(site_url: str) -> subprocess.CompletedProcess:
+        source = notebooks.install_cell(site_url).source
+        return subprocess.run([python, "-c", source], cwd=colab, env=env, capture_output=True,
+                              text=True, timeout=300)
+
+    _uninstalled(python)
+    with headless.serve(tmp_path / "site") as base:
+        r = first_cell(base + "course/")
+    assert r.returncode == 0, r.stderr
+    assert _has_minigrad(python) and not list(colab.iterdir())
+    _uninstalled(python)
+    with headless.serve(tmp_path / "site") as base:
+        r = first_cell(base + "elsewhere/")  # a site_url that serves no wheel
+    assert r.returncode != 0 and not _has_minigrad(python)
+    assert (f"RuntimeError: pip could not install {base}elsewhere/notebooks/{notebooks.wheel_name()}: "
+            f"download {notebooks.wheel_name()} from {base}elsewhere/notebooks/, put it beside "
+            "this notebook (in Colab: the Files panel, Upload) and run this cell again") in r.stderr
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_the_notebook_runs_where_only_its_first_cell_installs_minigrad(chapter, fresh_kernel,
                                                                         tmp_path, monkeypatch):
     notebooks = _notebooks()
     nbclient = _need("nbclient")
     python = fresh_kernel["python"]
-    subprocess.run([python, "-m", "pip", "uninstall", "--yes", "--quiet", "minigrad-jaxbridge"],
-                   capture_output=True, env=dict(os.environ, PYTHONPATH=""))
-    assert not _has_minigrad(python)
+    _uninstalled(python)
     shutil.copy(fresh_kernel["wheel"], tmp_path)  # beside the notebook, as the site ships it
     monkeypatch.setenv("JUPYTER_PATH", str(fresh_kernel["jupyter"]))
     nb = notebooks.notebook(ROOT / "docs" / chapter)

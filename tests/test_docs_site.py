@@ -53,7 +53,8 @@ class _Resources(HTMLParser):
         a = dict(attrs)
         if tag == "img":
             self.images.append(a["src"])
-        if tag in ("img", "script") and a.get("src") or tag == "link" and a.get("href"):
+        fetched = tag == "link" and a.get("href") and a.get("rel") != "canonical"  # a name, not a load
+        if tag in ("img", "script") and a.get("src") or fetched:
             self.loads.append(a.get("src") or a.get("href"))
         if tag == "a" and a.get("href"):
             self.links.append(a["href"])
@@ -114,14 +115,32 @@ def test_every_chapter_links_its_notebook_which_has_the_page_s_code(site):
         assert href in page.links, f"{name} does not link {href}"
         cells = json.loads((site / href).read_text(encoding="utf-8"))["cells"]
         source = (ROOT / "docs" / f"{name}.md").read_text(encoding="utf-8")
-        # the first cell installs minigrad from the wheel the site ships beside the notebook
-        wheel = re.search(r'wheel = "([\w.-]+\.whl)"', "".join(cells[0]["source"])).group(1)
+        # the first cell installs minigrad from the wheel the site ships beside the notebook,
+        # fetched from the site's address where the notebook is opened alone (Colab)
+        wheel, url = re.search(r'WHEEL, SITE = "([\w.-]+\.whl)", "(.*)"',
+                               "".join(cells[0]["source"])).groups()
         assert (site / "notebooks" / wheel).is_file() and f"notebooks/{wheel}" in page.links
+        assert url == _site_url() + "notebooks/"
         written = [c for c in cells if "".join(c["source"]).startswith("%%writefile")]
         assert len(written) == (len(list((ROOT / "examples").glob("*.py")))
                                 if "<!-- the tutorial scripts -->" in source else 0)
         assert sum(c["cell_type"] == "code" for c in cells) == \
             source.count("```python\n") + 1 + len(written)
+
+
+def _site_url() -> str:
+    """The site's address as mkdocs.yml gives it (SITE_URL, or the documented default)."""
+    from mkdocs.config import load_config
+
+    return load_config(str(ROOT / "mkdocs.yml"))["site_url"]
+
+
+def test_the_site_url_is_set_from_SITE_URL_with_mkdocs_serve_s_address_as_default(monkeypatch):
+    _mkdocs_or_fail_under_ci()
+    monkeypatch.delenv("SITE_URL", raising=False)
+    assert _site_url() == "http://127.0.0.1:8000/"  # where `mkdocs serve` serves it
+    monkeypatch.setenv("SITE_URL", "https://example.org/ad-course/")
+    assert _site_url() == "https://example.org/ad-course/"
 
 
 def test_the_api_reference_documents_the_modules_and_the_command(site):
