@@ -38,7 +38,7 @@ import numpy as np
 
 from . import symbolic as S
 from .errors import ShapeError, TracedValueError, TransformError
-from .graph import ThreadFlag, Variable, concrete, parameter_names
+from .graph import ThreadFlag, Variable, concrete, evaluated_only, parameter_names
 from .primitives import PerInput, Primitive, Scaled, USER_TABLE, elementwise_vmap
 from .pytree import flatten, leaf_paths, tree_map, unflatten
 
@@ -81,7 +81,7 @@ class _Call:
     ``output(leaf)``, naming the leaf (its position among the output's leaves, and its path)."""
 
     __slots__ = ("nargs", "nondiff", "trees", "counts", "out_tree", "leaf", "path", "shared",
-                 "residuals", "last_bwd")
+                 "residuals", "last_bwd", "differentiated")
 
     def __init__(self, nargs: int, nondiff: dict, trees: list, counts: list):
         self.nargs, self.nondiff, self.trees, self.counts = nargs, nondiff, trees, counts
@@ -90,12 +90,15 @@ class _Call:
         # custom_vjp: [(the operands fwd ran on, its residuals)], shared by the call's nodes;
         # and this node's last bwd result, (out, g, input, cotangents): see _cotangent_once
         self.residuals, self.last_bwd = [None], None
+        # recorded where a transformation differentiates it: its output is the rule's primal
+        # output (JAX's jvp and vjp return it), not the function's (mg.jit's plain evaluation)
+        self.differentiated = True
 
     def output(self, leaf: int, path: str) -> "_Call":
         """The parameter of the node recording output leaf ``leaf`` (reached by ``path``)."""
         view = _Call(self.nargs, self.nondiff, self.trees, self.counts)
         view.out_tree, view.leaf, view.path, view.shared = self.out_tree, leaf, path, self.shared
-        view.residuals = self.residuals
+        view.residuals, view.differentiated = self.residuals, self.differentiated
         return view
 
     def pick(self, tree, what: str, name: str):
@@ -185,7 +188,10 @@ class _Custom:
         per output leaf, each an application of this entry picking its leaf (the function
         runs once for them all), put back into the output's structure."""
         values = [concrete(x) for x in leaves]
-        out = self._forward(_unwrapped(leaves), call)
+        call.differentiated = not evaluated_only(leaves)
+        operands = _unwrapped(leaves)
+        out = self._forward(operands, call) if call.differentiated else \
+            tree_map(concrete, self.fun(*call.all_args(operands)))
         found, tree = flatten(out)
         call.shared[0] = (values, out)
         try:
@@ -202,14 +208,21 @@ class _Custom:
         if cached is not None and len(cached[0]) == len(leaves) and \
                 all(a is b for a, b in zip(cached[0], leaves)):
             out = cached[1]
+        elif call.differentiated:  # (a generated program computing a differentiated call)
+            out = self._primal(leaves, call)
         else:
             out = self.fun(*call.all_args(leaves))
         return call.pick(out, "the output", f"{self._kind} {self.__name__}")
 
+    def _primal(self, operands: list, call: _Call):
+        """The output of a differentiated call: the rule's where it gives one (custom_jvp's
+        primal_out, custom_vjp's fwd output: JAX's jvp and vjp return them), else the function's."""
+        return self.fun(*call.all_args(operands))
+
     def _forward(self, operands: list, call: _Call):
-        """The output a recorded call has, computed once from the operands as the
-        innermost trace's rules will see them: the function's, by default."""
-        return tree_map(concrete, self.fun(*call.all_args(operands)))
+        """The output a differentiated call has, computed once from the operands as the
+        innermost trace's rules will see them."""
+        return tree_map(concrete, self._primal(operands, call))
 
     def _check_shape(self, got, want, what: str, of: str) -> None:
         """Refuse a rule's tangent or cotangent whose shape is not its primal's, as JAX does
@@ -242,7 +255,15 @@ class _Custom:
         return self._jax_function()(*call.all_args(leaves))
 
     def _partial(self, i: int, out, *args, call: _Call):
-        return S.Name(self._rule_name())  # the table and drawings show which rule applies
+        """The rule that gives this partial, as the table and drawings show it; with several
+        differentiable inputs, the one it is for: ``fixed_point_rev[x]`` (its part for x,
+        so ``f(x, x)`` reads ``fixed_point_rev[a] + fixed_point_rev[x]``)."""
+        if len(args) == 1:
+            return S.Name(self._rule_name())
+        names = [n for k, n in enumerate(parameter_names(self.fun, call.nargs)) if k not in call.nondiff]
+        paths = [names[k] + path for k, tree in enumerate(call.diff_args(args))
+                 for path in leaf_paths(tree)]
+        return S.Name(f"{self._rule_name()}[{paths[i]}]")
 
     def _check_defined(self):
         pass
@@ -314,10 +335,9 @@ class custom_jvp(_Custom):
                             f"return a pair (primal_out, tangent_out), got {type(result).__name__}")
         return result
 
-    def _forward(self, operands: list, call: _Call):
+    def _primal(self, operands: list, call: _Call):
         """The rule's primal_out, which JAX's jvp (and vjp, grad) return, not the function's."""
-        primal_out = self._apply_rule(operands, [_zero(x) for x in operands], call)[0]
-        return tree_map(concrete, primal_out)
+        return self._apply_rule(operands, [_zero(x) for x in operands], call)[0]
 
     def _tangent_out(self, i: int, t, out, leaves, call: _Call):
         tangents = [_zero(x) for x in leaves]
@@ -384,6 +404,9 @@ class custom_vjp(_Custom):
             raise TypeError(f"custom_vjp {self.__name__}: fwd must return a pair (output, "
                             f"residuals), got {type(result).__name__}")
         return result
+
+    def _primal(self, operands: list, call: _Call):
+        return self._run_fwd(operands, call)[0]
 
     def _forward(self, operands: list, call: _Call):
         """fwd's output, its residuals kept for bwd: as in JAX, fwd runs once, when the
@@ -466,7 +489,8 @@ def primitive(name: str, impl: Callable, *, deriv: Sequence | None = None,
             if not (d is None or callable(d) or (type(d) is int and d in (1, -1))):
                 raise ValueError(f"primitive({name!r}): a local derivative is None, 1, -1 or a "
                                  f"function of (out, *args), not {d!r}")
-        jvp = vjp = tuple(None if d is None else Scaled(d) for d in deriv)
+        jvp = vjp = tuple(None if d is None else Scaled(_checked_deriv(name, k, d))
+                          for k, d in enumerate(deriv))
     else:
         jvp = tuple(_checked(name, "jvp", k, r) for k, r in enumerate(jvp))
         vjp = tuple(_checked(name, "vjp", k, r) for k, r in enumerate(vjp))
@@ -481,32 +505,67 @@ def primitive(name: str, impl: Callable, *, deriv: Sequence | None = None,
     if expr is None:
         expr = lambda *a, **p: S.call(name, *a)  # noqa: E731
     entry = Primitive(name, impl, tuple(jvp), tuple(vjp), tuple(partials), expr,
-                      jax if jax is not None else _no_jax(name), scalar, batch=batch, vmap=vmap)
+                      jax if jax is not None else _no_jax(name), scalar,
+                      batch=None if batch is None else _checked_batch(name, batch), vmap=vmap)
     if deriv is not None and vmap is None:
         entry.vmap = elementwise_vmap(entry)
     USER_TABLE[name] = entry
     return entry
 
 
-def _checked(name: str, kind: str, i: int, rule: Callable | None) -> Callable | None:
-    """A user's rule whose result is refused where the sweep would broadcast it (or sum it
-    over axes) into a wrong derivative with no error: a tangent must fit the output's shape,
-    a cotangent its input's (or the output's, for an input broadcast against others)."""
-    if rule is None:
-        return None
-
-    def checked(t, out, *args, **params):
-        result = rule(t, out, *args, **params)
-        shape, out_shape = np.shape(concrete(result)), np.shape(concrete(out))
-        fits = [out_shape] if kind == "jvp" else [np.shape(concrete(args[i])), out_shape]
-        if shape not in fits and not _broadcasts_into(shape, out_shape):
-            what = "the output" if kind == "jvp" else f"input {i + 1}"
-            raise ShapeError(f"primitive {name!r}: its {kind} rule for input {i + 1} returned "
-                             f"shape {shape} for {what} of shape {fits[0]}. Fix: return a "
-                             f"{'tangent' if kind == 'jvp' else 'cotangent'} of that shape.")
+def _shape_checked(rule: Callable, wrong: Callable) -> Callable:
+    """``rule`` with its result refused where ``wrong(shape of the result, *rule's arguments)``
+    says why (a sentence; None where it fits): a user's rule whose result the sweep would
+    broadcast, or sum over axes, into a wrong derivative with no error."""
+    def checked(*args, **params):
+        result = rule(*args, **params)
+        if result is not NotImplemented:
+            problem = wrong(np.shape(concrete(result)), *args)
+            if problem:
+                raise ShapeError(problem)
         return result
 
     return checked
+
+
+def _checked(name: str, kind: str, i: int, rule: Callable | None) -> Callable | None:
+    """A jvp or vjp rule: a tangent must fit the output's shape, a cotangent its input's (or
+    the output's, for an input broadcast against others)."""
+    def wrong(shape, t, out, *args):
+        out_shape = np.shape(concrete(out))
+        fits = [out_shape] if kind == "jvp" else [np.shape(concrete(args[i])), out_shape]
+        if shape not in fits and not _broadcasts_into(shape, out_shape):
+            what = "the output" if kind == "jvp" else f"input {i + 1}"
+            return (f"primitive {name!r}: its {kind} rule for input {i + 1} returned shape "
+                    f"{shape} for {what} of shape {fits[0]}. Fix: return a "
+                    f"{'tangent' if kind == 'jvp' else 'cotangent'} of that shape.")
+
+    return None if rule is None else _shape_checked(rule, wrong)
+
+
+def _checked_deriv(name: str, i: int, d):
+    """A local derivative must broadcast into the output's shape (a (3,) derivative of a
+    scalar would make the gradient three numbers)."""
+    def wrong(shape, out, *args):
+        if not _broadcasts_into(shape, np.shape(concrete(out))):
+            return (f"primitive {name!r}: its deriv for input {i + 1} returned shape {shape} for "
+                    f"the output of shape {np.shape(concrete(out))}. Fix: return the local "
+                    f"derivative elementwise, of the output's shape (or a scalar).")
+
+    return d if type(d) is int else _shape_checked(d, wrong)
+
+
+def _checked_batch(name: str, batch: Callable) -> Callable:
+    """A batch rule's result has the directions first, then the output's shape: broadcasting
+    a result without that axis would mix the directions up."""
+    def wrong(shape, i, t, out, *args):
+        want = np.shape(concrete(t))[:1] + np.shape(concrete(out))
+        if len(shape) != len(want) or not _broadcasts_into(shape, want):
+            return (f"primitive {name!r}: its batch rule for input {i + 1} returned shape {shape} "
+                    f"for {want[0]} directions of the output of shape {want[1:]}. Fix: return "
+                    f"shape {want}, the directions' axis first.")
+
+    return _shape_checked(batch, wrong)
 
 
 def _broadcasts_into(shape: tuple, target: tuple) -> bool:

@@ -39,13 +39,15 @@ class _Trace:
     drops that reference, so no cycle (list -> variable -> trace -> list) outlives it.
     ``names`` maps an input's index to its name, which ``Variable.name`` reads: one dict
     per graph instead of a field that every node would set.  ``decisions`` is the graph's
-    list of ``Decision``s, where ``decide`` appends while the trace is open.
+    list of ``Decision``s, where ``decide`` appends while the trace is open.  ``evaluates``:
+    the trace only evaluates (``mg.jit``'s), it differentiates nothing (``evaluated_only``).
     """
 
-    __slots__ = ("depth", "open", "variables", "names", "decisions")
+    __slots__ = ("depth", "open", "variables", "names", "decisions", "evaluates")
 
-    def __init__(self, depth: int, variables: list, decisions: list):
+    def __init__(self, depth: int, variables: list, decisions: list, evaluates: bool = False):
         self.depth = depth
+        self.evaluates = evaluates
         self.open = True
         self.variables = variables
         self.decisions = decisions
@@ -282,6 +284,18 @@ def decide(x, branches: int | None = None):
     return taken
 
 
+def evaluated_only(xs) -> bool:
+    """Whether every open trace that the values ``xs`` belong to (an inner trace's variable
+    is an outer one's value) only evaluates (``mg.jit``'s): no transformation differentiates
+    them, so a custom rule's primal output is not asked for, as in JAX."""
+    for x in xs:
+        while type(x) is Variable:
+            if x.trace.open and not x.trace.evaluates:
+                return False
+            x = x.value
+    return True
+
+
 @contextlib.contextmanager
 def discarded():
     """Run code whose recording is thrown away: what the open traces (of this thread)
@@ -442,8 +456,9 @@ class Graph:
     index): the graph holds where each goes the same way, which compiled programs check.
     """
 
-    def __init__(self, name: str = "f"):
+    def __init__(self, name: str = "f", evaluates: bool = False):
         self.name = name
+        self.evaluates = evaluates  # recorded to be evaluated only (mg.jit), not differentiated
         self.variables: list[Variable] = []
         self.inputs: list[Variable] = []
         self.outputs: Any = None
@@ -460,7 +475,7 @@ class Graph:
 
     def __enter__(self) -> "Graph":
         opened = _STATE.open
-        self._trace = _Trace(len(opened), self.variables, self.decisions)
+        self._trace = _Trace(len(opened), self.variables, self.decisions, self.evaluates)
         self._opened = opened  # the opening thread's stack, where __exit__ pops (one lookup)
         pause_gc()
         opened.append(self)
@@ -620,13 +635,15 @@ class scope(contextlib.ContextDecorator):
                 tags.setdefault(i, path)  # inner scopes closed first and keep their path
 
 
-def record(f: Callable, args: Sequence, argnums: Sequence[int], names: Sequence[str]):
-    """Call ``f(*args)`` with the leaves of ``args[i]`` for ``i`` in ``argnums`` as inputs.
+def record(f: Callable, args: Sequence, argnums: Sequence[int], names: Sequence[str],
+           evaluates: bool = False):
+    """Call ``f(*args)`` with the leaves of ``args[i]`` for ``i`` in ``argnums`` as inputs
+    (``evaluates``: the graph is recorded only to be evaluated, as ``mg.jit`` records).
 
     Returns ``(graph, out, wrapped)`` where ``wrapped[k]`` is the pytree of input
     variables standing for ``args[argnums[k]]``.
     """
-    graph = Graph(getattr(f, "__name__", "f"))
+    graph = Graph(getattr(f, "__name__", "f"), evaluates)
     call_args = list(args)
     wrapped = []
     with graph:

@@ -321,7 +321,7 @@ class Jitted:
 
         call.__name__ = getattr(f, "__name__", "f")
         with record_decisions():
-            graph, out, _ = record(call, leaves, range(len(leaves)), names)
+            graph, out, _ = record(call, leaves, range(len(leaves)), names, evaluates=True)
         return graph, out, call.__name__
 
     def _trace(self, args: tuple, kwargs: dict, static: tuple, dynamic_kwargs: tuple) -> _Program:

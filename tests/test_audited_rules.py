@@ -105,6 +105,38 @@ def test_s9_primitive_rules_of_the_wrong_shape_are_refused():
         mg.jvp(sq, (2.0,), (1.0,))
 
 
+def test_s9_a_deriv_of_the_wrong_shape_is_refused_and_check_rules_reports_it():
+    """JAX refuses a custom rule's tangent whose shape is not the output's; a ``deriv`` is
+    the rule's factor, so one that does not broadcast into the output is refused alike."""
+    sq = mg.primitive("audit_square_deriv", lambda x: x * x, deriv=(lambda o, x: 2.0 * x * np.ones(3),))
+    message = r"'audit_square_deriv': its deriv for input 1 returned shape \(3,\) for the output of shape \(\)"
+    for differentiate in (mg.grad(sq), lambda x: mg.jvp(sq, (x,), (1.0,)), mg.jit(mg.grad(sq))):
+        with pytest.raises(ShapeError, match=message):
+            differentiate(2.0)
+    report = check_rules(sq, 2.0)
+    assert not report and "its deriv for input 1 returned shape (3,)" in str(report)
+    fine = mg.primitive("audit_square_deriv_ok", lambda x: x * x, deriv=(lambda o, x: 2.0 * x,))
+    x = np.array([1.0, -2.0, 3.0])
+    np.testing.assert_allclose(mg.jacfwd(fine)(x), jax.jacfwd(lambda x: x * x)(x))
+    assert check_rules(fine, x)
+
+
+def test_s9_a_batch_rule_without_the_directions_axis_is_refused_and_reported():
+    """jacfwd's batch rule gets tangents (k, *shape); a result (3,) for three directions of a
+    (3,) output would broadcast into (3, 3) with the directions mixed up (JAX's Jacobian: 2I)."""
+    summed = mg.primitive("audit_double_summed", lambda x: 2.0 * x, jvp=lambda t, o, x: 2.0 * t,
+                          vjp=lambda g, o, x: 2.0 * g,
+                          batch=lambda i, t, o, x: 2.0 * mnp.sum(t, axis=0))
+    x = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(ShapeError, match=r"'audit_double_summed': its batch rule for input 1 "
+                                         r"returned shape \(3,\) for 3 directions of the output "
+                                         r"of shape \(3,\)\. Fix: return shape \(3, 3\)"):
+        mg.jacfwd(summed)(x)
+    report = check_rules(summed, x)
+    assert [c.quantity for c in report.failures] == ["batch"]
+    assert "returned shape (3,) for 3 directions" in str(report)
+
+
 def test_s9_a_broadcasting_primitive_may_return_an_output_shaped_cotangent():
     """The sweep sums a cotangent over the axes an input was broadcast along: not an error."""
     mul = mg.primitive("audit_mul", lambda a, b: a * b, jvp=(lambda t, o, a, b: t * b, lambda t, o, a, b: a * t),
@@ -185,6 +217,46 @@ def test_u5_jvp_returns_the_rules_primal_out_as_jax_does():
     assert mg.vjp(k, 1.0)[0] == float(jax.vjp(jk, 1.0)[0]) == 3.0
     assert k(1.0) == float(jk(1.0)) == 2.0  # called plainly, the function runs
 
+
+
+def _offset_rules():
+    """custom_jvp and custom_vjp pairs (minigrad's, JAX's) whose rules' primal output is not
+    the function's (3x against 2x): where each is returned tells whether the rule ran."""
+    def rule(primals, tangents):
+        return 3.0 * primals[0], tangents[0]
+
+    def fwd(x):
+        return 3.0 * x, None
+
+    def bwd(res, g):
+        return (g,)
+
+    k, jk = mg.custom_jvp(lambda x: 2.0 * x), jax.custom_jvp(lambda x: 2.0 * x)
+    k.defjvp(rule)
+    jk.defjvp(rule)
+    v, jv = mg.custom_vjp(lambda x: 2.0 * x), jax.custom_vjp(lambda x: 2.0 * x)
+    v.defvjp(fwd, bwd)
+    jv.defvjp(fwd, bwd)
+    return [(k, jk), (v, jv)]
+
+
+@pytest.mark.parametrize("pair", [0, 1], ids=["custom_jvp", "custom_vjp"])
+def test_u5_under_jit_the_rules_primal_out_where_jax_returns_it(pair):
+    f, jf = _offset_rules()[pair]
+    cases = [  # (minigrad's, JAX's, the arguments): each returns a tuple of numbers
+        (lambda x: (mg.jit(f)(x),), lambda x: (jax.jit(jf)(x),), (1.5,)),  # plain: the function's
+        (mg.jit(mg.value_and_grad(f)), jax.jit(jax.value_and_grad(jf)), (1.5,)),
+        (mg.value_and_grad(mg.jit(f)), jax.value_and_grad(jax.jit(jf)), (1.5,)),
+        (mg.jit(lambda x: (mg.jit(f)(x), mg.vjp(f, x)[0])),
+         jax.jit(lambda x: (jax.jit(jf)(x), jax.vjp(jf, x)[0])), (1.5,)),
+    ]
+    if pair == 0:  # custom_vjp has no forward mode, in either engine
+        cases.append((mg.jit(lambda x, t: mg.jvp(f, (x,), (t,))),
+                      jax.jit(lambda x, t: jax.jvp(jf, (x,), (t,))), (1.5, 1.0)))
+    for k, (mine, theirs, args) in enumerate(cases):
+        want = tuple(map(float, theirs(*args)))
+        for _ in range(2):  # the call that traces, then one that runs the compiled program
+            assert tuple(map(float, mine(*args))) == want, k
 
 # ---------------------------------------------------------------------- C1: batched solve
 
@@ -271,3 +343,27 @@ def test_c3_norm_of_a_3d_array_is_the_flattened_2_norm_as_numpy_and_jax():
     np.testing.assert_allclose(mg.grad(mnp.linalg.norm)(x), jax.grad(jnp.linalg.norm)(x), rtol=1e-14)
     with pytest.raises(ValueError, match="axis="):  # a matrix norm of a 3-D array: NumPy refuses too
         mnp.linalg.norm(x, ord=1)
+
+
+# ------------------------------------------ a custom function given one input twice: its label
+
+def test_custom_vjp_given_one_input_twice_labels_each_partial_by_its_argument():
+    """``f(x, x)``: the partial sums the rule's parts for both arguments, and says so (it
+    read ``2 fixed_point_rev``, as if the rule were a number doubled)."""
+    def fwd(a, x):
+        return a * x, (a, x)
+
+    def fixed_point_rev(res, g):
+        a, x = res
+        return g * x, g * a
+
+    fp, jfp = mg.custom_vjp(lambda a, x: a * x), jax.custom_vjp(lambda a, x: a * x)
+    fp.defvjp(fwd, fixed_point_rev)
+    jfp.defvjp(fwd, fixed_point_rev)
+    table = mg.trace(lambda x: fp(x, x), 3.0).table(mode="reverse")
+    row = table.rows[1]
+    assert [(n, str(d)) for n, d in row.partials] == [("v1", "fixed_point_rev[a] + fixed_point_rev[x]")]
+    assert table.rows[0].adjoint == float(jax.grad(lambda x: jfp(x, x))(3.0)) == 6.0
+    two = mg.trace(lambda x, y: fp(x, y), 3.0, 2.0).table()
+    assert [str(d) for _, d in two.rows[2].partials] == ["fixed_point_rev[a]", "fixed_point_rev[x]"]
+    assert "fixed\\_point\\_rev[a]" in two.to_latex()

@@ -168,9 +168,10 @@ def plan(frames: Frames, aspect: str = "16:9") -> tuple[str, int | None, str, st
     largest size on a slide of ``aspect``, the table taking the room it needs.
 
     Candidates: left to right, top to bottom, and (a long graph without scopes) its
-    layers wrapped into 2 to 8 rows (``dot.to_dot``'s ``wrap``), each placed beside and
-    above the table, whose size is estimated from its longest cells; the slide's script
-    then fits the chosen drawing to the room that the table really leaves.
+    layers folded into a snake of 2 to 8 rows or columns (``dot.to_dot``'s ``wrap``),
+    each placed beside and above the table, whose size is estimated from its longest
+    cells; the slide's script then fits the chosen drawing to the room that the table
+    really leaves.
     """
     if not layout.can_draw("svg"):
         return "LR", None, "stack", None
@@ -181,9 +182,10 @@ def plan(frames: Frames, aspect: str = "16:9") -> tuple[str, int | None, str, st
     wraps = sorted({-(-(1 + max(depth)) // rows) for rows in range(2, 9)}, reverse=True) \
         if long and not frames.graph.scopes else []
     best = None
-    for rankdir, wrap in [("LR", None), ("TB", None)] + [("TB", k) for k in wraps]:
+    candidates = [("LR", None), ("TB", None)] + [(r, k) for k in wraps for r in ("LR", "TB")]
+    for rankdir, wrap in candidates:
         if wrap and best and label_px(best[0]) >= LEGIBLE:
-            break  # a wrapped layout is harder to follow: only when the others are too small
+            break  # a snake is harder to follow: only when the others are too small
         svg = frames.drawing(rankdir, slide=True, wrap=wrap)
         for arrangement in ("side", "stack"):
             scale = fit_scale(_size(svg), table, arrangement, aspect, _header_lines(frames))
