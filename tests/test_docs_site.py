@@ -145,7 +145,8 @@ def test_the_site_url_is_set_from_SITE_URL_with_mkdocs_serve_s_address_as_defaul
 
 def test_the_api_reference_documents_the_modules_and_the_command(site):
     expected = {"minigrad": ["minigrad.trace", "minigrad.grad", "minigrad.jvp", "minigrad.Graph",
-                             "minigrad.jit.jit"],
+                             "minigrad.jit.jit", "minigrad.checkpoint", "minigrad.checkpoint_name",
+                             "minigrad.checkpoint_policies", "minigrad.remat.save_only_these_names"],
                 "numpy": ["minigrad.numpy"],
                 "lax": ["minigrad.lax.scan", "minigrad.lax.fori_loop", "minigrad.lax.while_loop",
                         "minigrad.lax.cond", "minigrad.lax.switch"],
