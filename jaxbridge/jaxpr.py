@@ -64,7 +64,7 @@ COUNTERPARTS: dict[str, set[str]] = {
     # det's derivative: JAX writes it as an LU solve (a closed form for 2x2, all inside a jit)
     "cofactor": {"lu", "triangular_solve", "jit", "pjit"},
     "logabsdet": {"lu", "jit", "pjit"}, "cholesky": {"cholesky", "jit", "pjit"},
-    "svd": {"svd", "jit", "pjit"},
+    "svd": {"svd", "jit", "pjit"}, "name": {"name"},
 }
 # Equations that stand for their one variable operand: a dtype change, a copy; and per
 # counterpart, the trailing equations of its JAX implementation (mean = sum, then divide).

@@ -5,7 +5,7 @@ Write a function once with Python operators and ``minigrad.numpy``; record it wi
 transformations below.
 """
 
-from . import lax, nn, numpy, random, tree, tree_util
+from . import ad_checkpoint, lax, nn, numpy, random, tree, tree_util
 from .array import Array, block_until_ready, device_put
 from .batching import vmap
 from .custom import custom_jvp, custom_vjp, primitive
@@ -17,7 +17,7 @@ from .linear import linear_transpose, linearize
 from .modes import forward_sweep, reverse_sweep
 from .primitives import TABLE as PRIMITIVES
 from .primitives import Primitive
-from .remat import checkpoint, remat
+from .remat import checkpoint, checkpoint_name, checkpoint_policies, remat
 from .transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 from .tree_util import tree_map  # (jax.tree_map, which the older tutorials use)
 
@@ -26,7 +26,7 @@ __all__ = [
     "trace", "scope", "Graph", "Variable", "Const", "Primitive", "PRIMITIVES",
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian",
     "forward_sweep", "reverse_sweep", "jit", "vmap", "linearize", "linear_transpose", "checkpoint",
-    "remat", "custom_jvp", "custom_vjp", "primitive",
+    "remat", "checkpoint_policies", "checkpoint_name", "ad_checkpoint", "custom_jvp", "custom_vjp", "primitive",
     "MinigradError", "TracedValueError", "ShapeError", "TransformError", "EscapedVariableError",
     "GuardError", "SingularMatrixError",
 ]

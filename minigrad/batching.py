@@ -24,9 +24,9 @@ import numpy as np
 
 from .errors import TransformError
 from .lax import selecting
-from .graph import Graph, Variable, concrete, gc_paused, label, parameter_names, record
+from .graph import Graph, Variable, concrete, gc_paused, label, parameter_names, pruned, record
 from .primitives import broadcast_to, getitem, lift, record_decisions, stack, transpose
-from .pytree import TreeDef, flatten, leaf_paths, unflatten
+from .pytree import TreeDef, _children, flatten, leaf_paths, unflatten
 
 __all__ = ["vmap"]
 
@@ -37,17 +37,22 @@ def _shape(x) -> tuple:
 
 def _axes_for_leaves(prefix, tree, what: str) -> list:
     """One axis (an int or None) per leaf of ``tree``, from ``prefix``, a pytree prefix of it
-    whose leaves are ints or None (JAX's ``in_axes`` / ``out_axes`` rule)."""
+    whose leaves are ints or None (JAX's ``in_axes`` / ``out_axes`` rule): a node of the
+    prefix matches a node of the tree of its kind (tuples and lists match each other, a
+    registered class itself with the same auxiliary data) with as many children."""
     if prefix is None or isinstance(prefix, int):
         return [prefix] * len(flatten(tree)[0])
-    if isinstance(prefix, dict) and isinstance(tree, dict) and set(prefix) == set(tree):
-        return [a for k in sorted(tree) for a in _axes_for_leaves(prefix[k], tree[k], what)]
-    if isinstance(prefix, (tuple, list)) and isinstance(tree, (tuple, list)) and len(prefix) == len(tree):
-        return [a for p, t in zip(prefix, tree) for a in _axes_for_leaves(p, t, what)]
+    mine, theirs = _children(prefix), _children(tree)
+    sequences = (tuple, list)
+    if mine is not None and theirs is not None and len(mine[2]) == len(theirs[2]) and (
+            (isinstance(prefix, sequences) and isinstance(tree, sequences))
+            or mine[:2] == theirs[:2]):
+        return [a for p, t in zip(mine[2], theirs[2]) for a in _axes_for_leaves(p, t, what)]
     raise TransformError(
         f"vmap: {what} {prefix!r} does not match the structure of the value it describes "
         f"({type(tree).__name__}{'' if not hasattr(tree, '__len__') else f' of length {len(tree)}'}). "
-        f"Fix: give an int or None, or a tuple/list/dict of the value's structure.")
+        f"Fix: give an int or None, or a pytree of the value's structure (a tuple, list, dict "
+        f"or registered class) with an int or None at each of its leaves or subtrees.")
 
 
 def _move(x, source: int, dest: int):
@@ -74,9 +79,10 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
     """
     if not callable(fun):
         raise TransformError(f"vmap: expected a function, got {type(fun).__name__}.")
-    if not (in_axes is None or isinstance(in_axes, (int, tuple, list, dict))):
-        raise TransformError(f"vmap: in_axes must be an int, None or a tuple of them (one per "
-                             f"positional argument), got {in_axes!r}.")
+    if not (in_axes is None or isinstance(in_axes, (int, tuple, list))):
+        raise TransformError(f"vmap: in_axes must be an int, None or a tuple with one entry per "
+                             f"positional argument, got {in_axes!r}. Fix: for one argument, "
+                             f"wrap its axes in a tuple: in_axes=({in_axes!r},).")
 
     @functools.wraps(fun)
     @gc_paused
@@ -148,9 +154,12 @@ def _run(fun: Callable, kwargs: dict, tree: TreeDef, leaves: list, names: list, 
 
     on_example.__name__ = getattr(fun, "__name__", "f")
     names = [names[k] for k in mapped]
-    with record_decisions(), selecting():
+    outside: list = []  # the enclosing traces' variables the example's graph reads
+    with pruned(outside), record_decisions(), selecting():
         graph, out, _ = record(on_example, [_example(moved[k]) for k in mapped], range(len(mapped)), names)
-    _refuse_decisions(graph)
+        _refuse_decisions(graph)
+        outside += [x for v in graph.variables for x in v.inputs if type(x) is Variable and not graph.owns(x)]
+        outside += [o for o in flatten(out)[0] if type(o) is Variable and not graph.owns(o)]
     batched = batch_graph(graph, [moved[k] for k in mapped], size)
     outs, out_tree = flatten(out)
     axes = _axes_for_leaves(out_axes, out, "out_axes")
@@ -204,7 +213,7 @@ def batch_graph(graph: Graph, inputs: list, size: int) -> list:
             continue
         flags = tuple(type(x) is Variable and x.trace is trace for x in v.inputs)
         args = [values[x.index] if b else x for x, b in zip(v.inputs, flags)]
-        out = NotImplemented if prim.vmap is None else prim.vmap(flags, v.value, *args, **v.params)
+        out = NotImplemented if prim.vmap is None else prim.vmap(flags, concrete(v.value), *args, **v.params)
         if out is NotImplemented:
             out = _example_by_example(prim, flags, args, v.params, size)
         shape = (size,) + _shape(v.value)

@@ -359,6 +359,39 @@ def discarded():
                 del g.scopes[k]
 
 
+@contextlib.contextmanager
+def pruned(roots: list):
+    """Run code whose recording in the open traces (of this thread) is kept only where it is
+    read: the variables in ``roots`` (filled in by the code inside), the decisions made
+    inside, and what those depend on (through operands and values, across nested traces).
+    The rest is removed at the end and the kept variables renumbered.  (``vmap`` records one
+    example in a trace of its own; the copies of its operations that the outer traces
+    record too are never read, as the batched operations replace them.)"""
+    marks = [(g, len(g.variables), len(g.decisions)) for g in _STATE.open]
+    yield
+    starts = {g._trace: n for g, n, _ in marks}
+    stack = list(roots) + [d.variable for g, _, d in marks for d in g.decisions[d:]]
+    reached: set = set()
+    while stack:
+        v = stack.pop()
+        if type(v) is not Variable or v in reached:
+            continue
+        start = starts.get(v.trace)
+        if start is None or v.index < start:
+            continue  # recorded before, or in a trace opened inside
+        reached.add(v)
+        stack += [*v.inputs, *v.args, v.value]
+    for g, n, _ in marks:
+        kept = [v for v in g.variables[n:] if v in reached]
+        renumbered = {v.index: n + k for k, v in enumerate(kept)}
+        for v in kept:
+            v.index = renumbered[v.index]
+        del g.variables[n:]
+        g.variables += kept
+        tags = {k: g.scopes.pop(k) for k in [k for k in g.scopes if k >= n]}
+        g.scopes.update({renumbered[k]: path for k, path in tags.items() if k in renumbered})
+
+
 def label(v: Variable) -> str:
     """How errors name a variable: ``v3 (sigma)``, or ``v5``."""
     base = f"v{v.index + 1}"
@@ -561,6 +594,18 @@ class Graph:
         """The choices its operations' derivatives made on values, which programs written
         from it compute on every call (``where``'s mask, ``abs``'s kink...): ``Choice``."""
         return value_choices(self)
+
+    def add_known(self, prim, inputs: Sequence, params: dict, value) -> Variable:
+        """Record ``prim(*inputs, **params)`` in this open graph without evaluating it: its
+        output ``value`` is known (a residual ``mg.checkpoint`` saved).  The sweeps read the
+        node as any other."""
+        var = Variable()
+        var.trace, var.index, var.prim, var.value = self._trace, len(self.variables), prim, value
+        var.inputs = tuple(inputs)
+        var.args = tuple(x.value if self.owns(x) else x for x in var.inputs)
+        var.params = params or _NO_PARAMS
+        self.variables.append(var)
+        return var
 
     def table(self, mode: str | None = None, wrt=None, naming: str = "v", **options):
         """The trace table (primal values and partials; tangents or adjoints by ``mode``);

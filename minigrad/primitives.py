@@ -1063,6 +1063,23 @@ astype = define(
 )
 
 
+def _jax_checkpoint_name(x, *, name):
+    from jax.ad_checkpoint import checkpoint_name
+
+    return checkpoint_name(x, name)
+
+
+# ``mg.checkpoint_name(x, "h")``: the identity, tagging its value with a name that a
+# checkpoint policy (``save_only_these_names``) reads from the node's parameter, as JAX's
+# ``name`` primitive.
+checkpoint_name = define(
+    "name", lambda x, *, name: x, code="{0}", jax=_jax_checkpoint_name,
+    deriv=(1,), linear="all",
+    partials=(lambda o, x, *, name: S.ONE,),
+    expr=lambda x, *, name: S.call("checkpoint_name", x, name=name),
+)
+
+
 # -------------------------------------------- indexed updates (``x.at[idx]``): JAX's scatter
 
 

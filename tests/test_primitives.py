@@ -487,6 +487,12 @@ def astype_case(draw):
 
 
 @st.composite
+def name_case(draw):
+    x = draw(values(draw(shapes())))
+    return Case(lambda x: mg.checkpoint_name(mnp.sin(x), "h") * 2.0, (x,), "checkpoint_name")
+
+
+@st.composite
 def concat_stack_case(draw, name):
     n = draw(ints(1, 3))
     if name == "concatenate":
@@ -726,6 +732,7 @@ SPECS: dict[str, st.SearchStrategy] = {
     "scatter_add": scatter_add_case(),
     "scatter": scatter_case(),
     "astype": astype_case(),
+    "name": name_case(),
     "concatenate": concat_stack_case("concatenate"),
     "stack": concat_stack_case("stack"),
     # magnitudes near 1 and no zeros: a product of 64 entries stays moderate, and where two

@@ -92,6 +92,111 @@ def test_pytree_in_axes_out_axes_and_kwargs(jax):
     close(got["h"], want["h"])
 
 
+class Pair:
+    """A pytree class (children a, b; a static label as its auxiliary data), registered with
+    both minigrad's and JAX's registries, as a user's code would."""
+
+    def __init__(self, a, b, label="p"):
+        self.a, self.b, self.label = a, b, label
+
+    def tree_flatten(self):
+        return (self.a, self.b), self.label
+
+    @classmethod
+    def tree_unflatten(cls, label, children):
+        return cls(*children, label=label)
+
+
+mg.tree_util.register_pytree_node_class(Pair)
+
+
+def test_a_registered_pytree_class_in_in_axes_and_out_axes(jax):
+    try:
+        jax.tree_util.register_pytree_node_class(Pair)
+    except ValueError:  # (registered by an earlier run in this process)
+        pass
+    rng = np.random.default_rng(2)
+    xs, c = rng.standard_normal((4, 3)), rng.standard_normal(3)
+
+    def f(p):
+        return {"sum": p.a * p.b["u"] + p.b["v"], "pair": Pair(p.a, mnp.sin(p.b["v"]), "out")}
+
+    for in_axes in [(Pair(0, {"u": None, "v": 0}),), (Pair(0, None),), (0,)]:
+        args = Pair(xs, {"u": c, "v": xs if in_axes != (Pair(0, None),) else c})
+        if in_axes == (0,):
+            args = Pair(xs, {"u": xs, "v": xs})
+        got = mg.vmap(f, in_axes=in_axes)(args)
+        want = jax.vmap(f, in_axes=in_axes)(args)
+        close(got["sum"], want["sum"])
+        assert type(got["pair"]) is Pair and got["pair"].label == "out"
+        close(got["pair"].a, want["pair"].a)
+        close(got["pair"].b, want["pair"].b)
+    # out_axes: a Pair prefix of the output, an unmapped leaf kept unbatched (None)
+    for out_axes in [Pair(1, None, "out"), Pair(0, 0, "out")]:
+        g = lambda x: Pair(x[:, None] * c, c * 2.0, "out")  # noqa: E731
+        got, want = mg.vmap(g, out_axes=out_axes)(xs), jax.vmap(g, out_axes=out_axes)(xs)
+        close(got.a, want.a)
+        close(got.b, want.b)
+    # refused by both: a Pair as in_axes itself (not one entry per argument), a tuple standing
+    # for a Pair, another label (auxiliary data)
+    with pytest.raises(TransformError, match=r"in_axes must be an int, None or a tuple.*Fix: "):
+        mg.vmap(f, in_axes=Pair(0, None))(Pair(xs, {"u": c, "v": c}))
+    with pytest.raises(TypeError):
+        jax.vmap(f, in_axes=Pair(0, None))(Pair(xs, {"u": c, "v": c}))
+    for wrong in [((0, None),), (Pair(0, None, "other"),)]:
+        with pytest.raises(TransformError, match="does not match the structure"):
+            mg.vmap(f, in_axes=wrong)(Pair(xs, {"u": c, "v": c}))
+        with pytest.raises(ValueError):
+            jax.vmap(f, in_axes=wrong)(Pair(xs, {"u": c, "v": c}))
+
+
+def test_inside_another_trace_only_the_batched_operations_are_recorded(jax):
+    """The example ``vmap`` traces is not copied into the enclosing trace (as mg.trace,
+    grad and jit record it): the outer table holds the batched operations only."""
+    xs = np.linspace(0.1, 1.0, 4)
+
+    def closure(w, xs):
+        return mnp.sum(mg.vmap(lambda x: mnp.sin(x * w) + w)(xs))
+
+    def unmapped(w, xs):
+        return mnp.sum(mg.vmap(lambda x, w: mnp.sin(x * w) + w, in_axes=(0, None))(xs, w))
+
+    def nested(w, xs):  # vmap of vmap, w used outside the inner one too, a decision on w
+        def row(x):
+            s = w * 2.0 if w > 0 else -w
+            return mg.vmap(lambda y: mnp.cos(x * y * s))(xs)
+
+        return mnp.sum(mg.vmap(row)(xs))
+
+    # (before: the example's 3 operations were copied into the outer trace first; in
+    # `nested`, 8 such rows, every one an unused scalar or example-sized value)
+    for f, ops in [(closure, ["mul:(4,)", "sin:(4,)", "add:(4,)", "sum:()"]),
+                   (unmapped, ["mul:(4,)", "sin:(4,)", "add:(4,)", "sum:()"]),
+                   (nested, ["gt:()", "mul:()", "reshape:(4, 1)", "mul:(4, 4)", "mul:(4, 4)",
+                             "cos:(4, 4)", "sum:()"])]:
+        graph = mg.trace(f, 0.7, xs)
+        assert [f"{v.prim.name}:{np.shape(v.value)}" for v in graph.variables[2:]] == ops
+        assert [v.index for v in graph.variables] == list(range(len(graph.variables)))
+        close(graph.outputs.value, f(0.7, xs))
+        close(mg.grad(f, argnums=(0, 1))(0.7, xs)[0], jax.grad(f, argnums=(0, 1))(0.7, xs)[0])
+        close(mg.grad(f, argnums=(0, 1))(0.7, xs)[1], jax.grad(f, argnums=(0, 1))(0.7, xs)[1])
+        close(mg.jit(mg.grad(f))(0.7, xs), jax.grad(f)(0.7, xs))
+        close(mg.grad(mg.grad(f))(0.7, xs), jax.grad(jax.grad(f))(0.7, xs))
+
+    def scoped(w, xs):  # a scope around the vmap tags the batched rows; one inside, no row
+        def example(x):
+            with mg.scope("inside"):
+                return mnp.sin(x * w)
+
+        with mg.scope("around"):
+            ys = mg.vmap(example)(xs)
+        return mnp.sum(ys)
+
+    graph = mg.trace(scoped, 0.7, xs)
+    assert [v.prim.name for v in graph.variables[2:]] == ["mul", "sin", "sum"]
+    assert graph.scopes == {2: "around", 3: "around"}
+
+
 def test_nested_vmap_is_an_outer_product(jax):
     rng = np.random.default_rng(2)
     a, b = rng.standard_normal((4, 3)), rng.standard_normal((5, 3))

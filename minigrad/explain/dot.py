@@ -153,9 +153,11 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
     ``sweep`` gives, per variable, the text of its tangent or adjoint line instead of the
     finished sweep's value (``""`` leaves it blank: not computed yet); ``caption`` is printed
     under the drawing.  ``slide`` draws for a slide, beside the table that has the values:
-    larger type, tighter spacing, no value line.  ``wrap`` (top to bottom, no clusters) lays
-    a long graph out as lines of text are: ``wrap`` columns of variables (by their longest
-    path from the inputs) left to right on each row, the rows one below the other.
+    larger type, tighter spacing, no value line.  ``wrap`` (no clusters) folds a long graph
+    into a snake: rows of ``wrap`` layers of variables (by their longest path from the
+    inputs), every other row right to left, so that a row ends above the next one's start
+    (with ``rankdir="LR"``; ``"TB"`` turns it a quarter).  An edge within a row carries its
+    label on two lines, the partial over its value, which keeps the rows narrow.
     """
     if theme not in THEMES:
         raise ValueError(f"to_dot: unknown theme {theme!r}; use one of {sorted(THEMES)}")
@@ -184,6 +186,7 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
     strong = {"color": colors["highlight"], "penwidth": "3", "class": "highlight"}
     outputs = output_indices(graph)
     notes = getattr(graph, "notes", {})  # a program graph says which adjoint is which
+    snake = _snake(graph, [row.var for row in table.rows], wrap) if wrap else {}
     nodes, edges = [], []  # per variable: its node, and the edges into it
     for v, row in zip(graph.variables, table.rows):
         lines = node_lines(table, row, v.value, values, None if sweep is None else sweep[v.index])
@@ -201,7 +204,9 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
         into = []
         for name, partial in row.partials:
             edge = (name, row.var)
-            label = escape.dot(edge_labels.get(edge, typeset.render(partial)))
+            text = edge_labels.get(edge, typeset.render(partial))
+            within = snake and snake[name][0] == snake[row.var][0]
+            label = escape.dot(*_two_lines(text) if within else [text])
             if edge in highlight_edges:
                 into.append((name, row.var, {"label": label, "fontcolor": colors["highlight"], **strong}))
             else:
@@ -215,7 +220,7 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
             for tail, head, attrs in into:
                 dot.edge(tail, head, **attrs)
         if wrap:
-            _wrap(dot, graph, [n for n, _, _ in nodes], wrap)
+            _fold(dot, snake, {(tail, head) for into in edges for tail, head, _ in into})
         return dot
     # Clusters: nodes in their (nested) scope's subgraph; edges at the top level, since an
     # edge written inside a cluster would pull its endpoints into that cluster.
@@ -253,22 +258,40 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
     return dot
 
 
-def _wrap(dot: graphviz.Digraph, graph: Graph, names: list[str], columns: int) -> None:
-    """Rows of ``columns`` layers: each row one rank (its edges drawn flat, left to right),
-    each row's first node pulled under the previous row's first by an invisible edge."""
+def _snake(graph: Graph, names: list[str], columns: int) -> dict[str, tuple[int, int]]:
+    """Each variable's ``(row, column)`` in a snake of rows of ``columns`` layers, the odd
+    rows right to left."""
     from .text_backends import layers
 
-    rows: dict[int, list[str]] = {}
+    place = {}
     for name, layer in zip(names, layers(graph)):
-        rows.setdefault(layer // columns, []).append(name)
-    firsts = [rows[r][0] for r in sorted(rows)]
-    for r in sorted(rows):
-        with dot.subgraph() as row:
-            row.attr(rank="same")
-            for name in rows[r]:
-                row.node(name)
-    for above, below in zip(firsts, firsts[1:]):
-        dot.edge(above, below, style="invis", weight="100")
+        row, k = divmod(layer, columns)
+        place[name] = (row, columns - 1 - k if row % 2 else k)
+    return place
+
+
+def _fold(dot: graphviz.Digraph, snake: dict[str, tuple[int, int]], edges: set) -> None:
+    """The snake's columns as ranks, each column's variables in row order (invisible edges
+    between a row's first variable there and the next row's, where no edge joins them)."""
+    columns: dict[int, dict[int, str]] = {}
+    for name, (row, column) in snake.items():
+        columns.setdefault(column, {}).setdefault(row, name)
+    for column in sorted(columns):
+        with dot.subgraph() as rank:
+            rank.attr(rank="same")
+            for name, (_, c) in snake.items():
+                if c == column:
+                    rank.node(name)
+        firsts = [columns[column][r] for r in sorted(columns[column])]
+        for above, below in zip(firsts, firsts[1:]):
+            if (above, below) not in edges:
+                dot.edge(above, below, style="invis")
+
+
+def _two_lines(label: str) -> list[str]:
+    """``cos v₁ = 0.877583`` as ``cos v₁`` over ``= 0.877583`` (one line without a value)."""
+    partial, equals, value = label.partition(" = ")
+    return [partial, equals.lstrip() + value] if equals else [label]
 
 
 def to_svg(graph: Graph, mode: str | None = None, *, max_nodes: int | None = None,

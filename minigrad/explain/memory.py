@@ -9,7 +9,10 @@ each such node would have held those intermediates on the tape from the forward 
 
 The recomputed intermediates are counted by recording the checkpointed function again at
 the node's inputs, as its reverse rule does (a checkpoint nested inside one is counted the
-same way, recursively).  Bytes are the values' ``nbytes`` (8 for a Python float).
+same way, recursively).  With a checkpoint policy, the values it saves
+(``remat.saved_variables``) are held with the node from the forward sweep on, like the
+tape, and only the others are recomputed at its step (its output too is then known, not
+recomputed).  Bytes are the values' ``nbytes`` (8 for a Python float).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..graph import Graph, Variable, concrete, trace
+from ..remat import saved_variables
 
 
 def _nbytes(value) -> int:
@@ -61,13 +65,25 @@ class Memory:
         return "\n".join(f"- {line}" for line in str(self).splitlines())
 
 
-def _segment(v: Variable) -> Graph | None:
-    """The graph a checkpointed function's reverse rule records again, or None."""
+def _segment(v: Variable) -> tuple[Graph, list, list] | None:
+    """The graph a checkpointed function's reverse rule records again, the values its policy
+    saves (held from the forward sweep on) and the outputs it then knows; or None."""
     custom = getattr(v.prim, "custom", None)
     body = getattr(custom, "_body", None)
     if body is None:
         return None
-    return trace(body(v.params["call"]), *[concrete(a) for a in v.args])
+    call = v.params["call"]
+    segment = trace(body(call), *[concrete(a) for a in v.args])
+    policy = getattr(custom, "policy", None)
+    if policy is None:
+        return segment, [], []
+    saved = saved_variables(segment, policy)
+    held = saved if call.leaf in (None, 0) else []  # (one call's residuals, shared by its leaves)
+    return segment, held, [x for x in [segment.outputs] if segment.owns(x)] + saved
+
+
+def _count(variables) -> tuple[int, int]:
+    return len(variables), sum(_nbytes(x.value) for x in variables)
 
 
 def memory(graph: Graph) -> Memory:
@@ -76,12 +92,15 @@ def memory(graph: Graph) -> Memory:
     inline = list(sizes)  # ... had no function been checkpointed
     extra: dict[int, tuple[int, int]] = {}  # what a checkpoint node's step records again
     for v in graph.variables:
-        segment = _segment(v) if v.prim is not None else None
-        if segment is not None:
+        found = _segment(v) if v.prim is not None else None
+        if found is not None:
+            segment, held, known = found
             inner = memory(segment)
-            n_in = len(segment.inputs)
-            in_bytes = sum(_nbytes(x.value) for x in segment.inputs)
-            extra[v.index] = (inner.peak_values - n_in, inner.peak_bytes - in_bytes)
+            n_in, in_bytes = _count(segment.inputs)
+            n_known, known_bytes = _count(known)
+            n_held, held_bytes = _count(held)
+            extra[v.index] = (inner.peak_values - n_in - n_known, inner.peak_bytes - in_bytes - known_bytes)
+            sizes[v.index] = (1 + n_held, sizes[v.index][1] + held_bytes)
             inline[v.index] = (inner.values_without_checkpointing - n_in,
                                inner.bytes_without_checkpointing - in_bytes)
     steps, held_values, held_bytes = [], 0, 0

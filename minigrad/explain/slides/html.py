@@ -291,8 +291,11 @@ _SCRIPT = """(function () {
 })();"""
 _SCRIPT = _SCRIPT.replace("%TABLE%", str(TABLE_FONT / FONT))
 
-#: The active node and edges, in the theme's colours (``--hl``, ``--hlfill``).
+#: The active node and edges, in the theme's colours (``--hl``, ``--hlfill``); an edge's
+#: label haloed in the background colour (``--bg``), so that a line under it (a snake's
+#: turn, ``dot.to_dot``'s ``wrap``) does not cross its letters.
 HIGHLIGHT_CSS = """
+g.edge > text { paint-order: stroke; stroke: var(--bg); stroke-width: 5px; stroke-linejoin: round; }
 g.node.highlight > path, g.node.highlight > polygon { stroke: var(--hl); stroke-width: 3px; fill: var(--hlfill); }
 g.edge.highlight > path { stroke: var(--hl); stroke-width: 3px; }
 g.edge.highlight > polygon { stroke: var(--hl); fill: var(--hl); }

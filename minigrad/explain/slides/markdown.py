@@ -28,7 +28,8 @@ def step_svg(sweep: Sweep, step: Step) -> str:
                  [f"{a}->{b}" for a, b in step.frame.edges])
     colors = THEMES[sweep.frames.theme]
     style = ("<style>" + _HIGHLIGHT.replace("var(--hlfill)", colors["highlight_fill"])
-             .replace("var(--hl)", colors["highlight"]) + "</style>")
+             .replace("var(--hl)", colors["highlight"]).replace("var(--bg)", colors["bg"])
+             + "</style>")
     start = svg.index(">", svg.index("<svg")) + 1
     return svg[:start] + "\n" + style + svg[start:]
 
