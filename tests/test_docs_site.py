@@ -102,6 +102,39 @@ def test_the_site_loads_nothing_from_the_network_and_leaves_the_generator_out(si
     assert not list(site.rglob("generate.py"))
 
 
+class _Prose(HTMLParser):
+    """The text of a page outside code, scripts and typeset maths: where raw TeX would show."""
+
+    SKIP = {"pre", "code", "script", "style", "math", "svg"}
+
+    def __init__(self):
+        super().__init__()
+        self.text, self._skipping = [], []
+
+    def handle_starttag(self, tag, attrs):
+        katex = "katex" in (dict(attrs).get("class") or "").split()
+        if self._skipping or tag in self.SKIP or katex:
+            self._skipping.append(tag)
+
+    def handle_endtag(self, tag):
+        if self._skipping and self._skipping[-1] == tag:
+            self._skipping.pop()
+
+    def handle_data(self, data):
+        if not self._skipping:
+            self.text.append(data)
+
+
+@pytest.mark.parametrize("name", ["index", "explainer", *CHAPTERS])
+def test_no_page_shows_raw_tex(site, name):
+    prose = _Prose()
+    prose.feed((site / f"{name}.html").read_text(encoding="utf-8"))
+    text = " ".join(prose.text)
+    assert "katex" in (site / f"{name}.html").read_text(encoding="utf-8") or name == "explainer"
+    assert not _RAW_TEX.findall(text) and "$" not in text, \
+        [m.group(0) for m in re.finditer(r".{0,40}(\$|\\[a-z]+).{0,40}", text)][:3]
+
+
 def test_the_home_page_links_every_chapter(site):
     _, home = _page(site, "index")
     linked = {h.split("#")[0].removesuffix(".html") for h in home.links}
@@ -372,11 +405,30 @@ _WIDTHS = """(() => {
     if (e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > content.right + 1)
       hidden.push(e.textContent.slice(0, 80));
   }
+  const boxes = node => { const r = document.createRange(); r.selectNodeContents(node); return [...r.getClientRects()]; };
+  const texts = e => { const w = document.createTreeWalker(e, NodeFilter.SHOW_TEXT), found = [];
+    while (w.nextNode()) if (w.currentNode.textContent.trim()) found.push(w.currentNode); return found; };
   const tables = [...document.querySelectorAll(".md-content code.mg-text-table")].map(code => {
-    const s = getComputedStyle(code), lines = code.textContent.replace(/\\n$/, "").split("\\n").length;
-    const inner = code.scrollHeight - parseFloat(s.paddingTop) - parseFloat(s.paddingBottom);
-    return {first: code.textContent.slice(0, 60), px: parseFloat(s.fontSize),
-            wrapped: Math.round(inner / parseFloat(s.lineHeight)) > lines};
+    const s = getComputedStyle(code), text = code.dataset.copy || code.textContent;
+    const right = code.getBoundingClientRect().right - parseFloat(s.paddingRight) + 1;
+    const grid = code.classList.contains("mg-text-grids");
+    let wrapped;
+    if (grid) {  // an HTML table: a number or a word broken across lines, or a cell off its box
+      const cells = [...code.querySelectorAll("td, th")];
+      wrapped = cells.some(c => !/\\s/.test(c.textContent) && boxes(c).length > 1)
+                || cells.some(c => c.getBoundingClientRect().right > right);
+    } else {
+      const lines = text.replace(/\\n$/, "").split("\\n").length;
+      const inner = code.scrollHeight - parseFloat(s.paddingTop) - parseFloat(s.paddingBottom);
+      wrapped = Math.round(inner / parseFloat(s.lineHeight)) > lines;
+    }
+    // the copy button sits over the block's top right: no text may run under it
+    const button = code.parentElement.querySelector(".md-code__button, .md-clipboard");
+    const b = button && button.getBoundingClientRect();
+    const covered = !b ? [] : texts(code).filter(t => boxes(t).some(r =>
+      r.right > b.left && r.left < b.right && r.bottom > b.top && r.top < b.bottom));
+    return {first: text.slice(0, 60), px: parseFloat(s.fontSize), grid, wrapped, button: !!button,
+            covered: covered.map(t => t.textContent.trim().slice(0, 40))};
   });
   const buttons = [...document.querySelectorAll(".mg-stepper button")].map(contrast);
   return {hidden, tables, buttons, code: parseFloat(getComputedStyle(document.querySelector(".md-content code")).fontSize)};
@@ -384,14 +436,21 @@ _WIDTHS = """(() => {
 
 # The text tables a reader scans to their last column: shown whole, without wrapped lines.
 UNWRAPPED = {"explainer": ["var │ expression"], "03b-adjoint-program": ["var │ expression"],
+             "07-testing": ["False\nrules of my_sin: jvp"],  # an HTML table at 1280 px
              "04-cost-of-modes": ["  n   m │", "   d │ primal"]}
 
 
-@pytest.fixture(scope="module", params=["light", "dark"])
+WINDOWS = [("light", 800), ("dark", 800), ("light", 1280)]  # 1280: the content 688 px wide
+
+
+@pytest.fixture(scope="module", params=WINDOWS, ids=lambda w: f"{w[0]}-{w[1]}px")
 def widths(request, site, browser):
-    """Page -> what _WIDTHS found, with the colour scheme ``request.param``."""
+    """Page -> what _WIDTHS found, with the colour scheme and window width ``request.param``."""
+    scheme, width = request.param
     browser.call("Emulation.setEmulatedMedia", session=True,
-                 features=[{"name": "prefers-color-scheme", "value": request.param}])
+                 features=[{"name": "prefers-color-scheme", "value": scheme}])
+    browser.call("Emulation.setDeviceMetricsOverride", session=True, width=width, height=1000,
+                 deviceScaleFactor=1, mobile=False)
     found = {}
     try:
         with headless.serve(site) as base:
@@ -400,19 +459,21 @@ def widths(request, site, browser):
                 found[name] = browser.evaluate(_WIDTHS)
             browser.open(base + "02-forward-mode.html")
             browser.evaluate("document.querySelector('.mg-stepper').scrollIntoView()")
-            browser.screenshot(SCREENSHOTS / f"02-forward-mode-stepper-{request.param}.png",
+            browser.screenshot(SCREENSHOTS / f"02-forward-mode-stepper-{scheme}-{width}.png",
                                full_page=False)
     finally:
         browser.call("Emulation.setEmulatedMedia", session=True, features=[])
+        browser.call("Emulation.setDeviceMetricsOverride", session=True, width=800, height=1000,
+                     deviceScaleFactor=1, mobile=False)
     return found
 
 
 @pytest.mark.parametrize("name", [*CHAPTERS, "explainer", "index"])
-def test_nothing_but_python_code_scrolls_sideways_at_800_px(widths, name):
-    assert widths[name]["hidden"] == [], f"{name}: these scroll or stick out at 800 px"
+def test_nothing_but_python_code_scrolls_sideways(widths, name):
+    assert widths[name]["hidden"] == [], f"{name}: these scroll or stick out"
 
 
-def test_text_tables_fit_without_wrapping_and_stay_legible(widths):
+def test_text_tables_fit_without_wrapping_and_stay_legible(widths, request):
     for name, starts in UNWRAPPED.items():
         tables = widths[name]["tables"]
         for start in starts:
@@ -420,6 +481,16 @@ def test_text_tables_fit_without_wrapping_and_stay_legible(widths):
             assert shown and not any(t["wrapped"] for t in shown), (name, start, tables)
     for name, page in widths.items():  # none shrinks below 60 % of the code font
         assert all(t["px"] >= 0.6 * page["code"] - 0.01 for t in page["tables"]), name
+    if request.node.callspec.params["widths"][1] == 1280:  # too wide to shrink: cells in columns
+        report = [t for t in widths["07-testing"]["tables"] if t["first"].startswith("False\nrules")]
+        assert report[0]["grid"] and report[0]["px"] >= 0.8 * widths["07-testing"]["code"]
+
+
+def test_no_text_runs_under_the_copy_button(widths):
+    tables = [(name, t) for name, page in widths.items() for t in page["tables"]]
+    assert sum(t["button"] for _, t in tables) >= 10
+    covered = [(name, t["first"][:30], t["covered"]) for name, t in tables if t["covered"]]
+    assert not covered, covered
 
 
 def test_the_stepper_buttons_are_legible_in_both_colour_schemes(widths):
