@@ -22,7 +22,7 @@ import minigrad as mg
 import minigrad.numpy as mnp
 from minigrad.examples import lognormal
 from minigrad.explain import layout
-from minigrad.explain.slides import browser, deck as model, revealjs, write_deck
+from minigrad.explain.slides import beamer, browser, deck as model, revealjs, write_deck
 
 from headless import Browser, chromium, serve
 from test_frames import run, self_contained_page
@@ -252,7 +252,7 @@ def test_presentation_mode_hides_the_controls_and_the_presenter_view_shows_notes
 def test_beamer_has_a_title_then_one_frame_per_step(deck):
     _, out = deck
     tex = (out / "deck.tex").read_text(encoding="utf-8")
-    assert r"\documentclass[aspectratio=169,xcolor=table]{beamer}" in tex
+    assert r"\documentclass[aspectratio=169,8pt,xcolor=table]{beamer}" in tex
     assert tex.count(r"\begin{frame}") == 15 and r"\titlepage" in tex
     captions = re.findall(r"Step (\d)/7: (tangent|adjoint) of \$v_\{(\d+)\}\$", tex)
     assert captions == ([(str(k), "tangent", v[1:]) for k, v in enumerate(FORWARD, 1)]
@@ -263,17 +263,44 @@ def test_beamer_has_a_title_then_one_frame_per_step(deck):
 
 
 @pytest.mark.skipif(not HAVE_DOT, reason="Beamer's drawings need Graphviz's dot")
-def test_beamer_compiles_and_its_pages_render(deck, tmp_path, pdflatex):
+def test_beamer_compiles_and_its_pages_render(deck, graph, tmp_path, pdflatex):
     _, out = deck
     for path in out.iterdir():
         (tmp_path / path.name).write_bytes(path.read_bytes())
     assert pdflatex(tmp_path / "deck.tex") == 15
     log = (tmp_path / "deck.log").read_text(errors="replace")
     assert "Overfull \\vbox" not in log and "deck.tex" in log
+    # the drawings' labels as the compiled pages print them (the type inside each included
+    # drawing), against the size the plan promised and the size they had (4.9 pt)
+    plans = [beamer.plan(graph.frames(mode="forward", wrt="y"), "16:9"),
+             beamer.plan(graph.frames(mode="reverse"), "16:9")]
+    sizes = drawing_type(tmp_path / "deck.pdf")
+    assert len(sizes) == 15 and sizes[0] == []  # the title page has no drawing
+    for page, found in enumerate(sizes[1:]):
+        promised = plans[page // 7].points
+        assert found and abs(min(found) - promised) < 0.3, (page + 2, min(found), promised)
+        assert min(found) > 6.5
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "9", "-l", "9", "deck.pdf", "page"],
                        cwd=tmp_path, check=True, timeout=60)
         assert png_size(next(tmp_path.glob("page-*9.png"))) == (315, 178)  # 160 x 90 mm at 50 dpi
+
+
+def drawing_type(pdf: Path) -> list[list[float]]:
+    """Per page, the size in points of each character inside an included drawing (a PDF
+    form, pdfminer's ``LTFigure``), as printed: scaled with the drawing."""
+    layout_ = pytest.importorskip("pdfminer.layout")
+    from pdfminer.high_level import extract_pages
+
+    def inside(item, figure=False):
+        if isinstance(item, layout_.LTChar):
+            return [item.size] if figure and item.get_text().strip() else []
+        if isinstance(item, layout_.LTContainer):
+            return [size for child in item
+                    for size in inside(child, figure or isinstance(item, layout_.LTFigure))]
+        return []
+
+    return [inside(page) for page in extract_pages(str(pdf))]
 
 
 def png_size(path: Path) -> tuple[int, int]:

@@ -429,14 +429,18 @@ class Frames(Sequence):
         its widest tangent or adjoint line over the steps, then shown at the first step
         (``_paint``; the script repaints it per step, the same way).  A page of n steps so
         holds one drawing, not n."""
-        self.check_size()
-        svg = layout.svg(_graph_to_dot(
-            self.graph, mode=self.mode, wrt=self.wrt, naming=self.naming, theme=self.theme,
-            edge_labels=self.edge_labels(), sweep=self.widest(), rankdir=rankdir,
-            slide=slide, wrap=wrap).source)
+        svg = layout.svg(self.drawing_dot(rankdir, slide, wrap).source)
         first = self.frames[0]
         return _paint(svg, dict(zip((r.var for r in self.table.rows), self.sweep_lines(first))),
                       first.active, [f"{a}->{b}" for a, b in first.edges])
+
+    def drawing_dot(self, rankdir: str = "LR", slide: bool = False, wrap: int | None = None):
+        """The Graphviz source of ``drawing`` (every node at its widest, nothing painted)."""
+        self.check_size()
+        return _graph_to_dot(
+            self.graph, mode=self.mode, wrt=self.wrt, naming=self.naming, theme=self.theme,
+            edge_labels=self.edge_labels(), sweep=self.widest(), rankdir=rankdir,
+            slide=slide, wrap=wrap)
 
     def widest(self) -> list[str]:
         """Each variable's longest tangent or adjoint text over the steps: a drawing laid out

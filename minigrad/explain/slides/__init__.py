@@ -108,22 +108,24 @@ def write_deck(graph: Graph, directory: str | Path, wrt=None, naming: str = "v",
 
 
 def write_beamer(deck: Deck, directory: Path, say: Callable[[str], None]) -> list[Path]:
-    """``deck.tex`` and, with Graphviz's ``dot`` program, each step's drawing as a PDF."""
+    """``deck.tex`` and, with Graphviz's ``dot`` program, each step's drawing as a PDF, laid
+    out for Beamer's page (``beamer.plan``)."""
     written: list[Path] = []
-    pdf = layout.can_draw("pdf")
-    if pdf:
+    placements = None
+    if layout.can_draw("pdf"):
         say(f"drawing {len(deck.steps)} steps for Beamer")
-        for sweep in deck.sweeps:
+        placements = [beamer.plan(sweep.frames, deck.aspect) for sweep in deck.sweeps]
+        for sweep, placement in zip(deck.sweeps, placements):
             for step in sweep.steps:
                 path = directory / beamer.graphics_name(step)
-                path.write_bytes(layout.pipe(sweep.frames.to_dot(
-                    step.frame, caption=False, rankdir=sweep.rankdir, slide=True,
-                    wrap=sweep.wrap).source, "pdf"))
+                path.write_bytes(beamer.drawing(sweep.frames.to_dot(
+                    step.frame, caption=False, rankdir=placement.rankdir, slide=True,
+                    wrap=placement.wrap), placement.wrap))
                 written.append(path)
     else:
         print(NO_PDF, file=sys.stderr)
     tex = directory / "deck.tex"
-    tex.write_text(beamer.document(deck, graphics=pdf), encoding="utf-8")
+    tex.write_text(beamer.document(deck, placements), encoding="utf-8")
     return written + [tex]
 
 

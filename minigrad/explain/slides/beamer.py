@@ -1,30 +1,39 @@
 """The deck as a Beamer document: 16:9 (or 4:3), a title frame, one frame per step.
 
 Each step's frame has its caption as the frame title, its equations, and the drawing and
-the table beside or above each other as the deck's plan chose.  The drawing is the step's
-own PDF (``step-001.pdf``..., Graphviz's ``dot`` program) placed at the largest size the
-room allows, never above its natural size; ``label_points`` says how large its labels come
-out.  Notes go to ``\\note{}`` (shown with ``\\setbeameroption{show notes}``).
+the table beside or above each other.  The drawing is the step's own PDF (``step-002.pdf``...,
+Graphviz's ``dot`` program), laid out for this page (``plan``: left to right, top to bottom
+or folded into a snake, whichever gives the largest labels) and placed at the largest size
+the room allows, never above its natural size; ``label_points`` says how large its labels
+come out.  The type is Beamer's 8 pt size (the table at 6 pt, the equations at 7 pt), in
+the HTML deck's proportions to the page, so that the labels reach 8 pt where the graph
+allows.  Notes go to ``\\note{}`` (shown with ``\\setbeameroption{show notes}``).
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
-from .. import escape
+from .. import escape, layout
 from ..dot import THEMES
-from ..frames import PARTIAL
+from ..frames import PARTIAL, Frames, step_lines
 from ..layout import LayoutError
-from .deck import NODE_FONT, Deck, Step, Sweep
+from .deck import NODE_FONT, TABLE_FONT, Deck, Step, Sweep, _table_size, choose
 
-#: The frame's text area in points (Beamer's 16:9 and 4:3 pages less their margins), and
-#: what the frame title and the equations above the drawing take.
+#: The frame's text area in points: Beamer's 16:9 and 4:3 pages less the side margins
+#: (``MARGIN`` each), the frame title, the footline and the gaps; and a line of the
+#: equations, without and with a fraction, and its characters' mean width (7 pt type).
 PAGES = {"16:9": (455.24, 256.07), "4:3": (364.19, 273.14)}
-MARGIN, TITLE, EQUATION, GAP = 28.0, 30.0, 14.0, 8.0  # an equation with fractions
-#: The table's share of the width beside a drawing, or of the height above one.
-TABLE_SHARE = 0.42
+MARGIN, TITLE, FOOT, GAP = 11.38, 20.0, 12.0, 6.0
+LINE, FRACTION, CHARACTER = 9.5, 14.0, 3.6
+PAD = "0.2,0.05"  # a snake's margin, inches across and down
+TABLE_POINTS = 6.0  # \footnotesize at 8 pt
+#: The smallest label worth a projector, points: a snake is tried only below it.
+LEGIBLE = 8.0
 
 
 INSTALL = ("install pdflatex (Debian/Ubuntu: apt-get install texlive-latex-recommended "
@@ -63,27 +72,84 @@ def graphics_name(step: Step) -> str:
     return f"step-{step.number:03d}.pdf"
 
 
-def room(deck: Deck, sweep: Sweep, step: Step) -> tuple[float, float]:
-    """The room for a step's drawing, in points."""
-    width, height = PAGES[deck.aspect]
-    width -= MARGIN
-    height -= TITLE + EQUATION * len(step.equations["latex"]) + GAP + 18
-    if sweep.arrangement == "side":
-        return width * (1 - TABLE_SHARE) - GAP, height
-    return width, height * (1 - TABLE_SHARE) - GAP
+def equations_height(frames: Frames, aspect: str) -> float:
+    """The most height a step's equations take above the drawing, points: each line as
+    many lines as it wraps into, taller with a fraction."""
+    width = PAGES[aspect][0] - 2 * MARGIN
+    return max(sum(-(-len(text) * CHARACTER // width) * (FRACTION if "\\frac" in latex else LINE)
+                   for text, latex in zip(step_lines(f, "text"), step_lines(f, "latex")))
+               for f in frames)
 
 
-def label_points(deck: Deck, sweep: Sweep, step: Step, natural: tuple[float, float]) -> float:
-    """How large the drawing's labels come out, points, for a drawing of ``natural`` size."""
-    w, h = room(deck, sweep, step)
-    return NODE_FONT * min(1.0, w / natural[0], h / natural[1])
+def room(aspect: str, arrangement: str, equations: float,
+         table: tuple[float, float]) -> tuple[float, float]:
+    """The room for a step's drawing, in points, under ``equations`` (their height) and
+    beside or above a ``table`` (points)."""
+    width, height = PAGES[aspect]
+    width -= 2 * MARGIN
+    height -= TITLE + FOOT + equations + GAP
+    if arrangement == "side":
+        return width - table[0] - GAP, height
+    return width, height - table[1] - GAP
 
 
-def document(deck: Deck, graphics: bool = True) -> str:
-    """The Beamer source; ``graphics`` includes each step's PDF (when present)."""
+def table_points(frames: Frames) -> tuple[float, float]:
+    """The step table's estimated size at ``TABLE_POINTS``, points."""
+    width, height = _table_size(frames)
+    return width * TABLE_POINTS / TABLE_FONT, height * TABLE_POINTS / TABLE_FONT
+
+
+def drawing(dot, wrap: int | None) -> bytes:
+    """A step's drawing as PDF (Graphviz's program); a snake (``wrap``) with a margin for
+    the labels its turns carry past their nodes (Graphviz's PDF cuts their ends)."""
+    if wrap:
+        dot.graph_attr["pad"] = PAD
+    return layout.pipe(dot.source, "pdf")
+
+
+def pdf_size(pdf: bytes) -> tuple[float, float]:
+    """A one-page PDF's size, points (its ``/MediaBox``): Graphviz's PDF is laid out with
+    the fonts' real widths and heights, larger than its SVG's estimates."""
+    found = re.search(rb"/MediaBox\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)", pdf)
+    x0, y0, x1, y1 = map(float, found.groups())
+    return x1 - x0, y1 - y0
+
+
+def label_points(drawing: tuple[float, float], space: tuple[float, float]) -> float:
+    """How large the labels of a ``drawing`` (natural size, points) come out in ``space``."""
+    return NODE_FONT * min(1.0, space[0] / drawing[0], space[1] / drawing[1])
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A sweep's drawing on this page: its layout, where it goes, its room and label size."""
+
+    rankdir: str
+    wrap: int | None
+    arrangement: str  # "side" or "stack", as the HTML deck's
+    space: tuple[float, float]  # the room for the drawing, points
+    points: float  # its labels' size there
+
+
+def plan(frames: Frames, aspect: str) -> Placement:
+    """The layout of ``frames``' drawing whose labels come out largest on this page
+    (``deck.choose``; the HTML deck's plan is made for another page)."""
+    table, equations = table_points(frames), equations_height(frames, aspect)
+    points, rankdir, wrap, arrangement, _ = choose(
+        frames, lambda size, arrangement: label_points(
+            size, room(aspect, arrangement, equations, table)), LEGIBLE, fold=True,
+        size=lambda rankdir, wrap: pdf_size(drawing(
+            frames.drawing_dot(rankdir, slide=True, wrap=wrap), wrap)))
+    return Placement(rankdir, wrap, arrangement, room(aspect, arrangement, equations, table),
+                     points)
+
+
+def document(deck: Deck, placements: list[Placement] | None = None) -> str:
+    """The Beamer source; with ``placements`` (one per sweep) each step's PDF is included,
+    as they place it; without, the frames have no drawing."""
     lines = [
         "% Generated by minigrad: a title frame, then one frame per step of each sweep.",
-        rf"\documentclass[aspectratio={deck.aspect.replace(':', '')},xcolor=table]{{beamer}}",
+        rf"\documentclass[aspectratio={deck.aspect.replace(':', '')},8pt,xcolor=table]{{beamer}}",
         r"\usepackage[utf8]{inputenc}",
         r"\usepackage{amsmath}",
         r"\usepackage{booktabs}",
@@ -92,6 +158,7 @@ def document(deck: Deck, graphics: bool = True) -> str:
         r"\definecolor{mgpartial}{gray}{0.45}",
         r"\setbeamertemplate{navigation symbols}{}",
         r"\setbeamertemplate{footline}[frame number]",
+        rf"\setbeamersize{{text margin left={MARGIN}pt,text margin right={MARGIN}pt}}",
         r"\title{" + escape.latex_text(deck.title) + "}",
         r"\subtitle{$" + deck.formula["latex"] + "$}",
         r"\author{" + escape.latex_text(deck.author or "") + "}",
@@ -101,9 +168,9 @@ def document(deck: Deck, graphics: bool = True) -> str:
         r"\note{" + escape.latex_text(deck.title) + "}",
         r"\end{frame}",
     ]
-    for sweep in deck.sweeps:
+    for k, sweep in enumerate(deck.sweeps):
         for step in sweep.steps:
-            lines += _frame(deck, sweep, step, graphics)
+            lines += _frame(deck, sweep, step, placements[k] if placements else None)
     lines += [r"\end{document}", ""]
     return "\n".join(lines)
 
@@ -116,16 +183,14 @@ def _point(deck: Deck) -> str:
                        for v in deck.graph.inputs)
 
 
-def _frame(deck: Deck, sweep: Sweep, step: Step, graphics: bool) -> list[str]:
+def _frame(deck: Deck, sweep: Sweep, step: Step, placement: Placement | None) -> list[str]:
     frame = step.frame
-    width, height = room(deck, sweep, step)
-    lines = [r"\begin{frame}{" + step.caption["latex"] + "}",
-             r"{\footnotesize"]
+    lines = [r"\begin{frame}{" + step.caption["latex"] + "}", r"{\small"]
     lines += [rf"${eq}$\\" for eq in step.equations["latex"]]
     lines.append(r"\par}\vspace{0.5ex}")
     drawing = ""
-    if graphics and sweep.svg is not None:
-        path = graphics_name(step)
+    if placement is not None:
+        path, (width, height) = graphics_name(step), placement.space
         drawing = (rf"\IfFileExists{{{path}}}{{\includegraphics[width={width:.1f}pt,"
                    rf"height={height:.1f}pt,keepaspectratio]{{{path}}}}}{{}}")
     rows = []
@@ -135,14 +200,15 @@ def _frame(deck: Deck, sweep: Sweep, step: Step, graphics: bool) -> list[str]:
             cells[-1] = r"\textcolor{mgpartial}{" + cells[-1] + "}"
         shade = r"\rowcolor{mgactive} " if j == frame.variable else ""
         rows.append(shade + " & ".join(cells) + r" \\")
-    table = [r"{\scriptsize\setlength{\tabcolsep}{3pt}\renewcommand{\arraystretch}{0.95}",
+    table = [r"{\footnotesize\setlength{\tabcolsep}{3pt}\renewcommand{\arraystretch}{0.95}",
              r"\begin{tabular}{" + "l" * len(sweep.columns) + "}", r"\toprule",
              " & ".join(sweep.columns) + r" \\", r"\midrule", *rows, r"\bottomrule",
              r"\end{tabular}}"]
-    if sweep.arrangement == "side":
+    if (placement.arrangement if placement else sweep.arrangement) == "side":
+        share = placement.space[0] / (PAGES[deck.aspect][0] - 2 * MARGIN) if placement else 0.5
         lines += [r"\begin{columns}[c]",
-                  rf"\begin{{column}}{{{1 - TABLE_SHARE:.2f}\textwidth}}\centering {drawing}\end{{column}}",
-                  rf"\begin{{column}}{{{TABLE_SHARE:.2f}\textwidth}}", *table, r"\end{column}",
+                  rf"\begin{{column}}{{{share:.3f}\textwidth}}\centering {drawing}\end{{column}}",
+                  rf"\begin{{column}}{{{1 - share:.3f}\textwidth}}", *table, r"\end{column}",
                   r"\end{columns}"]
     else:  # as many lines as beside: a name's length does not change the source's shape
         lines += [r"{\centering", drawing, r"\par\vspace{0.5ex}", *table, r"\par", "}"]

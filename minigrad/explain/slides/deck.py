@@ -14,6 +14,7 @@ only place what the model holds.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ... import symbolic as S
@@ -165,33 +166,50 @@ def _notes(frames: Frames, frame: Frame, equations: dict[str, list[str]]) -> dic
 
 def plan(frames: Frames, aspect: str = "16:9") -> tuple[str, int | None, str, str | None]:
     """``(rankdir, wrap, arrangement, svg)``: the layout that gives the drawing's labels the
-    largest size on a slide of ``aspect``, the table taking the room it needs.
-
-    Candidates: left to right, top to bottom, and (a long graph without scopes) its
-    layers folded into a snake of 2 to 8 rows or columns (``dot.to_dot``'s ``wrap``),
-    each placed beside and above the table, whose size is estimated from its longest
-    cells; the slide's script then fits the chosen drawing to the room that the table
-    really leaves.
-    """
+    largest size on a slide of ``aspect``, the table taking the room it needs (its size
+    estimated from its longest cells; the slide's script then fits the chosen drawing to
+    the room that the table really leaves).  A graph that is a chain, more or less, is
+    also tried folded (``layouts``)."""
     if not layout.can_draw("svg"):
         return "LR", None, "stack", None
-    table = _table_size(frames)
+    table, header = _table_size(frames), _header_lines(frames)
     depth = layers(frames.graph)
     widest = max(depth.count(k) for k in set(depth))
     long = 1 + max(depth) >= max(6, 3 * widest)  # a chain, more or less: rows read well
-    wraps = sorted({-(-(1 + max(depth)) // rows) for rows in range(2, 9)}, reverse=True) \
-        if long and not frames.graph.scopes else []
+    return choose(frames, lambda size, arrangement: fit_scale(size, table, arrangement, aspect,
+                                                                header),
+                  LEGIBLE / NODE_FONT, fold=long)[1:]
+
+
+def layouts(frames: Frames, fold: bool) -> list[tuple[str, int | None]]:
+    """The drawings a plan weighs: left to right, top to bottom and, with ``fold`` (and no
+    scopes), the graph's layers folded into a snake of 2 to 8 rows (``dot.to_dot``'s
+    ``wrap``), read as lines of text are."""
+    depth = layers(frames.graph)
+    wraps = sorted({-(-(1 + max(depth)) // rows) for rows in range(2, 9)} - {1},
+                   reverse=True) if fold and not frames.graph.scopes else []
+    return [("LR", None), ("TB", None)] + [("LR", k) for k in wraps]
+
+
+def choose(frames: Frames, score: Callable[[tuple[float, float], str], float], enough: float,
+           fold: bool, size: Callable[[str, int | None], tuple[float, float]] | None = None
+           ) -> tuple[float, str, int | None, str, str | None]:
+    """``(score, rankdir, wrap, arrangement, svg)`` of the largest ``score(size,
+    arrangement)`` over ``layouts`` and the drawing beside (``side``) or above (``stack``)
+    the table; a snake is tried only while the best scores below ``enough``, being harder
+    to follow.  ``size(rankdir, wrap)`` measures a drawing in another format than the
+    slide's SVG (then ``svg`` is None)."""
     best = None
-    candidates = [("LR", None), ("TB", None)] + [(r, k) for k in wraps for r in ("LR", "TB")]
-    for rankdir, wrap in candidates:
-        if wrap and best and label_px(best[0]) >= LEGIBLE:
-            break  # a snake is harder to follow: only when the others are too small
-        svg = frames.drawing(rankdir, slide=True, wrap=wrap)
+    for rankdir, wrap in layouts(frames, fold):
+        if wrap and best and best[0] >= enough:
+            break
+        svg = None if size else frames.drawing(rankdir, slide=True, wrap=wrap)
+        measured = size(rankdir, wrap) if size else _size(svg)
         for arrangement in ("side", "stack"):
-            scale = fit_scale(_size(svg), table, arrangement, aspect, _header_lines(frames))
-            if best is None or scale > best[0]:
-                best = (scale, rankdir, wrap, arrangement, svg)
-    return best[1:]
+            value = score(measured, arrangement)
+            if best is None or value > best[0]:
+                best = (value, rankdir, wrap, arrangement, svg)
+    return best
 
 
 def label_px(scale: float) -> float:
