@@ -255,12 +255,61 @@ class Decision:
     decisions goes the same way: programs written from it check them first (guards)."""
 
     __slots__ = ("variable", "taken", "branches")
+    guarded = True  # (a ``Choice`` is computed by the program instead)
 
     def __init__(self, variable: Variable, taken, branches: int | None = None):
         self.variable, self.taken, self.branches = variable, taken, branches
 
     def __repr__(self) -> str:
         return f"<Decision {label(self.variable)}: {self.taken!r}>"
+
+
+class Choice:
+    """A choice an operation's derivative made on values that a program written from the
+    graph makes again on every call, so that it needs no guard (a ``Decision`` does):
+    ``where``'s mask, the side of the kink of ``abs``, ``maximum`` or ``clip``, where a ``max``
+    is attained.  ``variable`` is the operation; ``relation`` is ``(op, left, right)`` from its
+    entry's ``choices`` (operands: variables or constants; op None: the truth of ``left``);
+    ``taken`` the value it had (a bool, or an array of them); ``ties`` how many of a strict
+    relation's elements were ties (``a == b``: the derivative is shared, as JAX does)."""
+
+    __slots__ = ("variable", "relation", "taken", "ties")
+    guarded = False  # (a Decision is)
+
+    def __init__(self, variable: Variable, relation: tuple, taken, ties: int):
+        self.variable, self.relation, self.taken, self.ties = variable, relation, taken, ties
+
+    def __repr__(self) -> str:
+        return f"<Choice of {label(self.variable)} ({self.variable.prim.name}): {self.taken!r}>"
+
+
+_RELATIONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+              "==": operator.eq, "!=": operator.ne}
+
+
+def value_choices(graph: "Graph") -> list[Choice]:
+    """The choices the graph's operations made on its variables' values (``Choice``), in
+    order, read from the primitive table's ``choices`` after recording (recording pays
+    nothing for them): called on the values, for what each took, and on the operands (the
+    variable itself for its output), for what each was made of.  Relations between
+    constants alone are no choice of the inputs."""
+    found = []
+    for v in graph.variables:
+        rule = None if v.prim is None else v.prim.choices
+        if rule is None:
+            continue
+        values = rule(concrete(v), *[concrete(unmask(a)) for a in v.args], **v.params)
+        for (op, left, right), (_, a, b) in zip(rule(v, *v.inputs, **v.params), values):
+            if not (graph.owns(left) or graph.owns(right)):
+                continue
+            a = np.asarray(a)
+            if op is None:
+                taken, ties = a.astype(bool), 0
+            else:
+                taken = _RELATIONS[op](a, b)
+                ties = int(np.sum(np.broadcast_to(a == b, taken.shape))) if op in "<>" else 0
+            found.append(Choice(v, (op, left, right), bool(taken) if taken.ndim == 0 else taken, ties))
+    return found
 
 
 def choice(value, branches: int | None = None):
@@ -539,6 +588,12 @@ class Graph:
         self.variables.append(var)
         self.inputs.append(var)
         return var
+
+    @property
+    def choices(self) -> list[Choice]:
+        """The choices its operations' derivatives made on values, which programs written
+        from it compute on every call (``where``'s mask, ``abs``'s kink...): ``Choice``."""
+        return value_choices(self)
 
     def add_known(self, prim, inputs: Sequence, params: dict, value) -> Variable:
         """Record ``prim(*inputs, **params)`` in this open graph without evaluating it: its

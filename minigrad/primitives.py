@@ -75,6 +75,13 @@ class Primitive:
     ``"all"`` (jointly in every operand: add, sum, reshape), ``"one"`` (in each operand when
     the others are constants: mul, matmul), or a tuple of positions (jointly in those, the
     others constant: truediv's numerator); ``None``: not linear.
+
+    ``choices(out, *args, **params)`` lists the choices its derivative makes on values, as
+    relations ``(op, left, right)`` between operands (``op`` one of ``symbolic.RELATIONS``,
+    or None for the truth of ``left``: where's mask; ``abs``: ``(">=", x, 0)``).  Programs
+    written from a graph compute them on every call (no guard); the tables, drawings and
+    frames list them, with the value each took (``Graph.choices``).  It is called with the
+    operands' values and again with their symbols.
     """
 
     name: str
@@ -90,6 +97,7 @@ class Primitive:
     batch: Callable | None = None
     vmap: Callable | None = None
     linear: str | tuple | None = None
+    choices: Callable | None = None
     _jax_fn: Callable | None = field(default=None, repr=False)
 
     def __post_init__(self):
@@ -159,7 +167,8 @@ def _jnp():
 
 
 def define(name, impl, *, jax, expr, partials, jvp=None, vjp=None, deriv=None,
-           scalar=None, code=None, scalar_code=None, batch=None, vmap=None, linear=None) -> Callable:
+           scalar=None, code=None, scalar_code=None, batch=None, vmap=None, linear=None,
+           choices=None) -> Callable:
     """Add one primitive to the table; return the operation (the entry's bound ``bind``).
 
     Elementwise operations give ``deriv``: per input, the local derivative
@@ -168,7 +177,7 @@ def define(name, impl, *, jax, expr, partials, jvp=None, vjp=None, deriv=None,
     Structural operations (sum, matmul, indexing...) give ``jvp`` and ``vjp`` directly.
     ``scalar`` is the implementation on Python floats and ints, where the math module has
     one (``Primitive`` says when it is used); ``code`` and ``scalar_code`` their Python
-    expressions, for generated programs; ``vmap`` and ``linear`` as ``Primitive`` says
+    expressions, for generated programs; ``vmap``, ``linear`` and ``choices`` as ``Primitive`` says
     (elementwise entries batch by broadcasting without a ``vmap`` rule of their own).
     """
     elementwise = deriv is not None
@@ -180,7 +189,7 @@ def define(name, impl, *, jax, expr, partials, jvp=None, vjp=None, deriv=None,
         jvp = tuple(None if d is None else Scaled(d) for d in deriv)
         vjp = jvp  # elementwise: both are the same product with the local derivative
     prim = Primitive(name, impl, jvp, vjp, partials, expr, jax, scalar, code, scalar_code, batch,
-                     vmap, linear)
+                     vmap, linear, choices)
     if elementwise and vmap is None:
         prim.vmap = elementwise_vmap(prim)
     TABLE[name] = prim
@@ -324,10 +333,10 @@ power = define(
 # ---------------------------------------------------------------- elementwise functions
 
 
-def _unary(name, impl, jax, d, partial, expr=None, scalar=None, code=None) -> Primitive:
+def _unary(name, impl, jax, d, partial, expr=None, scalar=None, code=None, choices=None) -> Primitive:
     return define(
         name, impl, jax=jax, deriv=(d,), partials=(partial,),
-        expr=expr or (lambda a, _n=name: S.call(_n, a)), scalar=scalar, code=code,
+        expr=expr or (lambda a, _n=name: S.call(_n, a)), scalar=scalar, code=code, choices=choices,
     )
 
 
@@ -411,6 +420,38 @@ sign = _unary("sign", np.sign, "jax.numpy.sign",  # 0 everywhere, at 0 too (JAX'
               lambda o, x: 0.0, lambda o, x: S.ZERO)
 
 
+def _each_in_float64(fn: Callable) -> Callable:
+    """``fn`` (a math-module function of one float) over an array, in float64, the result
+    rounded to the operand's float dtype: NumPy has no erf, and math's is the C library's
+    (within 1 ulp in float64, so float32 results are correctly rounded but for rare ties)."""
+    each = np.frompyfunc(fn, 1, 1)
+
+    def impl(x):
+        x = np.asarray(x)
+        return np.asarray(each(x.astype(np.float64)), np.float64).astype(_float_dtype(x))[()]
+
+    impl.__name__ = fn.__name__
+    return impl
+
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _gauss(x):
+    """2/sqrt(pi) e^(-x^2): the slope of erf, and minus erfc's."""
+    return _TWO_OVER_SQRT_PI * exp(-square(x))
+
+
+def _gauss_partial(x):
+    return 2 / S.call("sqrt", S.Name("pi")) * S.call("exp", S.Group(-x ** 2))
+
+
+erf = _unary("erf", _each_in_float64(math.erf), "jax.lax.erf",
+             lambda o, x: _gauss(x), lambda o, x: _gauss_partial(x), scalar=math.erf)
+erfc = _unary("erfc", _each_in_float64(math.erfc), "jax.lax.erfc",  # 1 - erf, exact in the tail
+              lambda o, x: -_gauss(x), lambda o, x: -_gauss_partial(x), scalar=math.erfc)
+
+
 def _sigmoid(x):
     with np.errstate(over="ignore"):  # exp(-x) = inf for very negative x gives exactly 0
         return 1.0 / (1.0 + np.exp(-x))
@@ -437,7 +478,7 @@ logaddexp = define(
 )
 absolute = _unary("abs", np.abs, "jax.numpy.abs",
                   lambda o, x: where(unmask(x >= 0), _one(x), -_one(x)),
-                  lambda o, x: S.call("sign", x),
+                  lambda o, x: S.call("sign", x), choices=lambda o, x: [(">=", x, 0)],
                   expr=lambda a: S.Postfix(a, "|"))
 
 
@@ -472,13 +513,13 @@ maximum = define(
     "maximum", np.maximum, jax="jax.numpy.maximum",
     deriv=(lambda o, a, b: _tie_share(a, b, np.greater), lambda o, a, b: _tie_share(b, a, np.greater)),
     partials=(lambda o, a, b: _tie_partial(a, b, ">"), lambda o, a, b: _tie_partial(b, a, ">")),
-    expr=lambda a, b: S.call("max", a, b),
+    expr=lambda a, b: S.call("max", a, b), choices=lambda o, a, b: [(">", a, b)],
 )
 minimum = define(
     "minimum", np.minimum, jax="jax.numpy.minimum",
     deriv=(lambda o, a, b: _tie_share(a, b, np.less), lambda o, a, b: _tie_share(b, a, np.less)),
     partials=(lambda o, a, b: _tie_partial(a, b, "<"), lambda o, a, b: _tie_partial(b, a, "<")),
-    expr=lambda a, b: S.call("min", a, b),
+    expr=lambda a, b: S.call("min", a, b), choices=lambda o, a, b: [("<", a, b)],
 )
 where = define(
     "where", np.where, jax="jax.numpy.where",
@@ -489,7 +530,7 @@ where = define(
     vmap=lambda batched, out, c, a, b: elementwise_vmap(TABLE["where"])(batched, out, c, a, b),
     linear=(1, 2),
     partials=(None, lambda o, c, a, b: S.Name(f"[{c}]"), lambda o, c, a, b: S.Name(f"[not {c}]")),
-    expr=lambda c, a, b: S.call("where", c, a, b),
+    expr=lambda c, a, b: S.call("where", c, a, b), choices=lambda o, c, a, b: [(None, c, None)],
 )
 
 
@@ -509,6 +550,7 @@ clip = define(
     deriv=(_clip_deriv,),
     partials=(lambda o, x, *, lo, hi: S.Name(f"[{lo} < {x} < {hi}]"),),
     expr=lambda x, *, lo, hi: S.call("clip", x, lo, hi),
+    choices=lambda o, x, *, lo, hi: [(op, x, end) for op, end in ((">", lo), ("<", hi)) if end is not None],
 )
 
 # ------------------------------------------------------------------------------ reductions
@@ -594,8 +636,16 @@ def _chooser(name, impl, jax):
         vjp=(lambda g, out, x, *, axis, keepdims:
              _expand(g, _shape(x), axis, keepdims) * _chooser_weights(out, x, axis),),
         partials=(lambda o, x, *, axis, keepdims: S.Name(f"[{x} = {o}]"),),
-        expr=_reduce_expr(name), vmap=_reduction_vmap(name),
+        expr=_reduce_expr(name), vmap=_reduction_vmap(name), choices=_attained,
     )
+
+
+def _attained(out, x, *, axis, keepdims):
+    """max's and min's choice: where ``x`` attains the result (its value with the reduced
+    axes kept, to compare with ``x``; its variable as it is)."""
+    if type(out) is np.ndarray and not keepdims:
+        out = np.reshape(out, _kept_shape(_shape(x), axis))
+    return [("==", x, out)]
 
 
 reduce_max = _chooser("max", np.max, "jax.numpy.max")

@@ -76,6 +76,67 @@ def test_decision_text_is_escaped_in_every_format():
     assert "<b>&x" not in html and "&lt;b&gt;&amp;x" in html
 
 
+# -------------------------------------------- choices: where's mask, abs/max/clip kinks
+
+def kinks(x):
+    return mnp.where(x > 0, x ** 2, -x) + abs(x) + mnp.maximum(x, 0.3) + mnp.clip(x, -1.0, 1.0)
+
+
+def test_where_masks_and_kinks_are_listed_as_choices_computed_on_every_call(jx, jnp):
+    g = mg.trace(kinks, 1.0)
+    assert not g.decisions and [c.variable.prim.name for c in g.choices] == \
+        ["where", "abs", "maximum", "clip", "clip"]
+    assert all(d.guarded for d in mg.trace(d2l, 0.5).decisions) and not any(c.guarded for c in g.choices)
+    text = str(g.table())
+    assert "the graph holds where" not in text  # nothing is guarded...
+    assert text.endswith("computed again on every call (no guard needed):\n"
+                         "  v1 > 0 (where, v5): true\n  v1 >= 0 (abs, v6): true\n"
+                         "  v1 > 0.3 (maximum, v8): true\n  v1 > -1 (clip, v10): true\n"
+                         "  v1 < 1 (clip, v10): tie")
+    # ...since the programs compute each choice at their own inputs: no guard, never wrong
+    assert "return None" not in mg.jit(kinks).source(1.0) and "GuardError" not in g.to_python()
+    program, jitted = g.to_python().compile(), mg.jit(mg.value_and_grad(kinks))
+    for x in (1.0, -2.0, 0.2, 0.3, -1.0):  # both sides of each kink, and its ties
+        value, slope = map(float, jx.value_and_grad(
+            lambda x: jnp.where(x > 0, x ** 2, -x) + jnp.abs(x) + jnp.maximum(x, 0.3)
+            + jnp.clip(x, -1.0, 1.0))(x))
+        assert program(x) == value
+        assert jitted(x) == (value, slope)  # the ties at 1.0, -1.0, 0.3: JAX's 1/2
+    tie = {c.relation[0]: c.ties for c in g.choices if c.variable.prim.name == "clip"}
+    assert tie == {">": 0, "<": 1}  # x = 1.0 is clip's upper end, where JAX's slope is 1/2
+    assert float(jx.grad(lambda x: jnp.clip(x, -1.0, 1.0))(1.0)) == mg.grad(lambda x: mnp.clip(x, -1.0, 1.0))(1.0) == 0.5
+
+
+def test_an_array_choice_is_summarised_or_shown_when_small():
+    x = np.array([[1.0, -2.0, 3.0], [0.0, 5.0, 3.0]])
+    g = mg.trace(lambda x: mnp.sum(mnp.where(x > 0, x, 0.0)) + mnp.sum(mnp.max(x, axis=1))
+                 + mnp.sum(mnp.maximum(x[0], 1.0)), x)
+    lines = str(g.table()).split("computed again on every call (no guard needed):\n")[1].splitlines()
+    want_where = f"{int(np.sum(x > 0))} of 6 true"  # NumPy's count of the mask
+    want_max = f"{int(np.sum(x == np.max(x, axis=1, keepdims=True)))} of 6 true"
+    assert lines == [f"  v1 > 0 (where, v3): {want_where}", f"  v1 == v5 (max, v5): {want_max}",
+                     "  v8 > 1 (maximum, v9): [false, false, true], 1 tie"]
+    assert [c.taken.tolist() for c in g.choices] == [(x > 0).tolist(),
+                                                     (x == np.max(x, axis=1, keepdims=True)).tolist(),
+                                                     [False, False, True]]
+    const = mg.trace(lambda x: mnp.sum(mnp.where(np.array([True, False]), x, 0.0)), np.ones(2))
+    assert const.choices == [] and "computed again" not in str(const.table())  # a constant mask
+
+
+def test_choices_are_listed_and_escaped_in_every_format_drawing_and_frames():
+    g = mg.trace(lambda x: abs(x) if x > 0 else mnp.maximum(x, -1.0), 2.0)
+    html, latex, math = g.table().to_html(), g.table().to_latex(), g.table()._repr_latex_()
+    assert '<ul class="choices"><li>v<sub>1</sub> &ge; 0 (abs, v<sub>3</sub>): true</li></ul>' in html
+    assert r"\item $v_{1} \ge 0$ (abs, $v_{3}$): true" in latex
+    assert r"v_{1} \ge 0 \text{ (abs, }v_{3}\text{): true}" in math
+    assert "- `v1 >= 0 (abs, v3): true`" in g.table().to_markdown()
+    caption = "holds where v1 > 0: true; per call: v1 >= 0 (abs, v3): true"
+    assert f'label="{caption}"' in g.to_dot().source
+    assert g.frames().title == f"Reverse sweep of <lambda> ({caption})"
+    baydin = g.table(naming="baydin").to_html()
+    assert "v<sub>0</sub> &ge; 0 (abs, v<sub>2</sub>): true" in baydin
+
+
 # ------------------------------------------------------------------------ jit guards
 
 def test_jit_guards_python_branches_and_retraces_per_pattern(jx):

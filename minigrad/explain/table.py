@@ -19,7 +19,9 @@ Options:
   from ``minigrad.modes``' sweeps through their ``on_contribution`` hook.
 * The graph's *decisions* (Python's ``if`` and ``while`` on traced values, ``lax.cond``'s
   predicate...) are listed below the table, ``v2 > 0: true``: the graph holds only where
-  each goes the same way.
+  each goes the same way (programs written from it check them: guards).  Then its
+  *choices* (``where``'s mask, the side of ``abs``'s, ``max``'s or ``clip``'s kink), which
+  programs compute on every call, so they need no guard: ``v1 >= 0 (abs, v3): true``.
 * ``fold``: the iterations of a ``minigrad.lax`` loop, recorded unrolled, show as their
   first and last with one line for those between (``explain.fold``): ``None`` (default)
   folds the loops of more than 4 iterations, ``True`` every loop of 3 or more, ``False``
@@ -270,33 +272,87 @@ def decision_text(syms: Symbols, d, fmt: str = "text") -> str:
     return f"${shown}${verdict}" if fmt == "latex" else f"{shown}{verdict}"
 
 
+MOST_SHOWN = 4  # elements of a choice's mask listed; a larger mask is counted
+
+
+def _verdict(taken, ties: int) -> str:
+    """A choice's value: ``true``; ``[true, false]``; ``3 of 10 true``; with its ties."""
+    tied = f", {ties} tie{'s' if ties > 1 else ''}" if ties else ""
+    if np.ndim(taken) == 0:
+        return ("tie" if ties else "true" if taken else "false")
+    flat = np.ravel(taken)
+    if flat.size <= MOST_SHOWN:
+        return "[" + ", ".join("true" if t else "false" for t in flat) + "]" + tied
+    return f"{int(np.sum(flat))} of {flat.size} true{tied}"
+
+
+def choice_text(syms: Symbols, c, fmt: str = "text") -> str:
+    """One choice, as ``decision_text`` writes a decision, with the operation that made it:
+    ``v1 > 0 (where, v4): true``, ``v2 = v3 (max, v3): 1 of 6 true``."""
+    op, left, right = c.relation
+    if op is not None:
+        shown = S.BinOp(op, syms.of(left), syms.of(right))
+    elif syms.graph.owns(left):  # a mask: the comparison that made it
+        shown = syms.expression(left)
+    else:
+        shown = syms.of(left)
+    math = "latex" if fmt == "math" else fmt
+    shown = S.render(shown, math)
+    name = S.render(S.Name(syms.names[c.variable.index]), math)
+    made, verdict = c.variable.prim.name, _verdict(c.taken, c.ties)
+    if fmt == "math":
+        return (f"{shown} \\text{{ ({S.latex_escape(made)}, }}{name}\\text{{): {verdict}}}")
+    if fmt == "latex":
+        return f"${shown}$ ({S.latex_escape(made)}, ${name}$): {verdict}"
+    return f"{shown} ({html.escape(made) if fmt == 'html' else made}, {name}): {verdict}"
+
+
+def _listed(items: list, text, fmt: str) -> list[str]:
+    """``text(item)`` per item; beyond ``MOST_DECISIONS`` the first and last few, with a
+    line counting those between."""
+    if len(items) > MOST_DECISIONS:
+        head, tail = items[:MOST_DECISIONS // 2], items[-(MOST_DECISIONS // 2 - 1):]
+        between = f"({len(items) - len(head) - len(tail)} more)"
+        if fmt == "math":
+            between = f"\\text{{{between}}}"
+        return [text(d) for d in head] + [between] + [text(d) for d in tail]
+    return [text(d) for d in items]
+
+
 def decision_lines(graph: Graph, syms: Symbols | None = None, fmt: str = "text") -> list[str]:
-    """The graph's decisions, each once, in order; beyond ``MOST_DECISIONS`` the first and
-    last few, with a line counting those between."""
+    """The graph's decisions, each once, in order (``_listed``)."""
     syms = syms or Symbols(graph)
     seen, found = set(), []
     for d in graph.decisions:
         if (d.variable.index, d.taken) not in seen:
             seen.add((d.variable.index, d.taken))
             found.append(d)
-    if len(found) > MOST_DECISIONS:
-        head, tail = found[:MOST_DECISIONS // 2], found[-(MOST_DECISIONS // 2 - 1):]
-        between = f"({len(found) - len(head) - len(tail)} more)"
-        if fmt == "math":
-            between = f"\\text{{{between}}}"
-        return [decision_text(syms, d, fmt) for d in head] + [between] + \
-            [decision_text(syms, d, fmt) for d in tail]
-    return [decision_text(syms, d, fmt) for d in found]
+    return _listed(found, lambda d: decision_text(syms, d, fmt), fmt)
+
+
+def choice_lines(graph: Graph, syms: Symbols | None = None, fmt: str = "text", choices=None) -> list[str]:
+    """The graph's choices (``Graph.choices``, or those given), in order (``_listed``)."""
+    syms = syms or Symbols(graph)
+    return _listed(graph.choices if choices is None else choices,
+                   lambda c: choice_text(syms, c, fmt), fmt)
 
 
 HOLDS_WHERE = "the graph holds where:"
+PER_CALL = "computed again on every call (no guard needed):"
+
 
 
 def holds_where(graph: Graph, naming: str = "v") -> str:
-    """The decisions on one line, for a caption or a title: ``holds where v2 > 0: true; ...``."""
-    if not graph.decisions:
-        return ""
-    return "holds where " + "; ".join(decision_lines(graph, Symbols(graph, naming)))
+    """The decisions and choices on one line, for a caption or a title: ``holds where
+    v2 > 0: true; per call: v1 >= 0 (abs, v3): true``."""
+    syms = Symbols(graph, naming)
+    parts = []
+    if graph.decisions:
+        parts.append("holds where " + "; ".join(decision_lines(graph, syms)))
+    choices = graph.choices
+    if choices:
+        parts.append("per call: " + "; ".join(choice_lines(graph, syms, choices=choices)))
+    return "; ".join(parts)
 
 
 # ----------------------------------------------------------------------------- rows, steps
@@ -460,14 +516,23 @@ class Table:
 
     def __init__(self, rows: list[Row], mode: str | None, steps: list[Step] | None = None,
                  folds: list[F.Fold] = (), memory: bool = False,
-                 decisions: dict[str, list[str]] | None = None, direction: str | None = None):
+                 decisions: dict[str, list[str]] | None = None, direction: str | None = None,
+                 choices: dict[str, list[str]] | None = None):
         self.rows = rows
         self.memory = memory
         self.mode = mode
         self.steps = steps
         self.folds = list(folds)
         self.decisions = decisions or {}  # per format (``decision_text``'s): the decisions' lines
+        self.choices = choices or {}  # and the choices' (``choice_text``): computed on each call
         self.direction = direction  # a forward table's seed direction when an array is seeded
+
+    @property
+    def footer(self) -> list[tuple[str, dict[str, list[str]]]]:
+        """What the exports list below the rows: the decisions and the choices, each a title
+        and its lines per format."""
+        return [(title, lines) for title, lines in ((HOLDS_WHERE, self.decisions),
+                                                    (PER_CALL, self.choices)) if lines]
 
     # -- folding
     def shown(self) -> list:
@@ -556,8 +621,8 @@ class Table:
         if self.steps:
             text += "\n\n" + self._steps_title() + "\n" + "\n".join(
                 "  " + s for s in self.step_lines("text"))
-        if self.decisions:
-            text += "\n\n" + HOLDS_WHERE + "\n" + "\n".join("  " + s for s in self.decisions["text"])
+        for title, lines in self.footer:
+            text += "\n\n" + title + "\n" + "\n".join("  " + s for s in lines["text"])
         return text
 
     def __repr__(self) -> str:
@@ -576,8 +641,8 @@ class Table:
             lines += [f"- {markdown_code(s.render('text'))}" if isinstance(s, Step) else
                       f"- {F.MARK['markdown']} {self._fold_line(s, 'markdown')}"
                       for s in self.shown_steps()]
-        if self.decisions:
-            lines += ["", HOLDS_WHERE, ""] + [f"- {markdown_code(s)}" for s in self.decisions["text"]]
+        for title, found in self.footer:
+            lines += ["", title, ""] + [f"- {markdown_code(s)}" for s in found["text"]]
         return "\n".join(lines)
 
     def to_latex(self) -> str:
@@ -595,9 +660,9 @@ class Table:
             lines += [f"  {s}" + (r" \\" if k < len(steps) - 1 else "")
                       for k, s in enumerate(steps)]
             lines.append(r"\end{align*}")
-        if self.decisions:
-            lines += ["", HOLDS_WHERE, r"\begin{itemize}"] + \
-                [f"  \\item {s}" for s in self.decisions["latex"]] + [r"\end{itemize}"]
+        for title, found in self.footer:
+            lines += ["", title, r"\begin{itemize}"] + \
+                [f"  \\item {s}" for s in found["latex"]] + [r"\end{itemize}"]
         return "\n".join(lines)
 
     def to_html(self) -> str:
@@ -613,9 +678,10 @@ class Table:
         if self.steps:
             items = "".join(f"<li>{s}</li>" for s in self.step_lines("html"))
             out += f"<p>{html.escape(self._steps_title())}</p><ol class=\"steps\">{items}</ol>"
-        if self.decisions:
-            items = "".join(f"<li>{s}</li>" for s in self.decisions["html"])
-            out += f"<p>{HOLDS_WHERE}</p><ul class=\"decisions\">{items}</ul>"
+        for title, found in self.footer:
+            items = "".join(f"<li>{s}</li>" for s in found["html"])
+            kind = "decisions" if title == HOLDS_WHERE else "choices"
+            out += f"<p>{html.escape(title)}</p><ul class=\"{kind}\">{items}</ul>"
         return out
 
     # -- Jupyter rich display
@@ -637,9 +703,9 @@ class Table:
         if self.steps:
             lines += [r"\\[1ex]", r"\begin{array}{l}",
                       r" \\ ".join(self.step_lines("latex")), r"\end{array}"]
-        if self.decisions:
-            lines += [r"\\[1ex]", r"\begin{array}{l}", r"\text{" + HOLDS_WHERE + "}",
-                      *[r" \\ " + s for s in self.decisions["math"]], r"\end{array}"]
+        for title, found in self.footer:
+            lines += [r"\\[1ex]", r"\begin{array}{l}", r"\text{" + title + "}",
+                      *[r" \\ " + s for s in found["math"]], r"\end{array}"]
         return "$$\n" + "\n".join(lines) + "\n$$"
 
 
@@ -699,9 +765,11 @@ def build_table(graph: Graph, mode: str | None = None, wrt=None, naming: str = "
         for s in profile(graph).steps:
             rows[s.index].live = f"{s.live_values} ({s.live_bytes} B)" + (
                 f", {s.recomputed} recomputed" if s.recomputed else "")
-    decisions = {fmt: decision_lines(graph, syms, fmt) for fmt in ("text", "latex", "html", "math")} \
-        if graph.decisions else None
-    return Table(rows, mode, step_list, folds, memory, decisions, direction)
+    formats = ("text", "latex", "html", "math")
+    decisions = {fmt: decision_lines(graph, syms, fmt) for fmt in formats} if graph.decisions else None
+    choices = graph.choices
+    choices = {fmt: choice_lines(graph, syms, fmt, choices) for fmt in formats} if choices else None
+    return Table(rows, mode, step_list, folds, memory, decisions, direction, choices)
 
 
 def _zeros_for_none(graph: Graph, sweep: list) -> list:
