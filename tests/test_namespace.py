@@ -525,10 +525,12 @@ def test_the_list_of_missing_jax_numpy_functions_is_current():
     assert text == script.block(installed, functions), "run python docs/missing_jax_numpy.py"
 
 
-# ----------------------------------------------- JAX's Autodiff Cookbook, check_grads
+# ------------------------------------------ JAX's "Higher-order derivatives" page, check_grads
 
 def cookbook(jnp, grad, jvp, jacfwd, jacrev, lax):
-    """Excerpts of JAX's "Autodiff Cookbook", as written there (namespace passed in)."""
+    """Excerpts of JAX's "Higher-order derivatives" page (docs/higher-order.md: stopping
+    gradients, Hessian-vector products; once part of the Autodiff Cookbook, which
+    tests/test_jax_docs.py runs whole), as written there (namespace passed in)."""
     out = {}
     # stop_gradient: TD(0) learning's update
     def value_fn(theta, state):
