@@ -1,6 +1,6 @@
 """``python -m bench --transforms``: vmap and checkpoint against their floors (issue 23).
 
-Three workloads, each engine checked against a hand-written NumPy result before it is timed,
+Four workloads, each engine checked against a hand-written NumPy result before it is timed,
 every engine in the same interleaved rounds (bench/peers/section.py does both):
 
 - the logistic map, 200 iterations over 10^4 values of ``a``: ``mg.jit(mg.vmap(f))`` against
@@ -10,7 +10,10 @@ every engine in the same interleaved rounds (bench/peers/section.py does both):
   loop of ``mg.grad`` over the examples;
 - a chain of 10^4 steps ``x <- 0.9 sin x + 0.1 x``: ``mg.grad`` with every 100 steps one
   ``mg.checkpoint`` against the plain ``mg.grad``; the values each holds (``Graph.memory()``)
-  and the Python heap's peak during the gradient (``tracemalloc``) beside the times.
+  and the Python heap's peak during the gradient (``tracemalloc``) beside the times;
+- an MLP whose layers are each checkpointed, with the policy ``dots_saveable`` (the products
+  saved, the rest recomputed), without a policy (all recomputed) and not checkpointed: the
+  time of each gradient and what ``Graph.memory()`` says each holds.
 """
 
 from __future__ import annotations
@@ -35,12 +38,15 @@ class Sizes:
     values: int  # of the logistic map's parameter a
     examples: tuple[int, int]  # per-example gradients: examples, features
     chain: tuple[int, int]  # steps, steps per checkpoint
+    mlp: tuple[int, int, int]  # layers, batch, width
     repeats: int
     min_time: float
 
 
-FULL = Sizes(iterations=200, values=10_000, examples=(10_000, 100), chain=(10_000, 100), repeats=7, min_time=0.05)
-QUICK = Sizes(iterations=20, values=100, examples=(200, 10), chain=(100, 10), repeats=2, min_time=0.0)
+FULL = Sizes(iterations=200, values=10_000, examples=(10_000, 100), chain=(10_000, 100), mlp=(8, 1000, 256),
+              repeats=7, min_time=0.05)
+QUICK = Sizes(iterations=20, values=100, examples=(200, 10), chain=(100, 10), mlp=(2, 8, 4), repeats=2,
+               min_time=0.0)
 
 
 # -------------------------------------------------------------- the logistic map, vmapped
@@ -149,6 +155,54 @@ def checkpoint_section(steps: int, every: int) -> Section:
                    engines, chain_derivative(x0, steps), mine, extra=extra, goals=goals)
 
 
+# ---------------------------------------------------------- checkpoint policies on an MLP
+
+def mlp_loss(step):
+    """sum(h_L), h_k = step(W_k, h_{k-1}): each layer one call of ``step``."""
+    def loss(Ws, x):
+        h = x
+        for W in Ws:
+            h = step(W, h)
+        return mg.numpy.sum(h)
+
+    return loss
+
+
+def mlp_layer(W, h):
+    return mg.numpy.tanh(h @ W + 0.1)
+
+
+def mlp_gradient(Ws, x):
+    """The gradient of ``mlp_loss`` in (Ws, x), by hand: backpropagation through the tanhs."""
+    hs = [x]
+    for W in Ws:
+        hs.append(np.tanh(hs[-1] @ W + 0.1))
+    g, grads = np.ones_like(hs[-1]), []
+    for W, h_in, h in zip(reversed(Ws), reversed(hs[:-1]), reversed(hs[1:])):
+        gz = g * (1 - h * h)
+        grads.append(h_in.T @ gz)
+        g = gz @ W.T
+    return (tuple(reversed(grads)), g)
+
+
+def policy_section(layers: int, batch: int, width: int) -> Section:
+    rng = np.random.default_rng(0)
+    Ws = [rng.standard_normal((width, width)) / math.sqrt(width) for _ in range(layers)]
+    x = rng.standard_normal((batch, width))
+    P = mg.checkpoint_policies
+    steps = {"mg.grad, every layer checkpointed, dots_saveable": mg.checkpoint(mlp_layer, policy=P.dots_saveable),
+             "mg.grad, every layer checkpointed, no policy": mg.checkpoint(mlp_layer),
+             "mg.grad, no checkpoint": mlp_layer}
+    grads = {name: mg.grad(mlp_loss(step), argnums=(0, 1)) for name, step in steps.items()}
+    engines = {name: (lambda g=g: g(Ws, x)) for name, g in grads.items()}
+    memory = {name: mg.trace(mlp_loss(step), Ws, x).memory() for name, step in steps.items()}
+    extra = [f"{name}: peak live values {m.peak_values:,} ({m.peak_bytes:,} bytes), recomputed "
+             f"{m.recomputed_values:,} values (Graph.memory())" for name, m in memory.items()]
+    mine = next(iter(steps))
+    return Section(f"An MLP of {layers} layers, {batch} x {width}: checkpoint policies",
+                   engines, mlp_gradient(Ws, x), mine, extra=extra)
+
+
 def run(quick: bool = False, repeats: int | None = None) -> tuple[str, bool]:
     """Build, check and time each workload; the Markdown report and whether all agreed."""
     sizes = QUICK if quick else FULL
@@ -156,7 +210,8 @@ def run(quick: bool = False, repeats: int | None = None) -> tuple[str, bool]:
         sizes = replace(sizes, repeats=repeats)
     builders = [("logistic map", lambda: map_section(sizes.iterations, sizes.values)),
                 ("per-example gradients", lambda: gradients_section(*sizes.examples)),
-                ("checkpoint", lambda: checkpoint_section(*sizes.chain))]
+                ("checkpoint", lambda: checkpoint_section(*sizes.chain)),
+                ("checkpoint policies", lambda: policy_section(*sizes.mlp))]
     quick_note = " --quick" if quick else ""
     return run_report(f"vmap and checkpoint{' (--quick)' if quick else ''}",
                       f"python -m bench --transforms{quick_note}", builders, sizes.repeats,

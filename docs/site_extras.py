@@ -21,9 +21,9 @@ if str(DOCS) not in sys.path:
 import notebooks  # noqa: E402
 
 _LINK = ("[Download this chapter as a Jupyter notebook]({href}){{ download }} "
-         "(every code block of the page as a cell, with its outputs; its first cell installs "
-         "minigrad from [the wheel beside it]({wheel}){{ download }} where it is missing, "
-         "as in Colab)\n")
+         "(every code block of the page as a cell, with its outputs; where minigrad is "
+         "missing, as in Colab, its first cell installs it from [the wheel]({wheel}){{ download }} "
+         "beside the notebook or on this site)\n")
 
 
 def on_files(files, config, **_):

@@ -58,7 +58,7 @@ COUNTERPARTS: dict[str, set[str]] = {
     "concatenate": {"concatenate"}, "stack": {"stack", "concatenate"},
     "arcsin": {"asin"}, "arccos": {"acos"}, "arcsinh": {"asinh"}, "arccosh": {"acosh"},
     "arctanh": {"atanh"}, "log2": {"log", "div"}, "log10": {"log", "div"}, "exp2": {"exp2"},
-    "sign": {"sign"}, "prod": {"reduce_prod"}, "cumsum": {"cumsum"},
+    "sign": {"sign"}, "prod": {"reduce_prod"}, "cumsum": {"cumsum"}, "erf": {"erf"}, "erfc": {"erfc"},
     "einsum": {"dot_general", "jit", "pjit"}, "inv": {"lu", "triangular_solve", "jit", "pjit"},
     "solve": {"lu", "custom_linear_solve", "jit", "pjit"}, "det": {"lu", "jit", "pjit"},
     # det's derivative: JAX writes it as an LU solve (a closed form for 2x2, all inside a jit)

@@ -5,7 +5,7 @@ Write a function once with Python operators and ``minigrad.numpy``; record it wi
 transformations below.
 """
 
-from . import ad_checkpoint, lax, nn, numpy, random, tree, tree_util
+from . import ad_checkpoint, lax, nn, numpy, random, scipy, tree, tree_util
 from .array import Array, block_until_ready, device_put
 from .batching import vmap
 from .custom import custom_jvp, custom_vjp, primitive
@@ -22,7 +22,7 @@ from .transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 from .tree_util import tree_map  # (jax.tree_map, which the older tutorials use)
 
 __all__ = [
-    "numpy", "lax", "nn", "random", "tree", "tree_util", "tree_map", "Array", "device_put", "block_until_ready",
+    "numpy", "lax", "nn", "random", "scipy", "tree", "tree_util", "tree_map", "Array", "device_put", "block_until_ready",
     "trace", "scope", "Graph", "Variable", "Const", "Primitive", "PRIMITIVES",
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian",
     "forward_sweep", "reverse_sweep", "jit", "vmap", "linearize", "linear_transpose", "checkpoint",

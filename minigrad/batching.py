@@ -10,7 +10,10 @@ by example and the results stacked: right, and as slow as a Python loop.
 
 The batched operations are ordinary operations (``bind``): under ``grad`` they are
 differentiated, under ``jit`` they are the compiled program, and inside another ``vmap``
-batched again, so ``vmap`` composes with every transformation.  As in JAX, a Python branch
+batched again, so ``vmap`` composes with every transformation.  Inside another trace only
+they are recorded there: what the enclosing traces recorded while the example was traced
+(copies of its operations, as nested traces record) is removed unless the batched
+program reads it (``graph.pruned``).  As in JAX, a Python branch
 on a batched value raises, and comparisons are recorded (as ``mg.jit`` records them), so
 ``mnp.where(x > 0, ...)`` chooses per example.
 """

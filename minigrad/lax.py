@@ -29,11 +29,11 @@ import numpy as np
 from . import symbolic as S
 from .errors import TracedValueError, TransformError
 from .graph import ThreadFlag, Variable, concrete, decide, discarded, label, scope, unmask
-from .primitives import Primitive, recorded, recording_decisions, stop_gradient  # (jax.lax.stop_gradient)
+from .primitives import Primitive, erf, erfc, recorded, recording_decisions, stop_gradient  # (jax.lax's names)
 from .primitives import where as _where
 from .pytree import flatten, tree_map, unflatten
 
-__all__ = ["scan", "fori_loop", "while_loop", "cond", "switch", "stop_gradient"]
+__all__ = ["scan", "fori_loop", "while_loop", "cond", "switch", "stop_gradient", "erf", "erfc"]
 
 
 def _jax_lax(*trees, fns: Sequence[Callable] = ()):

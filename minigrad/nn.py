@@ -15,6 +15,7 @@ import numpy as np
 from . import numpy as mnp
 from .numpy import logsumexp as _logsumexp
 from .numpy import sigmoid
+from .primitives import erfc
 
 __all__ = ["sigmoid", "relu", "relu6", "softplus", "log_sigmoid", "silu", "swish", "gelu",
            "elu", "leaky_relu", "hard_tanh", "tanh", "softmax", "log_softmax", "logsumexp",
@@ -52,12 +53,10 @@ swish = silu
 
 
 def gelu(x, approximate: bool = True):
-    """The Gaussian error linear unit in JAX's tanh approximation (its default).
-    ``approximate=False`` needs erf, which minigrad's table does not have: a clear error."""
+    """The Gaussian error linear unit x Phi(x): in JAX's tanh approximation (its default), or
+    exactly with ``approximate=False``, as JAX writes it: x/2 erfc(-x/sqrt 2)."""
     if not approximate:
-        raise NotImplementedError(
-            "minigrad.nn.gelu(x, approximate=False) needs erf, which minigrad does not have. "
-            "Fix: use approximate=True (JAX's default), or run the function through JAX.")
+        return 0.5 * x * erfc(-x * math.sqrt(0.5))
     return x * (0.5 * (1.0 + mnp.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3))))
 
 

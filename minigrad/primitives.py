@@ -420,6 +420,38 @@ sign = _unary("sign", np.sign, "jax.numpy.sign",  # 0 everywhere, at 0 too (JAX'
               lambda o, x: 0.0, lambda o, x: S.ZERO)
 
 
+def _each_in_float64(fn: Callable) -> Callable:
+    """``fn`` (a math-module function of one float) over an array, in float64, the result
+    rounded to the operand's float dtype: NumPy has no erf, and math's is the C library's
+    (within 1 ulp in float64, so float32 results are correctly rounded but for rare ties)."""
+    each = np.frompyfunc(fn, 1, 1)
+
+    def impl(x):
+        x = np.asarray(x)
+        return np.asarray(each(x.astype(np.float64)), np.float64).astype(_float_dtype(x))[()]
+
+    impl.__name__ = fn.__name__
+    return impl
+
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _gauss(x):
+    """2/sqrt(pi) e^(-x^2): the slope of erf, and minus erfc's."""
+    return _TWO_OVER_SQRT_PI * exp(-square(x))
+
+
+def _gauss_partial(x):
+    return 2 / S.call("sqrt", S.Name("pi")) * S.call("exp", S.Group(-x ** 2))
+
+
+erf = _unary("erf", _each_in_float64(math.erf), "jax.lax.erf",
+             lambda o, x: _gauss(x), lambda o, x: _gauss_partial(x), scalar=math.erf)
+erfc = _unary("erfc", _each_in_float64(math.erfc), "jax.lax.erfc",  # 1 - erf, exact in the tail
+              lambda o, x: -_gauss(x), lambda o, x: -_gauss_partial(x), scalar=math.erfc)
+
+
 def _sigmoid(x):
     with np.errstate(over="ignore"):  # exp(-x) = inf for very negative x gives exactly 0
         return 1.0 / (1.0 + np.exp(-x))

@@ -128,7 +128,8 @@ def save_anything_except_these_names(*names: str) -> Policy:
 
 def save_from_both_policies(policy_1: Callable, policy_2: Callable) -> Policy:
     """Save what either policy saves."""
-    return Policy(f"save_from_both_policies({policy_1.__name__}, {policy_2.__name__})",
+    names = ", ".join(getattr(p, "__name__", repr(p)) for p in (policy_1, policy_2))
+    return Policy(f"save_from_both_policies({names})",
                   lambda prim, args, params: policy_1(prim, *args, **params) or policy_2(prim, *args, **params),
                   lambda: _jax_policies().save_from_both_policies(jax_policy(policy_1), jax_policy(policy_2)))
 

@@ -63,9 +63,12 @@ def test_bench_transforms_quick_checks_and_reports():
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
     for engine in ("mg.jit(mg.vmap(f)), per call", "mg.vmap(mg.grad(loss)), per call",
-                   "mg.grad, mg.checkpoint every 10 steps"):
+                   "mg.grad, mg.checkpoint every 10 steps",
+                   "mg.grad, every layer checkpointed, dots_saveable"):
         assert f"check {engine}: ok" in out, out
     assert "peak live values (Graph.memory()): 51 with checkpoints, 401 without" in out
+    # 2 layers: the 3 inputs, per layer its output (and its product), the sum
+    assert "dots_saveable: peak live values 8 (1,792 bytes), recomputed 2 values" in out
     assert "FAILED" not in out
 
 

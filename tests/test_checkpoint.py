@@ -306,6 +306,8 @@ def test_the_memory_report_shows_what_each_policy_keeps():
     # dots_saveable: the output and the matmul's on the tape; the step recomputes the add only
     assert report["dots"].peak_values == inputs + 2 * L + 1
     assert report["dots"].recomputed_values == L
+    assert (report["dots"].saved_values, report["none"].saved_values, report["all"].saved_values) == (L, 0, 2 * L)
+    assert f"saved by checkpoint policies: {L} values" in str(report["dots"])
     assert report["dots"].peak_bytes == 8 * width * width * L + h_bytes * (1 + 2 * L + 1)
     # everything_saveable: what no checkpoint holds, and nothing recomputed
     assert report["all"].peak_values == report["plain"].peak_values == report["all"].values_without_checkpointing

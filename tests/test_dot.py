@@ -72,3 +72,24 @@ def test_render_without_graphviz_draws_svg_and_refuses_pdf_in_one_line(graph, tm
         assert "\n" not in message and "needs Graphviz's dot program" in message
         assert "apt-get install graphviz" in message
         assert not (tmp_path / f"g{suffix}").exists()
+
+
+def test_a_comparison_is_joined_to_its_operands_by_dashed_unlabelled_edges():
+    """``v₄ = v₃ > v₂`` has no derivative, so no partial; its operands still feed it: the
+    drawn SVG has the edges v3 -> v4 and v2 -> v4, dashed and without a label, and the
+    others as before."""
+    import re
+
+    def f(x, z):
+        y = x * x
+        if y > z:  # a comparison of two variables: both operands are drawn feeding it
+            return y - x
+        return y
+
+    svg = mg.trace(f, 2.0, 1.0).to_svg()
+    edges = {(a, b): body for a, b, body in re.findall(
+        r'<g id="edge\d+" class="edge">\s*<title>(\w+)&#45;&gt;(\w+)</title>(.*?)</g>', svg, re.S)}
+    assert set(edges) == {("v1", "v3"), ("v3", "v4"), ("v2", "v4"), ("v3", "v5"), ("v1", "v5")}
+    for comparison in [("v3", "v4"), ("v2", "v4")]:
+        assert 'stroke-dasharray' in edges[comparison] and "<text" not in edges[comparison]
+    assert "<text" in edges[("v1", "v3")] and "stroke-dasharray" not in edges[("v1", "v3")]

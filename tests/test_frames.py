@@ -322,3 +322,60 @@ def test_chain_rule_frames_match_the_gradient():
     frames = Frames(mg.trace(chain_rule, 2.0, 5.0), mode="reverse")
     assert len(frames) == 3
     np.testing.assert_allclose(frames[-1].state[:2], [5.0 + np.cos(2.0), 2.0], rtol=1e-14)
+
+
+# Where the highlighted node and the active row are at a step of the stepper shown in a page
+# column: how far apart (top of one to bottom of the other), whether the row is inside its
+# scroll box, and whether anything scrolls the page sideways.
+_STEPPER_FIT = """(() => {
+  const s = document.querySelector(".mg-stepper");
+  const frame = [...s.querySelectorAll("section.frame")].find(f => !f.hidden);
+  const node = s.querySelector("div.drawing:not([hidden]) g.node.highlight").getBoundingClientRect();
+  const row = frame.querySelector("tr.active").getBoundingClientRect();
+  const box = frame.querySelector(".rows").getBoundingClientRect();
+  return {span: Math.max(node.bottom, row.bottom) - Math.min(node.top, row.top),
+          boxed: row.top >= box.top - 1 && row.bottom <= box.bottom + 1,
+          sideways: document.documentElement.scrollWidth > innerWidth,
+          name: frame.dataset.active, height: innerHeight};
+})()"""
+
+
+def _chain(x):
+    for k in range(20):
+        x = mnp.sin(x) if k % 2 == 0 else mnp.cos(x)
+    return x
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Chromium")
+@pytest.mark.parametrize("width, height, column", [(1280, 720, 688), (1920, 1080, 1000)])
+def test_the_stepper_shows_the_highlighted_node_and_row_together_in_a_page_column(
+        tmp_path, width, height, column):
+    """The stepper of the site (a 688 px column at 1280x720) and of a notebook: at every step
+    of the log-normal's and a 20-operation chain's sweeps, the highlighted node and the
+    active row fit the window together, and nothing scrolls sideways."""
+    from headless import Browser, chromium, serve
+
+    pages = []
+    for f, args in ((lognormal, (1.5, 0.0, 2.0)), (_chain, (0.5,))):
+        g = mg.trace(f, *args)
+        for mode in ("forward", "reverse"):
+            page = tmp_path / f"{g.name}-{mode}.html"
+            page.write_text(
+                '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin: 0">'
+                f'<article style="max-width: {column}px; margin: 0 auto; padding: 0 16px">'
+                f'{g.frames(mode=mode, wrt=0 if mode == "forward" else None)._repr_html_()}'
+                "</article></body></html>", encoding="utf-8")
+            pages.append((page.name, len(g.variables) - len(g.inputs)))
+    b = Browser(chromium(), width, height)
+    try:
+        with serve(tmp_path) as base:
+            for name, steps in pages:
+                b.open(base + name)
+                b.evaluate("document.querySelector('.mg-stepper').focus()")
+                for k in range(steps):
+                    m = b.evaluate(_STEPPER_FIT)
+                    where = f"{name} step {k + 1} ({m['name']}) at {width}x{height}"
+                    assert m["span"] <= height and m["boxed"] and not m["sideways"], (where, m)
+                    b.press("ArrowRight", "ArrowRight", 39)
+    finally:
+        b.close()

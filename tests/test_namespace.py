@@ -276,8 +276,56 @@ def test_nn_logsumexp_and_one_hot_match_jax(jx):
     close(mnn.one_hot(labels, 3), jx.nn.one_hot(labels, 3))
     close(mnn.one_hot(labels, 3, axis=0), jx.nn.one_hot(labels, 3, axis=0))
     close(mg.jit(lambda y: mnn.one_hot(y, 3))(labels), jx.nn.one_hot(labels, 3))
-    with pytest.raises(NotImplementedError, match="needs erf"):
-        mnn.gelu(x, approximate=False)
+
+
+ERF_POINTS = [-6.0, -2.5, -1.0, -0.3, -1e-9, 0.0, 1e-8, 0.4, 1.0, 1.7, 3.0, 6.0]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_erf_erfc_and_exact_gelu_match_jax(jx, dtype):
+    """erf and erfc (table entries, at JAX's addresses) and gelu(approximate=False): values,
+    dtypes and derivatives through grad, jvp, jit and vmap as JAX's."""
+    from minigrad.scipy import special as msp
+
+    x = np.array(ERF_POINTS, dtype)
+    tol = dict(rtol=1e-14, atol=1e-300) if dtype == np.float64 else dict(rtol=1e-6, atol=1e-30)
+    pairs = [(msp.erf, jx.scipy.special.erf), (msp.erfc, jx.scipy.special.erfc),
+             (mg.lax.erf, jx.lax.erf), (mg.lax.erfc, jx.lax.erfc),
+             (lambda x: mnn.gelu(x, approximate=False), lambda x: jx.nn.gelu(x, approximate=False))]
+    for ours, theirs in pairs:
+        got, want = ours(x), theirs(x)
+        assert np.result_type(got) == want.dtype == dtype
+        close(got, want, **tol)
+        close(mg.jit(ours)(x), want, **tol)
+        want_d = jx.vmap(jx.grad(theirs))(x)
+        for got_d in (mg.vmap(mg.grad(ours))(x), mg.jit(mg.grad(lambda x: mnp.sum(ours(x))))(x),
+                      mg.jvp(ours, (x,), (np.ones_like(x),))[1]):
+            assert np.result_type(got_d) == dtype
+            close(got_d, want_d, **tol)
+        close(mg.grad(mg.grad(ours))(dtype(0.7)), jx.grad(jx.grad(theirs))(dtype(0.7)), **tol)
+    close(msp.erf(0.5), jx.scipy.special.erf(0.5))  # a Python float: math.erf
+
+
+def test_erf_and_erfc_are_within_2_ulp_of_mpmath():
+    """Accuracy against an independent reference (mpmath at 100 bits): erf within 1 ulp,
+    erfc within 2 (the C library's), in float64; float32 correctly rounded."""
+    mpmath = pytest.importorskip("mpmath")
+    from minigrad.scipy.special import erf, erfc
+
+    rng = np.random.default_rng(24)
+    x = np.concatenate([rng.normal(size=400) * 3, rng.uniform(-1e-3, 1e-3, 50), [0.0, 26.0, -6.0]])
+    with mpmath.workprec(100):
+        for ours, theirs, ulps in ((erf, mpmath.erf, 1.0), (erfc, mpmath.erfc, 2.0)):
+            for dtype, bound in ((np.float64, ulps), (np.float32, 0.5)):
+                xs = x.astype(dtype)
+                want = np.array([float(theirs(mpmath.mpf(float(v)))) for v in xs])
+                err = np.abs(ours(xs).astype(float) - want)
+                assert np.all(err <= bound * np.abs(np.spacing(want.astype(dtype))).astype(float)), ours
+
+
+def test_gelu_exact_is_a_row_of_the_trace_table():
+    table = str(mg.trace(lambda x: mnn.gelu(x, approximate=False), 0.5).table())
+    assert "erfc" in table and "2/(sqrt pi) exp" in table
 
 
 # ----------------------------------------------------------------------- booleans, stacking

@@ -138,6 +138,7 @@ DOMAINS = {  # elementwise unary primitives: where finite differences are well c
     "arcsin": floats(-0.9, 0.9), "arccos": floats(-0.9, 0.9), "arcsinh": REAL,
     "arccosh": floats(1.1, 4.0), "arctanh": floats(-0.9, 0.9), "log2": floats(0.1, 4.0),
     "log10": floats(0.1, 4.0), "exp2": REAL, "sign": NONZERO,
+    "erf": floats(-4.0, 4.0), "erfc": floats(-4.0, 4.0),
 }
 # maximum/minimum without ties: a in n + [0, 0.3], b in m + [0.5, 0.8], so |a - b| >= 0.2
 # and either may win.
@@ -689,15 +690,15 @@ COMPOSED = ("var", "std", "squeeze", "outer", "trace", "tensordot", "flip", "rol
             "repeat", "deg2rad", "rad2deg", "norm")
 
 # JAX's functions for the elementwise unary primitives (the higher-order references), and
-# the minigrad.numpy name where it differs from the primitive's.
-MNP_NAME = {"neg": "negative"}
+# minigrad's function where it is not minigrad.numpy's of the primitive's name.
+MINIGRAD_FN = {"neg": mnp.negative, "erf": mg.lax.erf, "erfc": mg.lax.erfc}
 UNARY_JAX = {
     "neg": "jax.numpy.negative", "square": "jax.numpy.square", "sqrt": "jax.numpy.sqrt",
     "reciprocal": "jax.numpy.reciprocal", "exp": "jax.numpy.exp", "expm1": "jax.numpy.expm1",
     "log": "jax.numpy.log", "log1p": "jax.numpy.log1p", "sin": "jax.numpy.sin",
     "cos": "jax.numpy.cos", "tan": "jax.numpy.tan", "arctan": "jax.numpy.arctan",
     "sinh": "jax.numpy.sinh", "cosh": "jax.numpy.cosh", "tanh": "jax.numpy.tanh",
-    "sigmoid": "jax.nn.sigmoid", "abs": "jax.numpy.abs",
+    "sigmoid": "jax.nn.sigmoid", "abs": "jax.numpy.abs", "erf": "jax.lax.erf", "erfc": "jax.lax.erfc",
     **{name: f"jax.numpy.{name}" for name in ["arcsin", "arccos", "arcsinh", "arccosh", "arctanh",
                                               "log2", "log10", "exp2", "sign"]},
 }
@@ -714,6 +715,7 @@ SPECS: dict[str, st.SearchStrategy] = {
         "square", "sqrt", "reciprocal", "exp", "expm1", "log", "log1p", "sin", "cos", "tan",
         "arctan", "sinh", "cosh", "tanh", "sigmoid", "arcsin", "arccos", "arcsinh", "arccosh",
         "arctanh", "log2", "log10", "exp2", "sign"]},
+    **{name: unary_case(name, MINIGRAD_FN[name]) for name in ["erf", "erfc"]},
     "maximum": binary_case("maximum", mnp.maximum, a_el=BELOW_HALF, b_el=ABOVE_HALF),
     "minimum": binary_case("minimum", mnp.minimum, a_el=ABOVE_HALF, b_el=BELOW_HALF),
     "logaddexp": binary_case("logaddexp", mnp.logaddexp),
@@ -1172,7 +1174,7 @@ SPECIAL_POINTS = [0.0, -0.0, 1.0, -1.0, 0.5 * np.pi, 40.0, -40.0, 800.0, -800.0,
 def test_unary_special_points_follow_jax(jx, name):
     """Singularities, overflow, inf and nan: first and second derivatives as JAX's, for
     Python floats, NumPy scalars and arrays alike."""
-    f = getattr(mnp, MNP_NAME.get(name, name))
+    f = MINIGRAD_FN.get(name) or getattr(mnp, name)
     d1, d2, _ = _unary_jax_derivatives(jx, name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -1211,7 +1213,7 @@ def test_python_floats_take_the_math_module_and_keep_numpys_values(name):
 @given(data=st.data())
 def test_unary_higher_derivatives_match_jax(jx, name, data):
     """Second and third derivatives of each elementwise function, every combination of modes."""
-    f = getattr(mnp, MNP_NAME.get(name, name))
+    f = MINIGRAD_FN.get(name) or getattr(mnp, name)
     _, d2, d3 = _unary_jax_derivatives(jx, name)
     x = data.draw(DOMAINS[name], label="x")
     want = np.asarray(d2(x))

@@ -1,12 +1,12 @@
 // Text tables (outputs drawn with │, like the trace tables) shrink until their widest line
 // fits the page instead of hiding their last columns (adjoints, tangents, ratios) behind a
-// scroll bar, down to 60 % of the code font. One still too wide (chapter 7's rules report)
-// becomes an HTML table of the same cells, which wrap inside their columns; the lines
-// around it stay text. The copy button still copies the printed text (Material copies a
-// block's data-copy where it has one).
+// scroll bar, down to 70 % of the code font (smaller is hard to read). One still too wide
+// (chapter 7's rules report) becomes an HTML table of the same cells, which wrap inside
+// their columns; the lines around it stay text. The copy button still copies the printed
+// text (Material copies a block's data-copy where it has one).
 (function () {
   const ctx = document.createElement("canvas").getContext("2d");
-  const SMALLEST = 0.6, GRID = 0.85;  // of the code font
+  const SMALLEST = 0.7, GRID = 0.85;  // of the code font
   const BUTTON = 1.8;  // rem: the copy button and a margin, from the top and the right
   const isRow = line => line.includes("│");
   const isRule = line => /^[─┼\s]+$/.test(line) && line.includes("┼");

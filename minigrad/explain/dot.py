@@ -146,6 +146,9 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
     ``forward_graph``) the fill tells the primal replay from the adjoint or tangent
     computation, and its outputs have a double border.
 
+    An operand that no derivative flows from (a comparison's: ``v₃ = v₂ > 1``, which the
+    graph's decisions hold) is joined to its variable by a dashed edge without a label.
+
     The keyword options draw one step of a sweep (``minigrad.explain.frames``):
     ``highlight`` names the variables to emphasize, ``highlight_edges`` the edges
     ``(input, variable)`` to emphasize (both get the SVG class ``highlight``);
@@ -211,6 +214,8 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
                 into.append((name, row.var, {"label": label, "fontcolor": colors["highlight"], **strong}))
             else:
                 into.append((name, row.var, {"label": label}))
+        for name in _underived(graph, table, v, row):
+            into.append((name, row.var, {"style": "dashed", "arrowhead": "empty"}))
         edges.append(into)
     if cluster is None:
         cluster = bool(graph.scopes)
@@ -256,6 +261,14 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
         for tail, head, attrs in into:
             dot.edge(tail, head, **attrs)
     return dot
+
+
+def _underived(graph: Graph, table: Table, v, row: Row) -> list[str]:
+    """The operands of ``v`` that no derivative flows from (a comparison's, ``v₃ = v₂ > 1``):
+    their edges carry no partial, so they are drawn dashed, without a label."""
+    derived = {name for name, _ in row.partials}
+    operands = [table.rows[x.index].var for x in v.inputs if graph.owns(x)]
+    return [name for name in dict.fromkeys(operands) if name not in derived]
 
 
 def _snake(graph: Graph, names: list[str], columns: int) -> dict[str, tuple[int, int]]:

@@ -45,8 +45,8 @@ import numpy as np
 from .. import symbolic as S
 from ..graph import Graph
 from . import escape, layout, typeset
-from .display import fitted
 from .dot import THEMES, minus, sweep_line
+from .page import HEAD
 from .dot import to_dot as _graph_to_dot
 from .table import (
     TIMES,
@@ -75,6 +75,10 @@ MODES = ("forward", "reverse")
 MAX_NODES = 100
 NO_DRAWINGS = f"No Graphviz layout engine was found, so the frames have no drawings; {layout.INSTALL}."
 PENDING, PARTIAL, DONE = "pending", "partial", "done"
+#: The room a page's stepper has for its drawing, px: the site's column at 1280x720 and,
+#: above the table, half the window; and the scale (of the slide type) a plan is content
+#: with before it folds a long graph into a snake.
+PAGE, LEGIBLE_ON_PAGE = (688, 360), 0.75
 
 # A term of a step: the trace table's ``Step`` (``steps=True``), ``partial * factor`` added to
 # ``target``'s tangent or adjoint; ``source`` is the input (forward) or the active variable
@@ -386,7 +390,8 @@ class Frames(Sequence):
                 f'<p class="sweep">{escape.html(self.title)}</p>\n'
                 f"<h2>{self.caption(frame, 'html')}</h2>\n"
                 f'<div class="math">{math}</div>\n'
-                f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>\n"
+                f'<div class="rows"><table><thead><tr>{head}</tr></thead>'
+                f"<tbody>{''.join(body)}</tbody></table></div>\n"
                 "</section>")
         return sections
 
@@ -420,9 +425,13 @@ class Frames(Sequence):
 
     def page_svg(self) -> str:
         """The one drawing a page steps through (``drawing``, drawn as for a slide: the table
-        beside it has the values), fitted to a notebook cell."""
-        _, svg = fitted(lambda rankdir: self.drawing(rankdir, slide=True))
-        return svg
+        beside it has the values), laid out for a page's column (``PAGE``): left to right,
+        top to bottom, or a long graph folded into a snake, whichever shows it largest."""
+        from .slides.deck import choose, long
+
+        width, height = PAGE
+        return choose(self, lambda size, _: min(width / size[0], height / size[1]),
+                      LEGIBLE_ON_PAGE, fold=long(self))[-1]
 
     def drawing(self, rankdir: str = "LR", slide: bool = False, wrap: int | None = None) -> str:
         """The drawing a stepper or a deck steps through: laid out once, each node as wide as
@@ -610,13 +619,7 @@ def _inline_svg(svg: str, prefix: str) -> str:
     return re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", svg)
 
 
-_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>body {{ background: {bg}; color: {fg}; margin: 1.5em; }}</style>
+_PAGE = HEAD + """<style>body {{ background: {bg}; color: {fg}; margin: 1.5em; }}</style>
 </head>
 <body>
 {body}
@@ -640,7 +643,9 @@ _STEPPER = """<div class="mg-stepper" id="{uid}" tabindex="0">
 #{uid} g.edge.highlight > polygon {{ stroke: {hl}; fill: {hl}; }}
 #{uid} g.edge.highlight > text {{ fill: {hl}; }}
 #{uid} .math {{ font-size: 1.1em; margin: 0.6em 0; line-height: 1.6; }}
-#{uid} table {{ border-collapse: collapse; margin-top: 0.5em; }}
+#{uid} .rows {{ position: relative; overflow-y: auto; margin-top: 0.5em; }}
+#{uid} table {{ border-collapse: collapse; }}
+#{uid} thead th {{ position: sticky; top: 0; background: {bg}; }}
 #{uid} th, #{uid} td {{ padding: 0.25em 0.8em; text-align: left; }}
 #{uid} thead th {{ border-top: 2px solid {edge}; border-bottom: 1px solid {edge}; }}
 #{uid} tbody tr:last-child td {{ border-bottom: 2px solid {edge}; }}
@@ -689,14 +694,24 @@ _STEPPER = """<div class="mg-stepper" id="{uid}" tabindex="0">
     }});
   }}
   function fit() {{
-    // the drawing as wide as its column allows, at most half the window high (the table
-    // and the step's arithmetic stay in view with it), never above its natural size
+    // the drawing as wide as its column allows, at most half the window high, never above
+    // its natural size; then, if the stepper is still higher than the window, the table's
+    // rows scroll in a box of their own, the active row kept in its middle: the
+    // highlighted node and row are in view together
     var room = root.querySelector(".graph");
     drawings.forEach(function (d) {{
       var svg = d.querySelector("svg"), box = svg.viewBox.baseVal;
       var s = Math.min(room.clientWidth / box.width, 0.5 * window.innerHeight / box.height, 4 / 3);
       svg.style.width = (box.width * s) + "px"; svg.style.height = (box.height * s) + "px";
     }});
+    var rows = frames[current].querySelector(".rows"), row = rows.querySelector("tr.active");
+    rows.style.maxHeight = "none";
+    var excess = root.getBoundingClientRect().height - window.innerHeight;
+    if (excess > 0) {{
+      var least = 4 * (row ? row.offsetHeight : 24);  // a few rows at the least
+      rows.style.maxHeight = Math.max(least, rows.clientHeight - excess) + "px";
+    }}
+    if (row) rows.scrollTop = row.offsetTop - (rows.clientHeight - row.offsetHeight) / 2;
   }}
   window.addEventListener("resize", fit);
   function show(k) {{

@@ -51,12 +51,15 @@ class Memory:
     values_without_checkpointing: int
     bytes_without_checkpointing: int
     recomputed_values: int  # over the whole sweep: the extra forward work, in values
+    saved_values: int  # kept on the tape by checkpoint policies (mg.checkpoint(f, policy=...))
     steps: list[Step]
 
     def __str__(self) -> str:
         lines = [f"peak live values: {self.peak_values} ({self.peak_bytes} bytes)",
                  f"without checkpointing: {self.values_without_checkpointing} "
                  f"({self.bytes_without_checkpointing} bytes)"]
+        if self.saved_values:
+            lines.append(f"saved by checkpoint policies: {self.saved_values} values")
         if self.recomputed_values:
             lines.append(f"recomputed in the backward sweep: {self.recomputed_values} values")
         return "\n".join(lines)
@@ -118,5 +121,6 @@ def memory(graph: Graph) -> Memory:
         values_without_checkpointing=sum(n for n, _ in inline),
         bytes_without_checkpointing=sum(b for _, b in inline),
         recomputed_values=sum(r for r, _ in extra.values()),
+        saved_values=sum(n - 1 for n, _ in sizes),
         steps=steps,
     )

@@ -173,12 +173,17 @@ def plan(frames: Frames, aspect: str = "16:9") -> tuple[str, int | None, str, st
     if not layout.can_draw("svg"):
         return "LR", None, "stack", None
     table, header = _table_size(frames), _header_lines(frames)
-    depth = layers(frames.graph)
-    widest = max(depth.count(k) for k in set(depth))
-    long = 1 + max(depth) >= max(6, 3 * widest)  # a chain, more or less: rows read well
     return choose(frames, lambda size, arrangement: fit_scale(size, table, arrangement, aspect,
                                                                 header),
-                  LEGIBLE / NODE_FONT, fold=long)[1:]
+                  LEGIBLE / NODE_FONT, fold=long(frames))[1:]
+
+
+def long(frames: Frames) -> bool:
+    """Whether the graph is a chain, more or less (its layers many and narrow): folded into
+    rows, it reads well."""
+    depth = layers(frames.graph)
+    widest = max(depth.count(k) for k in set(depth))
+    return 1 + max(depth) >= max(6, 3 * widest)
 
 
 def layouts(frames: Frames, fold: bool) -> list[tuple[str, int | None]]:

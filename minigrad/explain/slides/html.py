@@ -22,6 +22,7 @@ import json
 from .. import escape
 from ..dot import THEMES
 from ..frames import PARTIAL, _inline_svg
+from ..page import HEAD
 from .deck import FONT, STAGES, TABLE_FONT, Deck, Step, Sweep
 
 
@@ -98,14 +99,6 @@ def _step_slide(deck: Deck, sweep: Sweep, step: Step) -> str:
 
 
 _GRAPH = '<div class="graph"></div>'
-#: The start of a deck's page, up to its title (a format string: ``{title}``).
-HEAD = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-"""
 _PAGE = HEAD + """<style>
 {themes}
 html, body {{ margin: 0; height: 100%; overflow: hidden; }}

@@ -16,8 +16,9 @@ from pathlib import Path
 
 from .. import escape
 from ..frames import _inline_svg, _paint
+from ..page import HEAD
 from .deck import FONT, STAGES, Deck, Step, Sweep
-from .html import HEAD, SLIDE_CSS, header, table, theme_css
+from .html import SLIDE_CSS, header, table, theme_css
 
 VENDOR = Path(__file__).parent / "vendor" / "revealjs"
 
