@@ -327,6 +327,30 @@ def round(x, decimals: int = 0):
 around = round
 
 
+def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
+    """|a - b| <= atol + rtol |b| elementwise, NumPy's and JAX's test; on traced values a
+    recorded comparison (a mask, not differentiable), as ``<=`` is."""
+    if _holds_jax([a, b]):
+        return sys.modules["jax"].numpy.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    if not (_holds_traced(a) or _holds_traced(b)):
+        return _np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan).view(Array)
+    if equal_nan:
+        raise NotImplementedError("mnp.isclose: equal_nan=True is not supported on traced values. "
+                                  "Fix: compare the results outside the transformation.")
+    return absolute(a - b) <= atol + rtol * absolute(b)
+
+
+def allclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
+    """Whether ``isclose`` holds everywhere; on traced values a recorded comparison, whose
+    ``bool()`` (an ``assert``, an ``if``) is a decision of the graph."""
+    close = isclose(a, b, rtol, atol, equal_nan)
+    if _holds_jax([a, b]):
+        return sys.modules["jax"].numpy.all(close)
+    if isinstance(close, _np.ndarray):
+        return _np.all(close)
+    return sum(close) == size(close)
+
+
 def _install_methods(cls) -> None:
     """Give traced variables the ndarray methods users reach for."""
     cls.sum = lambda self, axis=None, keepdims=False: sum(self, axis, keepdims)

@@ -20,6 +20,7 @@ from typing import Sequence
 import numpy as np
 
 from .array import Array, as_array
+from .primitives import erf
 
 __all__ = ["PRNGKey", "key", "key_data", "split", "fold_in", "bits", "uniform", "normal",
            "bernoulli", "randint", "choice", "permutation", "categorical", "gumbel"]
@@ -171,9 +172,8 @@ def _erfinv(x: np.ndarray) -> np.ndarray:
             p = _fma(p.astype(x.dtype), t, np.where(small, dtype(a), dtype(b)))
         y = p * x
         if x.dtype == np.float64:
-            erf = np.frompyfunc(math.erf, 1, 1)
             for _ in range(2):
-                y = y - (erf(y).astype(np.float64) - x) / (2 / math.sqrt(math.pi) * np.exp(-y * y))
+                y = y - (erf(y) - x) / (2 / math.sqrt(math.pi) * np.exp(-y * y))
     return np.where(np.abs(x) == 1, x * np.inf, y).astype(x.dtype)
 
 

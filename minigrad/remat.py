@@ -228,6 +228,7 @@ class Checkpointed(_Custom):
         the outputs kept (``call.residuals``), the rest of the recording's values dropped."""
         if self.policy is None or any(type(x) is Variable for x in operands):
             return super()._forward(operands, call)
+
         def whole(*leaves):
             return self.fun(*call.all_args(leaves))
 
@@ -236,8 +237,8 @@ class Checkpointed(_Custom):
         outputs = [o for o in flatten(graph.outputs)[0] if graph.owns(o)]
         known = {v.index: v.value for v in saved_variables(graph, self.policy) + outputs}
         out = tree_map(lambda o: known[o.index] if graph.owns(o) else o, graph.outputs)
-        if any(type(x) is Variable for x in known.values()):  # f closes over traced values
-            return tree_map(concrete, out)
+        if any(type(x) is Variable and not graph.owns(x) for v in graph.variables for x in v.inputs):
+            return tree_map(concrete, out)  # f closes over traced values: recomputed in full
         for v in graph.variables:  # (the structure is kept, to be replayed; the values dropped)
             v.args = None
             if v.prim is not None:

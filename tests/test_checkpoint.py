@@ -198,6 +198,12 @@ def test_every_policy_gives_jax_checkpoints_derivatives(jax, which):
     per_example = mg.vmap(mg.grad(lambda x: f(Ws, x[None])))(x)
     close(per_example, jax.vmap(jax.grad(lambda x: f_jax(Ws, x[None])))(x))
     close(mg.jit(mg.grad(f, argnums=1))(Ws, x), jax.grad(f_jax, argnums=1)(Ws, x))
+    # closing over a traced value (here W, differentiated outside the checkpoint)
+    inner = mg.checkpoint(lambda x, W: _mlp(mnp, mg.checkpoint_name)(Ws[:2] + [W], x), policy=policy)
+    inner_jax = jax.checkpoint(lambda x, W: _mlp(jax.numpy, checkpoint_name)(Ws[:2] + [W], x),
+                               policy=jax_policy(jax.checkpoint_policies))
+    close(mg.grad(lambda W: inner(x, W) + mg.checkpoint(lambda x: inner(x, W), policy=policy)(x))(Ws[2]),
+          jax.grad(lambda W: inner_jax(x, W) + jax.checkpoint(lambda x: inner_jax(x, W))(x))(Ws[2]))
     # on JAX values the function is jax.checkpoint with JAX's own policy
     close(f([jax.numpy.asarray(W) for W in Ws], jax.numpy.asarray(x)), f_jax(Ws, x))
 

@@ -302,6 +302,7 @@ def test_erf_erfc_and_exact_gelu_match_jax(jx, dtype):
                       mg.jvp(ours, (x,), (np.ones_like(x),))[1]):
             assert np.result_type(got_d) == dtype
             close(got_d, want_d, **tol)
+        close(jx.jit(jx.vmap(jx.grad(ours)))(x), want_d, **tol)  # ours on JAX's tracers: JAX's
         close(mg.grad(mg.grad(ours))(dtype(0.7)), jx.grad(jx.grad(theirs))(dtype(0.7)), **tol)
     close(msp.erf(0.5), jx.scipy.special.erf(0.5))  # a Python float: math.erf
 
@@ -504,32 +505,33 @@ def test_dtype_policy_holds_through_linalg_derivatives(jx, name):
     assert np.result_type(got) == np.float32
 
 
-def test_the_list_of_missing_jax_numpy_functions_is_exact():
-    """docs/api/namespace.md lists the jax.numpy functions minigrad.numpy lacks: none of them
-    exists (the list shrinks as functions are added), and with the JAX it was computed
-    from, every missing one is listed."""
-    import inspect
-    import re
+def test_the_list_of_missing_jax_numpy_functions_is_current():
+    """docs/api/namespace.md lists the jax.numpy functions minigrad.numpy lacks, as
+    docs/missing_jax_numpy.py writes it: sorted, none of them in minigrad (the list shrinks
+    as functions are added), and with the JAX it names, exactly the script's list."""
+    import importlib.util
     from pathlib import Path
 
-    import jax
-    import jax.numpy as jnp
+    pytest.importorskip("jax")
+    path = Path(__file__).parents[1] / "docs" / "missing_jax_numpy.py"
+    spec = importlib.util.spec_from_file_location("missing_jax_numpy", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    text = script.committed(script.PAGE.read_text())
+    version, names = script.listed(text)
+    assert names == sorted(names) and script.missing(names) == names
+    installed, functions = script.jax_functions()
+    if installed != version:
+        pytest.skip(f"the list is JAX {version}'s; JAX {installed} is installed")
+    assert text == script.block(installed, functions), "run python docs/missing_jax_numpy.py"
 
-    page = (Path(__file__).parents[1] / "docs" / "api" / "namespace.md").read_text()
-    block = page.split("<!-- missing-jax-numpy -->")[1].split("<!-- /missing-jax-numpy -->")[0]
-    version = re.search(r"JAX (\S+):", block).group(1)
-    listed = re.findall(r"`(\w+)`", block)
-    assert listed == sorted(listed) and not [n for n in listed if hasattr(mnp, n)]
-    if jax.__version__ == version:
-        names = [n for n in dir(jnp) if not n.startswith("_") and callable(getattr(jnp, n))
-                 and not inspect.isclass(getattr(jnp, n)) and not inspect.ismodule(getattr(jnp, n))]
-        assert sorted(n for n in names if not hasattr(mnp, n)) == listed
 
-
-# ----------------------------------------------- JAX's Autodiff Cookbook, check_grads
+# ------------------------------------------ JAX's "Higher-order derivatives" page, check_grads
 
 def cookbook(jnp, grad, jvp, jacfwd, jacrev, lax):
-    """Excerpts of JAX's "Autodiff Cookbook", as written there (namespace passed in)."""
+    """Excerpts of JAX's "Higher-order derivatives" page (docs/higher-order.md: stopping
+    gradients, Hessian-vector products; once part of the Autodiff Cookbook, which
+    tests/test_jax_docs.py runs whole), as written there (namespace passed in)."""
     out = {}
     # stop_gradient: TD(0) learning's update
     def value_fn(theta, state):
@@ -600,3 +602,14 @@ def test_check_grads_has_jaxs_signature_and_verdicts(jx):
         jax_check_grads(jwrong, (0.3,), order=1)
     with pytest.raises(TypeError, match="args must be a tuple"):
         check_grads(wrong, 0.3, order=1)
+
+
+def test_isclose_and_allclose_match_jax_and_record_under_jit(jx):
+    a = np.array([1.0, 2.0, np.inf, 0.0])
+    for b in (a + 1e-9, a + np.array([0.0, 1e-3, 0.0, 1e-9]), a * 1.00002):
+        for kw in ({}, {"rtol": 1e-2}, {"atol": 1e-2}):
+            close(mnp.isclose(a[:2], b[:2], **kw), jx.numpy.isclose(a[:2], b[:2], **kw))
+            assert bool(mnp.allclose(a, b, **kw)) == bool(jx.numpy.allclose(a, b, **kw))
+    jitted = mg.jit(lambda x: mnp.where(mnp.allclose(x, a[:2]), x, 2 * x))  # recomputed per call
+    close(jitted(a[:2]), a[:2])
+    close(jitted(a[:2] + 1), 2 * (a[:2] + 1))

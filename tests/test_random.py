@@ -96,6 +96,9 @@ def test_normal_and_gumbel_agree_to_a_few_ulps(x64, seed):
     else:
         assert np.max(np.abs(ours - theirs) / np.spacing(np.maximum(np.abs(theirs), 1e-6))) <= 3
         assert np.mean(ours == theirs) > 0.95
+    for shape in ((), (1,), (2, 3)):  # a scalar too (b = random.normal(b_key, ()), the cookbook's)
+        np.testing.assert_allclose(mr.normal(k, shape, dt), jr.normal(jk, shape, dt),
+                                   rtol=2e-6 if dt == np.float32 else 5e-14)
     eps = np.finfo(dt).eps  # (-log(-log u) near u = 1/e: an absolute error of a few eps)
     np.testing.assert_allclose(mr.gumbel(k, (500,), dt), jr.gumbel(jk, (500,), dt), rtol=8 * eps, atol=8 * eps)
 
