@@ -302,6 +302,7 @@ def test_erf_erfc_and_exact_gelu_match_jax(jx, dtype):
                       mg.jvp(ours, (x,), (np.ones_like(x),))[1]):
             assert np.result_type(got_d) == dtype
             close(got_d, want_d, **tol)
+        close(jx.jit(jx.vmap(jx.grad(ours)))(x), want_d, **tol)  # ours on JAX's tracers: JAX's
         close(mg.grad(mg.grad(ours))(dtype(0.7)), jx.grad(jx.grad(theirs))(dtype(0.7)), **tol)
     close(msp.erf(0.5), jx.scipy.special.erf(0.5))  # a Python float: math.erf
 
@@ -525,10 +526,12 @@ def test_the_list_of_missing_jax_numpy_functions_is_current():
     assert text == script.block(installed, functions), "run python docs/missing_jax_numpy.py"
 
 
-# ----------------------------------------------- JAX's Autodiff Cookbook, check_grads
+# ------------------------------------------ JAX's "Higher-order derivatives" page, check_grads
 
 def cookbook(jnp, grad, jvp, jacfwd, jacrev, lax):
-    """Excerpts of JAX's "Autodiff Cookbook", as written there (namespace passed in)."""
+    """Excerpts of JAX's "Higher-order derivatives" page (docs/higher-order.md: stopping
+    gradients, Hessian-vector products; once part of the Autodiff Cookbook, which
+    tests/test_jax_docs.py runs whole), as written there (namespace passed in)."""
     out = {}
     # stop_gradient: TD(0) learning's update
     def value_fn(theta, state):

@@ -427,3 +427,36 @@ def test_pptx_has_a_picture_a_native_table_and_notes_per_step(tmp_path):
         info = subprocess.run(["pdfinfo", "deck.pdf"], cwd=tmp_path, capture_output=True,
                               text=True).stdout
         assert re.search(r"Pages:\s+5\b", info)
+
+
+MARP_FIT = """[...document.querySelectorAll("svg[data-marpit-svg] > foreignObject > section")]
+  .filter(s => ["content", null].includes(s.getAttribute("data-marpit-advanced-background")))
+  .map(s => s.scrollHeight > s.clientHeight + 1 || s.scrollWidth > s.clientWidth + 1)"""
+
+
+@pytest.mark.skipif(not shutil.which("marp") or not HAVE_CHROMIUM,
+                    reason="needs Marp's command line (npm install -g @marp-team/marp-cli) and Chromium")
+@pytest.mark.parametrize("name", ["lognormal", "chain"])
+def test_marp_renders_the_deck_offline_and_every_slide_holds_its_content(tmp_path, name):
+    f, args = DECKS[name]
+    write_deck(mg.trace(f, *args), tmp_path, formats=["marp"])
+    r = subprocess.run(["marp", "--html", "deck.marp.md", "-o", "marp.html"], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    with serve(tmp_path) as base:
+        b = Browser(chromium(), 1280, 720)
+        try:
+            b.open(base + "marp.html")
+            overflowing = b.evaluate(MARP_FIT)
+            shots = os.environ.get("MINIGRAD_SLIDE_SHOTS")
+            if shots:
+                Path(shots).mkdir(exist_ok=True)
+                b.open(base + "marp.html#4")
+                b.screenshot(Path(shots) / f"{name}-marp-04.png", full_page=False)
+            remote = [u for u in b.requests if not u.startswith((base, "data:", "blob:"))]
+        finally:
+            b.close()
+    steps = sum(len(mg.trace(f, *args).frames(mode=m, wrt=0 if m == "forward" else None))
+                for m in ("forward", "reverse"))
+    assert len(overflowing) == 1 + steps and not any(overflowing), overflowing
+    assert remote == []  # its maths drawn in the page, no fonts from a CDN

@@ -56,11 +56,12 @@ def _cell(latex: str) -> str:
     return latex.replace("|", "\\|")
 
 
-def _table(sweep: Sweep, step: Step) -> list[str]:
+def _table(sweep: Sweep, step: Step, fmt: str = "latex") -> list[str]:
+    """The step's table in Markdown, its cells as maths (``latex``) or typeset ``text``."""
     lines = ["| " + " | ".join(sweep.columns) + " |",
              "|" + "---|" * len(sweep.columns)]
-    for j, cells in enumerate(step.rows["latex"]):
-        cells = [_cell(c) for c in cells]
+    for j, cells in enumerate(step.rows[fmt]):
+        cells = [_cell(c) if fmt == "latex" else markdown_cell(c) for c in cells]
         if j == step.frame.variable:  # the active row, in bold
             cells = [f"**{c}**" if c else c for c in cells]
         lines.append("| " + " | ".join(cells) + " |")
@@ -92,10 +93,21 @@ def quarto(deck: Deck) -> str:
     return "\n".join(lines)
 
 
+#: Marp's default theme, made to hold a step (a 20-operation chain's too): the text at 18 px
+#: and the table at 14 px on a 1280x720 slide, rows without padding to spare.  The title's maths is MathJax, which Marp
+#: draws into the page (its KaTeX loads fonts from the network).
+MARP_STYLE = ("section { font-size: 18px; padding: 24px 36px; } h2 { font-size: 24px; } "
+              "section table { font-size: 14px; line-height: 1.2; } "
+              "section table th, section table td { padding: 1px 8px; }")
+
+
 def marp(deck: Deck) -> str:
-    """``deck.marp.md``: Marp Markdown, one slide per step, the drawing on the left."""
-    lines = ["---", "marp: true", "paginate: true", f"size: {deck.aspect}", "math: katex",
-             "---", "", f"# {markdown_cell(deck.title)}", "", f"${deck.formula['latex']}$", ""]
+    """``deck.marp.md``: Marp Markdown, one slide per step, the drawing on the left; the
+    step's equations and table in the drawing's typeset text, which wraps and keeps the
+    rows low (maths would not: a 20-operation chain's table would run off the slide)."""
+    lines = ["---", "marp: true", "paginate: true", f"size: {deck.aspect}", "math: mathjax",
+             f"style: {json.dumps(MARP_STYLE)}", "---", "", f"# {markdown_cell(deck.title)}", "",
+             f"${deck.formula['latex']}$", ""]
     if deck.author:
         lines += [markdown_cell(deck.author), ""]
     for sweep in deck.sweeps:
@@ -103,6 +115,7 @@ def marp(deck: Deck) -> str:
             lines += ["---", "", f"## {step.caption['latex']}", ""]
             if sweep.svg is not None:
                 lines += [f"![bg left:55% fit]({svg_name(step)})", ""]
-            lines += [*_equations(step), "", *_table(sweep, step), "",
+            lines += [*[markdown_cell(e) + "  " for e in step.equations["text"]], "",
+                      *_table(sweep, step, "text"), "",
                       "<!--", step.notes["text"].replace("--", "- -"), "-->", ""]
     return "\n".join(lines)
