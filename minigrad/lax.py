@@ -252,8 +252,8 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
 
     Only the branch taken is run and differentiated, as in JAX: the derivative is that of
     the branch, and the predicate has none.  The predicate is a decision of the graph.
-    The other branch is run too, and its result discarded, to check (as JAX does) that
-    both return the same structure and shapes.  Under ``vmap``, a predicate that depends on
+    The first call with given operand shapes runs the other branch too, its result
+    discarded, to check (as JAX does) that both return the same structure and shapes.  Under ``vmap``, a predicate that depends on
     a mapped argument becomes a select, as in JAX: both branches run, each example's chosen.
 
     :param pred: a scalar boolean or number (a comparison of minigrad values gives one).
@@ -309,6 +309,12 @@ def selecting():
     return _SELECTING.on()
 
 
+def selects() -> bool:
+    """Whether ``vmap`` is recording its example here (``selecting``): a rule that would
+    branch on a value takes the branch valid for every example instead."""
+    return bool(_SELECTING)
+
+
 def _selects(pred, what: str) -> bool:
     if not (_SELECTING and recorded(unmask(pred))):
         return False
@@ -335,14 +341,44 @@ def _select(masks: Sequence, branches: Sequence[Callable], operands: tuple, what
 
 
 def _choose(branches: Sequence[Callable], k: int, operands: tuple, what: str):
-    """Run branch ``k``; run the others discarded, to check they return alike (JAX traces all)."""
+    """Run branch ``k``; run the others discarded, to check they return alike (JAX traces
+    all), once per signature (``_signature``): afterwards only the branch taken runs."""
     out = branches[k](*operands)
+    key = _signature(branches, operands)
+    if key is not None and key in _ALIKE:
+        return out
     for j, other in enumerate(branches):
         if j != k:
             with discarded(), np.errstate(all="ignore"):
                 try:
                     alike = other(*operands)
                 except Exception:  # a branch that fails off its own point: nothing to compare
-                    continue
+                    return out
             _same_types(out, alike, f"{what}: the branches' outputs")
+    if key is not None:
+        if len(_ALIKE) >= 4096:
+            _ALIKE.clear()
+        _ALIKE.add(key)
     return out
+
+
+# The signatures whose branches were found to return alike.  What a branch returns depends,
+# as in JAX (where they are abstract), on its operands' and captured values' structure,
+# shapes and dtypes only, so one check per signature holds for every later call with it.
+_ALIKE: set = set()
+
+
+def _signature(branches: Sequence[Callable], operands: tuple):
+    """The branches' code and the types of what they are given (operands, captured values);
+    None for a branch that is not a plain function (no code to key on)."""
+    codes = tuple(getattr(b, "__code__", None) for b in branches)
+    if None in codes:
+        return None
+    leaves, tree = flatten(operands)
+    values = [concrete(x) for x in leaves] + [v for v in map(concrete, _captured(branches))
+                                              if isinstance(v, np.ndarray)]  # (not a log of strings)
+    kinds = tuple((type(v), np.shape(v), getattr(v, "dtype", None)) for v in values)
+    try:
+        return hash((codes, tree, kinds)) and (codes, tree, kinds)
+    except TypeError:  # (a tree with unhashable metadata)
+        return None

@@ -35,9 +35,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import symbolic as S
-from .graph import Variable, concrete
-from .primitives import (_float_dtype, _jnp, _shape, _swap_last, broadcast_to, define, matmul,
-                         nondifferentiable, reduce_sum, reshape)
+from .graph import Variable, concrete, decide
+from .primitives import (_float_dtype, _jnp, _shape, _swap_last, broadcast_to, define, getitem,
+                         matmul, nondifferentiable, reduce_sum, reshape, scatter_add)
 
 __all__ = ["norm", "inv", "solve", "det", "slogdet", "cholesky", "svd", "svdvals"]
 
@@ -125,14 +125,73 @@ def _sum_last_two(x):
     return reduce_sum(x, axis=_last_two(x), keepdims=False)
 
 
-# d cof(A) = cof(A) tr(A^-1 dA) - A^-T dA^T cof(A) (the product rule on det(A) A^-T): its
-# derivatives need A invertible, the cofactors themselves do not.
+def _has_inverse(a) -> bool:
+    try:
+        np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
+_invertible_p = nondifferentiable("invertible", _has_inverse, None, 1,
+                                  expr=lambda a: S.call("invertible", a))
+
+
+def _invertible(a) -> bool:
+    """Whether ``a`` (every matrix of a batch) has an inverse: how cof's rules choose their
+    formula.  A decision of the graph (``mg.jit`` guards it, and traces the other formula
+    where it goes the other way); under ``vmap`` False, the formula defined everywhere."""
+    from .lax import selects
+
+    return False if selects() else decide(_invertible_p(a))
+
+
+def _minor_index(n: int) -> tuple:
+    """The index taking, for every (i, j), the matrix without row i and column j: a
+    (..., n, n) array becomes (..., n, n, n - 1, n - 1)."""
+    keep = np.array([[k for k in range(n) if k != i] for i in range(n)], dtype=np.intp)
+    return (Ellipsis, keep[:, None, :, None], keep[None, :, None, :])
+
+
+def _signs(n: int) -> np.ndarray:
+    return np.where(np.add.outer(np.arange(n), np.arange(n)) % 2 == 0, 1.0, -1.0)
+
+
+def _minors_cofactors(a):
+    """For every (i, j), (-1)^(i+j) cof(A without row i and column j): the derivative of
+    cof(A)_ij = (-1)^(i+j) det(minor ij) in the minor's entries, at singular A too."""
+    n = _shape(a)[-1]
+    found = cofactor(getitem(a, index=_minor_index(n)))
+    return found * np.reshape(_signs(n), (n, n, 1, 1)).astype(_float_dtype(a))
+
+
+# d cof(A) = cof(A) tr(A^-1 dA) - A^-T dA^T cof(A) (the product rule on det(A) A^-T) needs A
+# invertible; at a singular A, each cofactor is a minor's determinant, whose derivative is
+# the minor's cofactors (JAX's hessian of det is finite there too).  A 1 x 1 cof is 1.
+def _cofactor_jvp(t, out, a):
+    n = _shape(a)[-1]
+    if n == 1:
+        return out * 0.0
+    if _invertible(a):
+        return _batch_scalar(_trace_of_product(inv(a), t), a) * out \
+            - matmul(matmul(_swap_last(inv(a)), _swap_last(t)), out)
+    return _sum_last_two(_minors_cofactors(a) * getitem(t, index=_minor_index(n)))
+
+
+def _cofactor_vjp(g, out, a):
+    n = _shape(a)[-1]
+    if n == 1:
+        return a * 0.0
+    if _invertible(a):
+        return _batch_scalar(_sum_last_two(g * out), a) * _swap_last(inv(a)) \
+            - matmul(matmul(out, _swap_last(g)), _swap_last(inv(a)))
+    spread = reshape(g, shape=_shape(g) + (1, 1)) * _minors_cofactors(a)
+    return scatter_add(spread, index=_minor_index(n), shape=_shape(a))
+
+
 cofactor = define(
     "cofactor", _cofactor_impl, jax=_cofactor_jax, vmap=lambda batched, out, a: cofactor(a),
-    jvp=(lambda t, out, a: _batch_scalar(_trace_of_product(inv(a), t), a) * out
-         - matmul(matmul(_swap_last(inv(a)), _swap_last(t)), out),),
-    vjp=(lambda g, out, a: _batch_scalar(_sum_last_two(g * out), a) * _swap_last(inv(a))
-         - matmul(matmul(out, _swap_last(g)), _swap_last(inv(a))),),
+    jvp=(_cofactor_jvp,), vjp=(_cofactor_vjp,),
     partials=(lambda o, a: S.Name(f"d cof({a})"),),
     expr=lambda a: S.call("cof", a),
 )

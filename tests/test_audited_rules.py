@@ -304,6 +304,47 @@ def test_c2_det_gradient_of_a_batch_with_one_singular_matrix():
     np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-14)
 
 
+SINGULAR_3 = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]])  # rank 2
+
+
+@pytest.mark.parametrize("a", [SINGULAR, SINGULAR_3, np.outer([1.0, 2.0, -1.0], [0.5, 1.0, 3.0]),
+                               np.zeros((3, 3)), np.zeros((1, 1)),
+                               np.stack([SINGULAR, np.array([[2.0, 1.0], [1.0, 3.0]])])],
+                         ids=["2x2", "3x3 rank 2", "3x3 rank 1", "3x3 zero", "1x1 zero", "batch"])
+def test_c2_det_second_and_third_derivatives_at_a_singular_matrix_are_jaxs(a):
+    """det is a polynomial: its Hessian is finite at a singular matrix (JAX gives it); the
+    cofactors' rule, which needs an inverse, takes each cofactor as a minor's determinant."""
+    f, jf = (lambda a: mnp.sum(mnp.linalg.det(a))), (lambda a: jnp.sum(jnp.linalg.det(a)))
+    for mine, theirs in [(mg.hessian(f), jax.hessian(jf)),
+                         (mg.jacrev(mg.grad(f)), jax.jacrev(jax.grad(jf))),
+                         (mg.jacfwd(mg.hessian(f)), jax.jacfwd(jax.hessian(jf)))]:
+        np.testing.assert_allclose(mine(a), theirs(a), rtol=1e-12, atol=1e-12)
+
+
+def test_c2_det_hessian_under_jit_guards_invertibility_and_vmap_mixes_both():
+    """Which formula the cofactors' rule took is a decision: ``mg.jit`` traced at an
+    invertible matrix traces again at a singular one instead of raising LinAlgError."""
+    invertible = np.array([[2.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 4.0]])
+    jitted = mg.jit(mg.hessian(mnp.linalg.det))
+    for a in (invertible, SINGULAR_3, invertible, SINGULAR_3):
+        np.testing.assert_allclose(jitted(a), jax.hessian(jnp.linalg.det)(a), rtol=1e-12, atol=1e-12)
+    assert (jitted.traces, jitted.retraces) == (2, 1)
+    table = mg.trace(mg.hessian(mnp.linalg.det), SINGULAR_3).table()
+    assert table.decisions["text"] == ["invertible v1: false"]
+    both = np.stack([invertible, SINGULAR_3])
+    np.testing.assert_allclose(mg.vmap(mg.hessian(mnp.linalg.det))(both),
+                               jax.vmap(jax.hessian(jnp.linalg.det))(both), rtol=1e-12, atol=1e-12)
+
+
+def test_c2_slogdet_hessian_at_a_singular_matrix_is_not_finite_as_jax():
+    """log|det| is -inf there: JAX's Hessian is nan; minigrad's is nan or inf, never a number."""
+    f, jf = (lambda a: mnp.linalg.slogdet(a)[1]), (lambda a: jnp.linalg.slogdet(a)[1])
+    for a in (SINGULAR, SINGULAR_3):
+        assert not np.any(np.isfinite(np.asarray(jax.hessian(jf)(a))))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            assert not np.any(np.isfinite(mg.hessian(f)(a)))
+
+
 def test_c2_slogdet_gradient_at_a_singular_matrix_is_infinite_as_jax():
     with np.errstate(divide="ignore", invalid="ignore"):
         got = mg.grad(lambda a: mnp.linalg.slogdet(a)[1])(SINGULAR)

@@ -384,6 +384,42 @@ def test_u3_lax_is_as_strict_as_jax(jx, jnp):
     assert carry == float(jcarry) and (a.shape, b.shape) == (ja.shape, jb.shape) == ((0, 2), (0,))
 
 
+def test_cond_runs_the_other_branch_once_per_signature_to_check_it_as_jax(jx):
+    """Eager cond used to run both branches on every call (twice the cost of the one taken):
+    the check that they return alike (U3) depends on shapes only, so it runs once per
+    signature; JAX, too, traces both once and then runs only the branch taken."""
+    runs = []
+
+    def up(x, w):
+        runs.append("up")
+        return x * w
+
+    def down(x, w):
+        runs.append("down")
+        return x - w
+
+    f = lambda x, w: lax.cond(mnp.sum(x) > 0, up, down, x, w)  # noqa: E731
+    for x in (np.ones(3), np.ones(3), -np.ones(3), np.ones(3)):
+        f(x, 2.0)
+        mg.grad(lambda x: mnp.sum(f(x, 2.0)))(x)
+    assert runs == ["up", "down"] + ["up"] * 3 + ["down"] * 2 + ["up"] * 2
+    runs.clear()
+    f(np.ones(4), 2.0)  # another shape: checked again, as jax.jit would trace again
+    assert runs == ["up", "down"]
+    k = lambda x: lax.cond(True, lambda x: x, lambda x: x[:2], x)  # noqa: E731
+    k(np.ones(2))
+    with pytest.raises(TypeError, match="must have the same structure and shapes"):
+        k(np.ones(3))  # a shape the branches disagree on is refused after one they agree on
+    with pytest.raises(TypeError):
+        jx.lax.cond(True, lambda x: x, lambda x: x[:2], np.ones(3))
+    captured = {"w": np.ones(3)}  # what the branches close over counts in the signature
+    h = lambda x: lax.cond(True, lambda x: x, lambda x: x + captured["w"], x)  # noqa: E731
+    h(np.ones(3))
+    captured["w"] = np.ones((2, 3))
+    with pytest.raises(TypeError, match="must have the same structure and shapes"):
+        h(np.ones(3))
+
+
 def test_u4_jit_returns_distinct_arrays_for_equal_outputs(jx):
     a, b = mg.jit(lambda x: (x * 2, x * 2))(np.ones(2))
     a[0] = 7.0

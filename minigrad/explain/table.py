@@ -320,14 +320,11 @@ def _listed(items: list, text, fmt: str) -> list[str]:
 
 
 def decision_lines(graph: Graph, syms: Symbols | None = None, fmt: str = "text") -> list[str]:
-    """The graph's decisions, each once, in order (``_listed``)."""
+    """The graph's decisions, each once (the same test on the same operands, made again
+    by a rule run per column, reads once), in order (``_listed``)."""
     syms = syms or Symbols(graph)
-    seen, found = set(), []
-    for d in graph.decisions:
-        if (d.variable.index, d.taken) not in seen:
-            seen.add((d.variable.index, d.taken))
-            found.append(d)
-    return _listed(found, lambda d: decision_text(syms, d, fmt), fmt)
+    found = list(dict.fromkeys(decision_text(syms, d, fmt) for d in graph.decisions))
+    return _listed(found, lambda text: text, fmt)
 
 
 def choice_lines(graph: Graph, syms: Symbols | None = None, fmt: str = "text", choices=None) -> list[str]:
