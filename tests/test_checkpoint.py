@@ -327,6 +327,37 @@ def test_the_memory_report_shows_what_each_policy_keeps():
         f"{3 + 4 + 1} ({2 * w_bytes + h_bytes * (1 + 4) + 8} B)"]
 
 
+@pytest.mark.parametrize("which", ["None", "dots_saveable"])
+def test_a_function_returning_a_pytree(jax, which):
+    """One node per output leaf, sharing one call: its residuals are held once, and without
+    checkpointing its intermediates would be recorded once."""
+    policy, jax_policy = POLICIES[which]
+
+    def g(np_):
+        def f(W, x):
+            z = np_.matmul(x, W)
+            return np_.tanh(z), {"s": np_.sin(z) * 2.0}
+
+        return f
+
+    def loss(f, np_):
+        def total(W, x):
+            a, b = f(W, x)
+            return np_.sum(a * b["s"])
+
+        return total
+
+    Ws, x = _data()
+    ck = loss(mg.checkpoint(g(mnp), policy=policy), mnp)
+    ck_jax = loss(jax.checkpoint(g(jax.numpy), policy=jax_policy(jax.checkpoint_policies)), jax.numpy)
+    for got, want in zip(mg.grad(ck, argnums=(0, 1))(Ws[0], x), jax.grad(ck_jax, argnums=(0, 1))(Ws[0], x)):
+        close(got, want)
+    memory = mg.trace(ck, Ws[0], x).memory()
+    plain = mg.trace(loss(g(mnp), mnp), Ws[0], x).memory()
+    assert memory.values_without_checkpointing == plain.peak_values == 2 + 4 + 2
+    assert memory.saved_values == (1 if which == "dots_saveable" else 0)  # the product, once
+
+
 def test_the_residuals_are_really_all_that_is_held(monkeypatch):
     """Measured on the Python heap after the forward sweep (``vjp``): each policy holds its
     residuals (``L`` matmul outputs for dots_saveable, also ``L`` sums for everything), and

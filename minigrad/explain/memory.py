@@ -68,21 +68,24 @@ class Memory:
         return "\n".join(f"- {line}" for line in str(self).splitlines())
 
 
-def _segment(v: Variable) -> tuple[Graph, list, list] | None:
+def _segment(v: Variable) -> tuple[Graph, list, list, bool] | None:
     """The graph a checkpointed function's reverse rule records again, the values its policy
-    saves (held from the forward sweep on) and the outputs it then knows; or None."""
+    saves (held from the forward sweep on), the outputs it then knows, and whether ``v`` is
+    its call's first node (a function returning a pytree has one per output leaf, which
+    share one call's residuals and, without checkpointing, its intermediates); or None."""
     custom = getattr(v.prim, "custom", None)
     body = getattr(custom, "_body", None)
     if body is None:
         return None
     call = v.params["call"]
     segment = trace(body(call), *[concrete(a) for a in v.args])
+    first = call.leaf in (None, 0)
     policy = getattr(custom, "policy", None)
     if policy is None:
-        return segment, [], []
+        return segment, [], [], first
     saved = saved_variables(segment, policy)
-    held = saved if call.leaf in (None, 0) else []  # (one call's residuals, shared by its leaves)
-    return segment, held, [x for x in [segment.outputs] if segment.owns(x)] + saved
+    known = [x for x in [segment.outputs] if segment.owns(x)] + saved
+    return segment, saved if first else [], known, first
 
 
 def _count(variables) -> tuple[int, int]:
@@ -97,7 +100,7 @@ def memory(graph: Graph) -> Memory:
     for v in graph.variables:
         found = _segment(v) if v.prim is not None else None
         if found is not None:
-            segment, held, known = found
+            segment, held, known, first = found
             inner = memory(segment)
             n_in, in_bytes = _count(segment.inputs)
             n_known, known_bytes = _count(known)
@@ -105,7 +108,7 @@ def memory(graph: Graph) -> Memory:
             extra[v.index] = (inner.peak_values - n_in - n_known, inner.peak_bytes - in_bytes - known_bytes)
             sizes[v.index] = (1 + n_held, sizes[v.index][1] + held_bytes)
             inline[v.index] = (inner.values_without_checkpointing - n_in,
-                               inner.bytes_without_checkpointing - in_bytes)
+                               inner.bytes_without_checkpointing - in_bytes) if first else (0, 0)
     steps, held_values, held_bytes = [], 0, 0
     prefix = []
     for n, b in sizes:
