@@ -421,7 +421,7 @@ def test_pptx_has_a_picture_a_native_table_and_notes_per_step(tmp_path):
         assert slide.notes_slide.notes_text_frame.text.strip()
         assert len(tables[0].table.rows) == 1 + len(g.variables)
     assert slides[1].notes_slide.notes_text_frame.text.startswith("v\u0307\u2082 = ")
-    if shutil.which("soffice"):  # LibreOffice Impress opens it (not in CI: see the report)
+    if shutil.which("soffice"):  # LibreOffice Impress opens it (.ci/run installs it)
         subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "deck.pptx"],
                        cwd=tmp_path, capture_output=True, timeout=180)
         info = subprocess.run(["pdfinfo", "deck.pdf"], cwd=tmp_path, capture_output=True,
