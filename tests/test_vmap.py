@@ -143,6 +143,10 @@ def test_a_registered_pytree_class_in_in_axes_and_out_axes(jax):
         mg.vmap(f, in_axes=Pair(0, None))(Pair(xs, {"u": c, "v": c}))
     with pytest.raises(TypeError):
         jax.vmap(f, in_axes=Pair(0, None))(Pair(xs, {"u": c, "v": c}))
+    with pytest.raises(TransformError, match=r"Fix: .*in_axes=\(\{'a': 0\},\)"):  # (was read as ('a',))
+        mg.vmap(lambda d: d["a"], in_axes={"a": 0})({"a": xs})
+    with pytest.raises(TypeError):
+        jax.vmap(lambda d: d["a"], in_axes={"a": 0})({"a": xs})
     for wrong in [((0, None),), (Pair(0, None, "other"),)]:
         with pytest.raises(TransformError, match="does not match the structure"):
             mg.vmap(f, in_axes=wrong)(Pair(xs, {"u": c, "v": c}))
