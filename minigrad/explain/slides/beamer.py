@@ -12,6 +12,7 @@ allows.  Notes go to ``\\note{}`` (shown with ``\\setbeameroption{show notes}``)
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import subprocess
@@ -93,9 +94,10 @@ def room(aspect: str, arrangement: str, equations: float,
     return width, height - table[1] - GAP
 
 
-def table_points(frames: Frames) -> tuple[float, float]:
-    """The step table's estimated size at ``TABLE_POINTS``, points."""
-    width, height = _table_size(frames)
+def table_points(frames: Frames, skip: tuple[int, ...] = ()) -> tuple[float, float]:
+    """The step table's estimated size at ``TABLE_POINTS``, points, without the columns in
+    ``skip``."""
+    width, height = _table_size(frames, skip)
     return width * TABLE_POINTS / TABLE_FONT, height * TABLE_POINTS / TABLE_FONT
 
 
@@ -129,19 +131,34 @@ class Placement:
     arrangement: str  # "side" or "stack", as the HTML deck's
     space: tuple[float, float]  # the room for the drawing, points
     points: float  # its labels' size there
+    skip: tuple[int, ...] = ()  # the table's columns left out (``EXPRESSION``)
+
+
+#: The slide table's expression column, which the drawing's nodes carry too (``v₅ = v₄ / v₃``).
+EXPRESSION = (1,)
 
 
 def plan(frames: Frames, aspect: str) -> Placement:
     """The layout of ``frames``' drawing whose labels come out largest on this page
-    (``deck.choose``; the HTML deck's plan is made for another page)."""
-    table, equations = table_points(frames), equations_height(frames, aspect)
-    points, rankdir, wrap, arrangement, _ = choose(
-        frames, lambda size, arrangement: label_points(
-            size, room(aspect, arrangement, equations, table)), LEGIBLE, fold=True,
-        size=lambda rankdir, wrap: pdf_size(drawing(
-            frames.drawing_dot(rankdir, slide=True, wrap=wrap), wrap)))
-    return Placement(rankdir, wrap, arrangement, room(aspect, arrangement, equations, table),
-                     points)
+    (``deck.choose``; the HTML deck's plan is made for another page).  Where they would
+    come out below ``LEGIBLE`` beside the whole table, the table without its expression
+    column is tried too, and kept if the labels come out larger."""
+    equations = equations_height(frames, aspect)
+    size = functools.cache(lambda rankdir, wrap: pdf_size(drawing(
+        frames.drawing_dot(rankdir, slide=True, wrap=wrap), wrap)))
+    best = None
+    for skip in ((), EXPRESSION):
+        table = table_points(frames, skip)
+        points, rankdir, wrap, arrangement, _ = choose(
+            frames, lambda drawn, arrangement: label_points(
+                drawn, room(aspect, arrangement, equations, table)), LEGIBLE, fold=True,
+            size=size)
+        if best is None or points > best.points:
+            best = Placement(rankdir, wrap, arrangement,
+                             room(aspect, arrangement, equations, table), points, skip)
+        if best.points >= LEGIBLE:
+            break
+    return best
 
 
 def document(deck: Deck, placements: list[Placement] | None = None) -> str:
@@ -193,16 +210,18 @@ def _frame(deck: Deck, sweep: Sweep, step: Step, placement: Placement | None) ->
         path, (width, height) = graphics_name(step), placement.space
         drawing = (rf"\IfFileExists{{{path}}}{{\includegraphics[width={width:.1f}pt,"
                    rf"height={height:.1f}pt,keepaspectratio]{{{path}}}}}{{}}")
+    skip = placement.skip if placement else ()
+    columns = [c for k, c in enumerate(sweep.columns) if k not in skip]
     rows = []
     for j, cells in enumerate(step.rows["latex"]):
-        cells = list(cells)
+        cells = [c for k, c in enumerate(cells) if k not in skip]
         if frame.status[j] == PARTIAL:
             cells[-1] = r"\textcolor{mgpartial}{" + cells[-1] + "}"
         shade = r"\rowcolor{mgactive} " if j == frame.variable else ""
         rows.append(shade + " & ".join(cells) + r" \\")
     table = [r"{\footnotesize\setlength{\tabcolsep}{3pt}\renewcommand{\arraystretch}{0.95}",
-             r"\begin{tabular}{" + "l" * len(sweep.columns) + "}", r"\toprule",
-             " & ".join(sweep.columns) + r" \\", r"\midrule", *rows, r"\bottomrule",
+             r"\begin{tabular}{" + "l" * len(columns) + "}", r"\toprule",
+             " & ".join(columns) + r" \\", r"\midrule", *rows, r"\bottomrule",
              r"\end{tabular}}"]
     if (placement.arrangement if placement else sweep.arrangement) == "side":
         share = placement.space[0] / (PAGES[deck.aspect][0] - 2 * MARGIN) if placement else 0.5
