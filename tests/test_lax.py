@@ -136,6 +136,7 @@ def test_vmap_of_while_loop_with_a_mapped_test_matches_jax(jax):
     for got, want in zip(mg.vmap(_count_to(mnp, lax))(x), jax.vmap(_count_to(jnp, jax.lax))(x)):
         close(got, want)
     close(mg.vmap(_count_to(mnp, lax))(x)[1], [1.0, 8.0, 4.0, 1.0, 32.0])
+    close(mg.vmap(mg.jit(_count_to(mnp, lax)))(x)[1], jax.vmap(jax.jit(_count_to(jnp, jax.lax)))(x)[1])
     # forward mode through the batched loop, from outside vmap and inside it, as in JAX
     t = np.array([1.0, -2.0, 0.5, 3.0])
     for got, want in zip(mg.jvp(mg.vmap(ours), (a,), (t,)), jax.jvp(jax.vmap(theirs), (a,), (t,))):
