@@ -27,7 +27,7 @@ import numpy as np
 
 from .errors import TransformError
 from .lax import selecting
-from .graph import Graph, Variable, concrete, gc_paused, label, parameter_names, pruned, record
+from .graph import Graph, Variable, concrete, evaluated_only, gc_paused, label, parameter_names, pruned, record
 from .primitives import broadcast_to, getitem, lift, record_decisions, stack, transpose
 from .pytree import TreeDef, _children, flatten, leaf_paths, unflatten
 
@@ -159,7 +159,11 @@ def _run(fun: Callable, kwargs: dict, tree: TreeDef, leaves: list, names: list, 
     names = [names[k] for k in mapped]
     outside: list = []  # the enclosing traces' variables the example's graph reads
     with pruned(outside), record_decisions(), selecting():
-        graph, out, _ = record(on_example, [_example(moved[k]) for k in mapped], range(len(mapped)), names)
+        # The example is traced on plain values: a custom_jvp or custom_vjp function in it
+        # runs its body, as under jax.vmap, unless a transformation differentiates the
+        # mapped arguments (grad(vmap(f))), which asks for its rule's primal output.
+        graph, out, _ = record(on_example, [_example(moved[k]) for k in mapped], range(len(mapped)),
+                               names, evaluates=evaluated_only([leaves[k] for k in mapped]))
         _refuse_decisions(graph)
         outside += [x for v in graph.variables for x in v.inputs if type(x) is Variable and not graph.owns(x)]
         outside += [o for o in flatten(out)[0] if type(o) is Variable and not graph.owns(o)]

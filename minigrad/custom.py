@@ -24,6 +24,12 @@ How the entry's rules follow from the user's (minigrad's rules are per input, su
 * custom_vjp, reverse: ``bwd(*nondiff, res, g)`` with ``res`` from ``fwd``; forward mode
   is refused, as in JAX.
 
+Which output a recorded call holds follows JAX: where a transformation differentiates it
+(``grad``, ``jvp``, and ``mg.trace``, whose graph is recorded to be differentiated) the
+rule's primal output (custom_jvp's ``primal_out``, custom_vjp's ``fwd`` output: what
+``jax.jvp`` and ``jax.linearize`` return); where it is only evaluated (``jit``, ``vmap``)
+the function's own output, as ``jax.jit`` and ``jax.vmap`` give.
+
 User entries live in ``USER_TABLE``, beside the built-in ``TABLE`` (whose entries are
 minigrad's own operations, each with a test spec of its own).
 """

@@ -326,3 +326,17 @@ def test_user_entries_in_random_programs_agree_everywhere(prog):
     note(prog.table())
     report = check_agreement(prog.fn, *prog.inputs)
     assert report, str(report)
+
+
+def test_a_traced_call_holds_the_rules_primal_output_as_jax_linearize(jax_x64):
+    """mg.trace records to differentiate, so its custom_jvp node holds the rule's primal
+    output: jax.linearize's value (and its derivative, the rule's); evaluating gives the body's."""
+    jax = jax_x64
+    f, jf = mg.custom_jvp(lambda x: 2 * x), jax.custom_jvp(lambda x: 2 * x)
+    for g in (f, jf):
+        g.defjvp(lambda primals, tangents: (3 * primals[0], 5 * tangents[0]))
+    value, tangent = jax.linearize(jf, 1.5)
+    graph = mg.trace(f, 1.5)
+    assert graph.variables[-1].value == float(value) == 4.5
+    assert mg.grad(f)(1.5) == float(tangent(1.0)) == 5.0
+    assert f(1.5) == float(jax.jit(jf)(1.5)) == 3.0

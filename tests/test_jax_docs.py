@@ -474,9 +474,8 @@ def custom_jvp_side_effects(jnp, custom_jvp, jvp, grad, vmap, jit, print):
 def test_custom_jvp_runs_its_rule_only_when_differentiating(jx):
     """The values are JAX's, and so is every message JAX prints, in its order; minigrad
     prints more.  A plain call runs only ``f``, as in JAX.  Under ``vmap`` minigrad runs the
-    function example by example (JAX traces it once), each recorded call taking its value
-    from the rule's primal output (what JAX's jvp returns), so ``f_jvp`` runs there too;
-    under ``jit`` the first call runs ``f`` twice (JAX: once, when it traces)."""
+    function on the first example (its trace) and then example by example (JAX traces it
+    once); under ``jit`` the first call runs ``f`` twice (JAX: once, when it traces)."""
     ns = namespaces(jx)
     theirs, ours = (run(custom_jvp_side_effects, ns[k]) for k in ("jax", "minigrad"))
     text = [[p for p in printed if isinstance(p[0], str)] for printed in (theirs[0], ours[0])]

@@ -268,22 +268,51 @@ def test_beamer_compiles_and_its_pages_render(deck, graph, tmp_path, pdflatex):
     for path in out.iterdir():
         (tmp_path / path.name).write_bytes(path.read_bytes())
     assert pdflatex(tmp_path / "deck.tex") == 15
-    log = (tmp_path / "deck.log").read_text(errors="replace")
-    assert "Overfull \\vbox" not in log and "deck.tex" in log
-    # the drawings' labels as the compiled pages print them (the type inside each included
-    # drawing), against the size the plan promised and the size they had (4.9 pt)
-    plans = [beamer.plan(graph.frames(mode="forward", wrt="y"), "16:9"),
-             beamer.plan(graph.frames(mode="reverse"), "16:9")]
-    sizes = drawing_type(tmp_path / "deck.pdf")
-    assert len(sizes) == 15 and sizes[0] == []  # the title page has no drawing
-    for page, found in enumerate(sizes[1:]):
-        promised = plans[page // 7].points
-        assert found and abs(min(found) - promised) < 0.3, (page + 2, min(found), promised)
-        assert min(found) > 6.5
+    # the table leaves out its expression column, which the nodes carry (the labels were 6.9 pt)
+    labels_as_planned(tmp_path, graph, "y", [False, False])
+    tex = (tmp_path / "deck.tex").read_text(encoding="utf-8")
+    assert tex.count("var & value & tangent") == 7 and tex.count("var & value & adjoint") == 7
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "9", "-l", "9", "deck.pdf", "page"],
                        cwd=tmp_path, check=True, timeout=60)
         assert png_size(next(tmp_path.glob("page-*9.png"))) == (315, 178)  # 160 x 90 mm at 50 dpi
+
+
+@pytest.mark.skipif(not HAVE_DOT, reason="Beamer's drawings need Graphviz's dot")
+@pytest.mark.parametrize("name, alone", [("wide", False), ("array", True), ("chain", True)])
+def test_beamer_labels_reach_8pt_a_drawing_too_large_beside_its_table_alone(
+        name, alone, tmp_path, pdflatex):
+    """The array function's labels came out at 7.0 pt beside its table, the 20-operation
+    chain's at 6.2: each of their frames is two pages, the drawing alone then the table."""
+    f, args = DECKS[name]
+    graph = mg.trace(f, *args)
+    write_deck(graph, tmp_path, formats=["beamer"])
+    steps = len(graph.variables) - len(graph.inputs)
+    assert pdflatex(tmp_path / "deck.tex") == 1 + 2 * steps * (1 + alone)
+    labels_as_planned(tmp_path, graph, 0, [alone, alone])
+
+
+def labels_as_planned(directory: Path, graph, wrt, alone: list[bool]) -> None:
+    """The compiled deck has no overfull page, and its drawings' labels as the pages print
+    them (the type inside each included drawing) come out at the size each sweep's plan
+    promised and at least the 8 pt a projected PDF wants; a sweep planned ``alone`` has
+    each step's drawing on one page and the equations and table on the next."""
+    log = (directory / "deck.log").read_text(errors="replace")
+    assert "Overfull \\vbox" not in log and "deck.tex" in log
+    sweeps = [graph.frames(mode="forward", wrt=wrt), graph.frames(mode="reverse")]
+    plans = [beamer.plan(frames, "16:9") for frames in sweeps]
+    assert [p.alone for p in plans] == alone
+    sizes = drawing_type(directory / "deck.pdf")
+    assert sizes[0] == []  # the title page has no drawing
+    pages = iter(sizes[1:])
+    for frames, placement in zip(sweeps, plans):
+        for _ in frames:
+            found = next(pages)
+            assert found and abs(min(found) - placement.points) < 0.3, (min(found), placement)
+            assert min(found) >= 8
+            if placement.alone:
+                assert next(pages) == []  # the equations and the table
+    assert next(pages, None) is None
 
 
 def drawing_type(pdf: Path) -> list[list[float]]:

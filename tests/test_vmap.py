@@ -390,3 +390,39 @@ def test_unmapped_outputs_broadcast_and_axis_size(jax):
     close(got[1], want[1])
     close(mg.vmap(lambda c: c + 1.0, in_axes=None, axis_size=4)(np.ones(2)),
            jax.vmap(lambda c: c + 1.0, in_axes=None, axis_size=4)(np.ones(2)))
+
+
+def _mismatched_custom(lib, kind: str):
+    """A custom function whose body gives 2x but whose rule's primal output is 3x (and whose
+    derivative is 5): which of the two a transformation returns is then visible."""
+    if kind == "jvp":
+        f = lib.custom_jvp(lambda x: 2 * x)
+        f.defjvp(lambda primals, tangents: (3 * primals[0], 5 * tangents[0]))
+    else:
+        f = lib.custom_vjp(lambda x: 2 * x)
+        f.defvjp(lambda x: (3 * x, None), lambda res, g: (5 * g,))
+    return f
+
+
+@pytest.mark.parametrize("kind", ["jvp", "vjp"])
+def test_custom_functions_under_vmap_give_jax_values(jax, kind):
+    """vmap evaluates a custom function's body, as jax.vmap does; a transformation that
+    differentiates it (inside or outside vmap) gets the rule's primal output, as in JAX."""
+    f, jf = _mismatched_custom(mg, kind), _mismatched_custom(jax, kind)
+    x = np.array([1.0, 2.0, -0.5])
+    close(mg.vmap(f)(x), jax.vmap(jf)(x))
+    close(mg.vmap(f)(x), 2 * x)  # (JAX's answer, independently: the body's)
+    close(mg.jit(mg.vmap(f))(x), jax.jit(jax.vmap(jf))(x))
+    close(mg.vmap(mg.jit(f))(x), jax.vmap(jax.jit(jf))(x))
+    close(mg.vmap(mg.grad(f))(x), jax.vmap(jax.grad(jf))(x))
+    for got, want in zip(mg.vmap(mg.value_and_grad(f))(x), jax.vmap(jax.value_and_grad(jf))(x)):
+        close(got, want)
+    ours = mg.value_and_grad(lambda x: mnp.sum(mg.vmap(f)(x)))(x)
+    theirs = jax.value_and_grad(lambda x: jax.numpy.sum(jax.vmap(jf)(x)))(x)
+    close(ours[0], theirs[0])
+    close(ours[1], theirs[1])
+    # a mapped closure differentiated from outside: the rule's primal output there too
+    ours = mg.value_and_grad(lambda y: mnp.sum(mg.vmap(lambda x: f(x * y))(x)))(1.5)
+    theirs = jax.value_and_grad(lambda y: jax.numpy.sum(jax.vmap(lambda x: jf(x * y))(x)))(1.5)
+    close(ours[0], theirs[0])
+    close(ours[1], theirs[1])

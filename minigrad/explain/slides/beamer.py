@@ -1,7 +1,8 @@
 """The deck as a Beamer document: 16:9 (or 4:3), a title frame, one frame per step.
 
 Each step's frame has its caption as the frame title, its equations, and the drawing and
-the table beside or above each other.  The drawing is the step's own PDF (``step-002.pdf``...,
+the table beside or above each other; where the labels would come out below 8 pt so, the
+frame is two pages (overlays): the drawing alone, then the equations and the table.  The drawing is the step's own PDF (``step-002.pdf``...,
 Graphviz's ``dot`` program), laid out for this page (``plan``: left to right, top to bottom
 or folded into a snake, whichever gives the largest labels) and placed at the largest size
 the room allows, never above its natural size; ``label_points`` says how large its labels
@@ -12,9 +13,11 @@ allows.  Notes go to ``\\note{}`` (shown with ``\\setbeameroption{show notes}``)
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +34,9 @@ PAGES = {"16:9": (455.24, 256.07), "4:3": (364.19, 273.14)}
 MARGIN, TITLE, FOOT, GAP = 11.38, 20.0, 12.0, 6.0
 LINE, FRACTION, CHARACTER = 9.5, 14.0, 3.6
 PAD = "0.2,0.05"  # a snake's margin, inches across and down
+#: A snake on a page of its own, where the height is the limit: its rows closer (inches;
+#: 0.12 beside a table, closer and a turn's label runs into the next row's), a wider margin.
+ALONE = {"nodesep": "0.04", "pad": "0.35,0.05"}
 TABLE_POINTS = 6.0  # \footnotesize at 8 pt
 #: The smallest label worth a projector, points: a snake is tried only below it.
 LEGIBLE = 8.0
@@ -93,17 +99,19 @@ def room(aspect: str, arrangement: str, equations: float,
     return width, height - table[1] - GAP
 
 
-def table_points(frames: Frames) -> tuple[float, float]:
-    """The step table's estimated size at ``TABLE_POINTS``, points."""
-    width, height = _table_size(frames)
+def table_points(frames: Frames, skip: tuple[int, ...] = ()) -> tuple[float, float]:
+    """The step table's estimated size at ``TABLE_POINTS``, points, without the columns in
+    ``skip``."""
+    width, height = _table_size(frames, skip)
     return width * TABLE_POINTS / TABLE_FONT, height * TABLE_POINTS / TABLE_FONT
 
 
-def drawing(dot, wrap: int | None) -> bytes:
+def drawing(dot, wrap: int | None, alone: bool = False) -> bytes:
     """A step's drawing as PDF (Graphviz's program); a snake (``wrap``) with a margin for
-    the labels its turns carry past their nodes (Graphviz's PDF cuts their ends)."""
+    the labels its turns carry past their nodes (Graphviz's PDF cuts their ends); ``alone``
+    (on a page without the table) with its rows closer, the page's height being the limit."""
     if wrap:
-        dot.graph_attr["pad"] = PAD
+        dot.graph_attr.update(ALONE if alone else {"pad": PAD})
     return layout.pipe(dot.source, "pdf")
 
 
@@ -129,19 +137,48 @@ class Placement:
     arrangement: str  # "side" or "stack", as the HTML deck's
     space: tuple[float, float]  # the room for the drawing, points
     points: float  # its labels' size there
+    skip: tuple[int, ...] = ()  # the table's columns left out (``EXPRESSION``)
+    alone: bool = False  # the drawing on a page of its own, the equations and table on the next
+
+
+#: The slide table's expression column, which the drawing's nodes carry too (``v₅ = v₄ / v₃``).
+EXPRESSION = (1,)
 
 
 def plan(frames: Frames, aspect: str) -> Placement:
     """The layout of ``frames``' drawing whose labels come out largest on this page
-    (``deck.choose``; the HTML deck's plan is made for another page)."""
-    table, equations = table_points(frames), equations_height(frames, aspect)
+    (``deck.choose``; the HTML deck's plan is made for another page).  Where they would
+    come out below ``LEGIBLE`` beside the whole table, the table without its expression
+    column is tried too, and kept if the labels come out larger; and below it still, the
+    drawing alone on the frame's first page (the whole table and the equations on its
+    second)."""
+    equations = equations_height(frames, aspect)
+    size = functools.cache(lambda rankdir, wrap, alone: pdf_size(drawing(
+        frames.drawing_dot(rankdir, slide=True, wrap=wrap), wrap, alone)))
+    best = None
+    for skip in ((), EXPRESSION):
+        table = table_points(frames, skip)
+        found = _placed(frames, size, skip, False,
+                        lambda arrangement: room(aspect, arrangement, equations, table))
+        if best is None or found.points > best.points:
+            best = found
+        if best.points >= LEGIBLE:
+            return best
+    width, height = PAGES[aspect]
+    alone = _placed(frames, size, (), True,
+                    lambda _: (width - 2 * MARGIN, height - TITLE - FOOT))
+    return alone if alone.points > best.points else best
+
+
+def _placed(frames: Frames, size: Callable[[str, int | None, bool], tuple[float, float]],
+            skip: tuple[int, ...], alone: bool,
+            space: Callable[[str], tuple[float, float]]) -> Placement:
+    """The layout whose labels come out largest in the room ``space(arrangement)``, the
+    drawings measured by ``size(rankdir, wrap, alone)``."""
     points, rankdir, wrap, arrangement, _ = choose(
-        frames, lambda size, arrangement: label_points(
-            size, room(aspect, arrangement, equations, table)), LEGIBLE, fold=True,
-        size=lambda rankdir, wrap: pdf_size(drawing(
-            frames.drawing_dot(rankdir, slide=True, wrap=wrap), wrap)))
-    return Placement(rankdir, wrap, arrangement, room(aspect, arrangement, equations, table),
-                     points)
+        frames, lambda drawn, arrangement: label_points(drawn, space(arrangement)), LEGIBLE,
+        fold=True, size=lambda rankdir, wrap: size(rankdir, wrap, alone))
+    return Placement(rankdir, wrap, arrangement, space(arrangement), points, skip, alone)
 
 
 def document(deck: Deck, placements: list[Placement] | None = None) -> str:
@@ -185,33 +222,38 @@ def _point(deck: Deck) -> str:
 
 def _frame(deck: Deck, sweep: Sweep, step: Step, placement: Placement | None) -> list[str]:
     frame = step.frame
-    lines = [r"\begin{frame}{" + step.caption["latex"] + "}", r"{\small"]
-    lines += [rf"${eq}$\\" for eq in step.equations["latex"]]
-    lines.append(r"\par}\vspace{0.5ex}")
+    equations = [r"{\small", *(rf"${eq}$\\" for eq in step.equations["latex"]),
+                 r"\par}\vspace{0.5ex}"]
+    lines = [r"\begin{frame}{" + step.caption["latex"] + "}"]
     drawing = ""
     if placement is not None:
         path, (width, height) = graphics_name(step), placement.space
         drawing = (rf"\IfFileExists{{{path}}}{{\includegraphics[width={width:.1f}pt,"
                    rf"height={height:.1f}pt,keepaspectratio]{{{path}}}}}{{}}")
+    skip = placement.skip if placement else ()
+    columns = [c for k, c in enumerate(sweep.columns) if k not in skip]
     rows = []
     for j, cells in enumerate(step.rows["latex"]):
-        cells = list(cells)
+        cells = [c for k, c in enumerate(cells) if k not in skip]
         if frame.status[j] == PARTIAL:
             cells[-1] = r"\textcolor{mgpartial}{" + cells[-1] + "}"
         shade = r"\rowcolor{mgactive} " if j == frame.variable else ""
         rows.append(shade + " & ".join(cells) + r" \\")
     table = [r"{\footnotesize\setlength{\tabcolsep}{3pt}\renewcommand{\arraystretch}{0.95}",
-             r"\begin{tabular}{" + "l" * len(sweep.columns) + "}", r"\toprule",
-             " & ".join(sweep.columns) + r" \\", r"\midrule", *rows, r"\bottomrule",
+             r"\begin{tabular}{" + "l" * len(columns) + "}", r"\toprule",
+             " & ".join(columns) + r" \\", r"\midrule", *rows, r"\bottomrule",
              r"\end{tabular}}"]
-    if (placement.arrangement if placement else sweep.arrangement) == "side":
+    if placement is not None and placement.alone:  # two pages: the drawing, then the rest
+        lines += [r"\begin{onlyenv}<1>{\centering", drawing, r"\par}\end{onlyenv}",
+                  r"\begin{onlyenv}<2>", *equations, *table, r"\par", r"\end{onlyenv}"]
+    elif (placement.arrangement if placement else sweep.arrangement) == "side":
         share = placement.space[0] / (PAGES[deck.aspect][0] - 2 * MARGIN) if placement else 0.5
-        lines += [r"\begin{columns}[c]",
+        lines += [*equations, r"\begin{columns}[c]",
                   rf"\begin{{column}}{{{share:.3f}\textwidth}}\centering {drawing}\end{{column}}",
                   rf"\begin{{column}}{{{1 - share:.3f}\textwidth}}", *table, r"\end{column}",
                   r"\end{columns}"]
     else:  # as many lines as beside: a name's length does not change the source's shape
-        lines += [r"{\centering", drawing, r"\par\vspace{0.5ex}", *table, r"\par", "}"]
+        lines += [*equations, r"{\centering", drawing, r"\par\vspace{0.5ex}", *table, r"\par", "}"]
     lines.append(r"\note{" + step.notes["latex"] + "}")
     lines.append(r"\end{frame}")
     return lines

@@ -243,14 +243,14 @@ def _header_lines(frames: Frames) -> int:
     return 1 + max(len(step_lines(f)) for f in frames)
 
 
-def _table_size(frames: Frames) -> tuple[float, float]:
-    """The slide table's estimated size, px: each column as wide as its longest cell in
-    the final step (characters at about 0.55 em), rows at 1.5 em."""
+def _table_size(frames: Frames, skip: tuple[int, ...] = ()) -> tuple[float, float]:
+    """The slide table's estimated size, px: each column (but those in ``skip``) as wide as
+    its longest cell in the final step (characters at about 0.55 em), rows at 1.5 em."""
     last = frames[-1]
     header = [c for c in frames.table.columns() if c != "partials"]
     cells = [[typeset.from_html(c) for c in row[:3] + row[4:]] for row in frames.rows(last, "html")]
     widths = [max(len(re.sub(r"[\u0300-\u036f]", "", str(r[k]))) for r in [header] + cells)
-              for k in range(len(header))]
+              for k in range(len(header)) if k not in skip]
     char = 0.55 * TABLE_FONT
     return (sum(w * char + 1.2 * TABLE_FONT for w in widths),
             (len(cells) + 1) * 1.5 * TABLE_FONT)
