@@ -93,3 +93,18 @@ def test_a_comparison_is_joined_to_its_operands_by_dashed_unlabelled_edges():
     for comparison in [("v3", "v4"), ("v2", "v4")]:
         assert 'stroke-dasharray' in edges[comparison] and "<text" not in edges[comparison]
     assert "<text" in edges[("v1", "v3")] and "stroke-dasharray" not in edges[("v1", "v3")]
+
+
+def test_the_holds_where_caption_is_typeset_as_the_nodes_and_escaped():
+    """The caption names variables as the nodes do (``v₃ < v₂``, not ``v3 < v2``), and the
+    drawing prints the ``<`` as SVG text (``&lt;``): Graphviz reads the label as written."""
+    def f(x, z):
+        y = x * x
+        return y - x if y < z else y
+
+    graph = mg.trace(f, 1.0, 2.0)
+    caption = "holds where v\u2083 < v\u2082: true"
+    assert f'label="{caption}"' in graph.to_dot().source
+    assert ">holds where v\u2083 &lt; v\u2082: true</text>" in graph.to_svg()
+    snake = graph.frames().drawing_dot("LR", slide=True, wrap=2).source  # a slide's drawing too
+    assert f'label="{caption}"' in snake

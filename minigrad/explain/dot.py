@@ -170,8 +170,9 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
     highlight_edges = set(highlight_edges)
     edge_labels = edge_labels or {}
     graph_attr = {"rankdir": rankdir, "bgcolor": colors["bg"], "fontname": "Helvetica"}
-    # the drawing says where it holds, and what a program computes on each call, as the table does
-    caption = "\n".join(filter(None, [caption, holds_where(graph, naming)]))
+    # the drawing says where it holds, and what a program computes on each call, as the table
+    # does, its names typeset as the nodes' (v₂ > 1)
+    caption = "\n".join(filter(None, [caption, typeset.from_html(holds_where(graph, naming, "html"))]))
     sizes = ("18", "18") if slide else ("14", "12")  # node and edge labels, points
     if slide:
         graph_attr.update(nodesep="0.12", ranksep="0.1", pad="0.05")
