@@ -197,3 +197,59 @@ def test_jaxbridge_takes_holomorphic_and_differentiates_what_minigrad_refuses(ja
         got = getattr(jaxbridge, transform)(lambda z: mnp.sin(z) * z, holomorphic=True)(Z)
         want = getattr(mg, transform)(lambda z: mnp.sin(z) * z, holomorphic=True)(Z)
         close(got, want)
+
+
+ELEMENTWISE = ["arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "cos", "cosh", "exp",
+               "exp2", "expm1", "log", "log10", "log1p", "log2", "reciprocal", "sin", "sinh",
+               "sqrt", "square", "tan", "tanh"]
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE + ["sigmoid"])
+def test_every_holomorphic_elementwise_entry_is_jaxs(jax, name):
+    z = 0.3 + 0.4j  # off every branch cut
+    mine, theirs = (mg.nn.sigmoid, jax.nn.sigmoid) if name == "sigmoid" else \
+        (getattr(mnp, name), getattr(jax.numpy, name))
+    close(mg.grad(mine, holomorphic=True)(z), jax.grad(theirs, holomorphic=True)(z))
+
+
+def structural(np_, name, v):
+    """Every structural entry marked holomorphic, on a complex vector (a vector out)."""
+    m = np_.stack([v, -2 * v])
+    m = np_.concatenate([m, m[::-1]], axis=0)
+    m = np_.reshape(np_.transpose(m), (8,))
+    m = np_.broadcast_to(m, (2, 8))
+    m = np_.where(np.arange(8) % 2 == 0, m, m ** 3 / (m - 4))
+    s = np_.cumsum(name(m, "s"), axis=1)
+    e = np_.einsum("ij,j->i", s, np.linspace(0.5, 1.0, 8))
+    return e * np_.mean(s) - np_.prod(v) + np_.sum(s, axis=0)[:2] + A @ v
+
+
+def test_every_holomorphic_structural_entry_is_jaxs(jax):
+    from jax.ad_checkpoint import checkpoint_name
+    from minigrad.graph import record
+    from minigrad.primitives import HOLOMORPHIC
+
+    want = jax.jacfwd(lambda v: structural(jax.numpy, checkpoint_name, v), holomorphic=True)(V)
+    for transform in (mg.jacfwd, mg.jacrev):
+        close(transform(lambda v: structural(mnp, mg.checkpoint_name, v), holomorphic=True)(V), want)
+    scalar = lambda np_, name, v: np_.sum(structural(np_, name, v) ** 2)  # noqa: E731
+    want = jax.hessian(lambda v: scalar(jax.numpy, checkpoint_name, v), holomorphic=True)(V)
+    close(mg.hessian(lambda v: scalar(mnp, mg.checkpoint_name, v), holomorphic=True)(V), want)
+    # the gradient's own graph holds the reverse rules' entries (scatter_add: getitem's)
+    graph = record(mg.grad(lambda v: scalar(mnp, mg.checkpoint_name, v), holomorphic=True), (V,), (0,), ["v"])[0]
+    covered = {v.prim.name for v in graph.variables if v.prim} | set(ELEMENTWISE) | {"sigmoid"}
+    assert set(HOLOMORPHIC) <= covered, set(HOLOMORPHIC) - covered
+
+
+@pytest.mark.parametrize("op, f", [
+    ("sign", lambda z: mnp.sign(z) * z),
+    ("maximum", lambda z: mnp.maximum(z, 0.0) * z),
+    ("astype", lambda z: mnp.sin(z).astype(np.complex64) * z),
+    ("det", lambda z: mnp.linalg.det(A * z) * z),
+    ("scatter", lambda z: mnp.sum(mnp.stack([z, z]).at[0].add(z))),
+])
+def test_other_non_holomorphic_entries_are_refused_on_complex_values(op, f):
+    for call in (lambda: mg.grad(f, holomorphic=True)(Z), lambda: mg.jvp(f, (Z,), (1.0 + 0j,)),
+                 lambda: mg.vjp(f, Z)):
+        message = refusal(call)
+        assert f"'{op}'" in message and "Fix:" in message, message
