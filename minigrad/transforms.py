@@ -112,7 +112,8 @@ def _refuse_non_holomorphic(graph: Graph, fname: str) -> None:
                 f"{fname}: '{prim.name}' (v{v.index + 1} of the trace) is applied to a complex value, and minigrad's rule for "
                 f"it has no complex conjugation (only holomorphic operations are differentiated "
                 f"on complex numbers). Fix: write the function on real and imaginary parts as "
-                f"separate real arrays, or differentiate it with jaxbridge.{fname}."
+                f"separate real arrays, or differentiate it with "
+                f"{'jax.linearize' if fname == 'linearize' else 'jaxbridge.' + fname}."
             )
 
 

@@ -67,6 +67,12 @@ def matrix_function(np_, a, v):
     return np_.sum(np_.exp(a @ v) * (a @ a)[0])
 
 
+def test_linearize_of_a_holomorphic_function_is_jaxs(jax):
+    f = HOLOMORPHIC["product"]
+    t = 0.4 + 2.0j
+    close(mg.linearize(lambda z: f(mnp, z), Z)[1](t), jax.linearize(lambda z: f(jax.numpy, z), Z)[1](t))
+
+
 def test_complex_matmul_arrays_are_jaxs(jax):
     """Arrays of complex numbers through matmul, sum and exp: grad, the Jacobians, hessian."""
     jnp = jax.numpy
@@ -250,6 +256,6 @@ def test_every_holomorphic_structural_entry_is_jaxs(jax):
 ])
 def test_other_non_holomorphic_entries_are_refused_on_complex_values(op, f):
     for call in (lambda: mg.grad(f, holomorphic=True)(Z), lambda: mg.jvp(f, (Z,), (1.0 + 0j,)),
-                 lambda: mg.vjp(f, Z)):
+                 lambda: mg.vjp(f, Z), lambda: mg.linearize(f, Z)):
         message = refusal(call)
         assert f"'{op}'" in message and "Fix:" in message, message
