@@ -24,7 +24,8 @@ from .errors import TransformError
 from .graph import Graph, Variable, concrete, gc_paused, label, parameter_names, record
 from .modes import forward_sweep, replay, reverse_sweep
 from .pytree import flatten, leaf_paths, tree_map
-from .transforms import _check_inexact, _gather, _seed_outputs, _split_aux, _strip, zeros_like
+from .transforms import (_check_inexact, _gather, _refuse_non_holomorphic, _seed_outputs, _split_aux,
+                         _strip, zeros_like)
 
 __all__ = ["linearize", "linear_transpose", "LinearFunction"]
 
@@ -80,6 +81,7 @@ def linearize(fun: Callable, *primals, has_aux: bool = False) -> tuple:
         _check_inexact(p, name, "linearize")
     graph, out, wrapped = record(fun, primals, range(len(primals)), names)
     out, aux = _split_aux(out, has_aux, "linearize")
+    _refuse_non_holomorphic(graph, "linearize")
     inputs, _ = flatten(wrapped)
     lin = Graph(f"{graph.name}_jvp")
     with lin:

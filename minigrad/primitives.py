@@ -82,6 +82,11 @@ class Primitive:
     written from a graph compute them on every call (no guard); the tables, drawings and
     frames list them, with the value each took (``Graph.choices``).  It is called with the
     operands' values and again with their symbols.
+
+    ``holomorphic`` says the rules hold on complex operands as written: complex-analytic,
+    tangent f'(z) t and cotangent ct f'(z), JAX's unconjugated convention (``HOLOMORPHIC``).
+    The transformations refuse the others on complex values: their rules have no complex
+    conjugation, so they would give a number JAX does not.
     """
 
     name: str
@@ -98,6 +103,7 @@ class Primitive:
     vmap: Callable | None = None
     linear: str | tuple | None = None
     choices: Callable | None = None
+    holomorphic: bool = False
     _jax_fn: Callable | None = field(default=None, repr=False)
 
     def __post_init__(self):
@@ -257,7 +263,7 @@ def _divide(a, b):
 def _power(a, b):
     """a ** b with NumPy's semantics: 0.0 ** -1 is inf and (-8.0) ** 0.5 is nan, not complex."""
     if (type(a) is float or type(b) is float) and not (
-            isinstance(a, np.ndarray) or isinstance(b, np.ndarray)):  # math.pow takes scalars only
+            isinstance(a, (np.ndarray, complex)) or isinstance(b, (np.ndarray, complex))):  # math.pow takes scalars only
         try:
             return math.pow(a, b)
         except (ValueError, OverflowError, ZeroDivisionError):
@@ -1386,3 +1392,17 @@ UFUNC_OPERATORS = {
     "greater": _compare(operator.gt), "greater_equal": _compare(operator.ge),
     "equal": _compare(operator.eq), "not_equal": _compare(operator.ne),
 }
+
+# The entries whose rules hold on complex numbers (``Primitive.holomorphic``): arithmetic,
+# the complex-analytic functions, and the (multi)linear structural operations.  The rest
+# (abs, sign, maximum, clip, astype, logaddexp, erf, linear algebra...) are refused by the
+# transformations on complex values rather than differentiated without conjugation.
+HOLOMORPHIC = (
+    "add", "sub", "mul", "truediv", "neg", "pow", "square", "sqrt", "reciprocal", "exp",
+    "expm1", "log", "log1p", "sin", "cos", "tan", "sinh", "cosh", "tanh", "arctan", "arcsin",
+    "arccos", "arcsinh", "arccosh", "arctanh", "log2", "log10", "exp2", "sigmoid", "sum",
+    "mean", "prod", "cumsum", "einsum", "matmul", "transpose", "reshape", "broadcast_to",
+    "getitem", "scatter_add", "concatenate", "stack", "where", "name",
+)
+for _name in HOLOMORPHIC:
+    TABLE[_name].holomorphic = True

@@ -20,7 +20,7 @@ from .errors import TransformError
 from .graph import Graph, Variable, concrete, gc_paused, parameter_names, record
 from .modes import batched_forward_sweep, forward_sweep, reverse_sweep
 from .pytree import flatten, leaf_paths, tree_map, unflatten
-from .primitives import concatenate, reshape, stack, transpose
+from .primitives import Primitive, astype, concatenate, reshape, stack, transpose
 
 
 def _argnums_tuple(argnums, nargs: int, fname: str) -> tuple[int, ...]:
@@ -83,6 +83,81 @@ def _record(f: Callable, args: Sequence, argnums: tuple[int, ...], fname: str):
     return record(f, args, argnums, names)
 
 
+def _is_complex(x) -> bool:
+    kind = type(x)
+    if kind is float or kind is np.float64:  # the common cases, decided without a call
+        return False
+    if kind is np.ndarray:
+        return x.dtype.kind == "c"
+    value = concrete(x)
+    return type(value) is complex or (isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind == "c")
+
+
+def _dtype_name(x) -> str:
+    return np.result_type(concrete(x)).name
+
+
+def _refuse_non_holomorphic(graph: Graph, fname: str) -> None:
+    """Complex values may only pass through entries whose rules hold on them
+    (``Primitive.holomorphic``): the others' rules have no complex conjugation, so they
+    would give a number that is not JAX's.  One scan per transformation, not per sweep."""
+    trace = graph._trace
+    for v in graph.variables:
+        prim = v.prim
+        if prim is None or prim.holomorphic:
+            continue
+        if _is_complex(v.value) or any(type(x) is Variable and x.trace is trace and _is_complex(x.value)
+                                       for x in v.inputs):
+            raise TransformError(
+                f"{fname}: '{prim.name}' (v{v.index + 1} of the trace) is applied to a complex value, and minigrad's rule for "
+                f"it has no complex conjugation (only holomorphic operations are differentiated "
+                f"on complex numbers). Fix: write the function on real and imaginary parts as "
+                f"separate real arrays, or differentiate it with "
+                f"{'jax.linearize' if fname == 'linearize' else 'jaxbridge.' + fname}."
+            )
+
+
+def _check_complex(fname: str, f: Callable, holomorphic: bool, inputs: list, outs: list,
+                   reverse: bool) -> None:
+    """JAX's dtype rules for ``holomorphic``, and minigrad's one refusal beyond them: a complex
+    input of a real-valued function (JAX's gradient df/dx - i df/dy needs conjugation)."""
+    entry = getattr(f, "__self__", None)  # mnp.sin is its table entry's bound ``bind``
+    what = f"the output of {entry.name if isinstance(entry, Primitive) else getattr(f, '__name__', 'the function')}"
+    if holomorphic:
+        for v in inputs:
+            if not _is_complex(v.value):
+                raise TransformError(
+                    f"{fname} with holomorphic=True requires inputs with complex dtype, but "
+                    f"argument '{v.name}' has dtype {_dtype_name(v.value)}. Fix: pass a complex "
+                    f"value (x + 0j), or drop holomorphic=True for a real function.")
+        for o in outs:
+            if not _is_complex(o):
+                raise TransformError(
+                    f"{fname} with holomorphic=True requires outputs with complex dtype, but "
+                    f"{what} has dtype {_dtype_name(o)}. Fix: drop holomorphic=True (a real "
+                    f"output of a complex input is not holomorphic).")
+        return
+    if reverse:
+        for o in outs:
+            if _is_complex(o):
+                raise TransformError(
+                    f"{fname} requires real-valued outputs, but {what} has dtype "
+                    f"{_dtype_name(o)}. Fix: pass holomorphic=True for a holomorphic function "
+                    f"(the result is f'(z)), or use vjp for a cotangent of your choice.")
+    for v in inputs:
+        if _is_complex(v.value):
+            if not reverse:
+                raise TransformError(
+                    f"{fname} requires real-valued inputs, but argument '{v.name}' has dtype "
+                    f"{_dtype_name(v.value)}. Fix: pass holomorphic=True for a holomorphic "
+                    f"function (the result is f'(z)), or use jvp.")
+            raise TransformError(
+                f"{fname}: argument '{v.name}' is complex ({_dtype_name(v.value)}) and {what} is "
+                f"real; minigrad cannot differentiate a complex-to-real function (JAX's answer, "
+                f"df/dx - i df/dy, needs conjugation, which its rules lack). Fix: pass the real "
+                f"and imaginary parts as separate real arguments, or use jaxbridge.{fname}.")
+
+
 def _split_aux(out, has_aux: bool, fname: str):
     if not has_aux:
         return out, None
@@ -120,7 +195,7 @@ def zeros_like(x):
 
 def _ones_like(x):
     value = concrete(x)
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float, complex)):  # (NEP 50 would make a Python complex complex64)
         return 1.0
     return np.ones(np.shape(value), dtype=np.result_type(value, np.float32))
 
@@ -131,13 +206,23 @@ def _writable(x):
     return x.copy() if type(x) is np.ndarray and not x.flags.writeable else x
 
 
+def _real_adjoint(a, v: Variable):
+    """The cotangent of a real input reached by a complex one is its real part: JAX's
+    convention, the transpose of x -> x + 0j (f(x) = x * 1j has vjp ct -> Re(ct * 1j))."""
+    if type(a) is float or _is_complex(v.value) or not _is_complex(a):
+        return a
+    if isinstance(a, Variable):  # traced by an outer transformation, which refuses astype on complex
+        return astype(a, dtype=_dtype_name(v.value))
+    return np.real(a).astype(_dtype_name(v.value))[()] if type(v.value) is not float else float(np.real(a))
+
+
 def _gather(graph: Graph, adjoints: list, wrapped):
     """Adjoints of the input variables, in the inputs' pytree structure (zeros where unused)."""
     def pick(v):
         a = adjoints[v.index]
         if a is None:
             return zeros_like(v.value)
-        return a if type(a) is float else _writable(a)  # floats, the common case, need no call
+        return a if type(a) is float else _writable(_real_adjoint(a, v))  # floats, the common case, need no call
 
     return [pick(w) if type(w) is Variable else tree_map(pick, w) for w in wrapped]
 
@@ -150,8 +235,10 @@ def _seed_outputs(graph: Graph, outs: list, cotangents: list) -> dict:
     return seeds
 
 
-def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
-    """Like ``jax.value_and_grad``: ``(value, gradient)`` of a scalar function by reverse mode."""
+def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+                   holomorphic: bool = False) -> Callable:
+    """Like ``jax.value_and_grad``: ``(value, gradient)`` of a scalar function by reverse mode.
+    With ``holomorphic=True``, of a complex function of complex inputs: f'(z), as JAX."""
 
     @functools.wraps(f)
     @gc_paused
@@ -168,6 +255,8 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
                 f"Fix: reduce the output (mnp.sum, mnp.mean), or use jacrev or vjp for "
                 f"non-scalar outputs."
             )
+        _check_complex("grad", f, holomorphic, flatten(wrapped)[0], [result], reverse=True)
+        _refuse_non_holomorphic(graph, "grad")
         adjoints = reverse_sweep(graph, _seed_outputs(graph, [out], [_ones_like(out)]))
         grads = _gather(graph, adjoints, wrapped)
         grads = grads[0] if isinstance(argnums, int) else tuple(grads)
@@ -177,9 +266,11 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
     return value_and_grad_f
 
 
-def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
-    """Like ``jax.grad``: the gradient of a scalar function, by one reverse sweep."""
-    vg = value_and_grad(f, argnums, has_aux)
+def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+         holomorphic: bool = False) -> Callable:
+    """Like ``jax.grad``: the gradient of a scalar function, by one reverse sweep
+    (``holomorphic=True``: the complex derivative f'(z), as JAX)."""
+    vg = value_and_grad(f, argnums, has_aux, holomorphic)
 
     @functools.wraps(f)
     def grad_f(*args, **kwargs):
@@ -236,7 +327,13 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
                 f"primal has shape {np.shape(concrete(v.value))}. Fix: give a tangent of the "
                 f"primal's shape."
             )
+        if _is_complex(t) and not _is_complex(v.value):  # JAX: tangent dtypes are the primals'
+            raise TransformError(
+                f"jvp: the tangent for '{v.name}' is complex ({_dtype_name(t)}), but the primal "
+                f"is real ({_dtype_name(v.value)}). Fix: give a real tangent, or a complex "
+                f"primal (x + 0j).")
         seeds[v.index] = t
+    _refuse_non_holomorphic(graph, "jvp")
     tangents_all = forward_sweep(graph, seeds)
 
     def tangent_of(o):
@@ -252,6 +349,7 @@ def vjp(f: Callable, *primals, has_aux: bool = False):
     graph, out, wrapped = _record(f, primals, tuple(range(len(primals))), "vjp")
     out, aux = _split_aux(out, has_aux, "vjp")
     out_leaves, out_tree = flatten(out)
+    _refuse_non_holomorphic(graph, "vjp")
 
     @gc_paused
     def vjp_fn(cotangent):
@@ -279,7 +377,7 @@ def _basis(value, k: int):
     """The k-th unit vector in the space of ``value`` (a float for scalars)."""
     v = concrete(value)
     if np.ndim(v) == 0:  # (a float32 output keeps float32 cotangents: the dtype policy)
-        return 1.0 if isinstance(v, (int, float)) else np.result_type(v, np.float32).type(1.0)
+        return 1.0 if isinstance(v, (int, float, complex)) else np.result_type(v, np.float32).type(1.0)
     e = np.zeros(np.shape(v), dtype=np.result_type(v, np.float32))
     e.flat[k] = 1.0
     return e
@@ -329,7 +427,7 @@ def _columns_at_once(graph: Graph, v: Variable, outs: list, in_shape: tuple, out
     return blocks
 
 
-def _jacobian(f, argnums, has_aux, fname: str, forward: bool):
+def _jacobian(f, argnums, has_aux, holomorphic: bool, fname: str, forward: bool):
     @functools.wraps(f)
     @gc_paused
     def jac_f(*args):
@@ -338,6 +436,8 @@ def _jacobian(f, argnums, has_aux, fname: str, forward: bool):
         out, aux = _split_aux(out, has_aux, fname)
         inputs, in_tree = flatten(wrapped)
         outs, out_tree = flatten(out)
+        _check_complex(fname, f, holomorphic, inputs, outs, reverse=not forward)
+        _refuse_non_holomorphic(graph, fname)
         in_shapes = [np.shape(concrete(v.value)) for v in inputs]
         out_shapes = [np.shape(concrete(o)) for o in outs]
         blocks = [[None] * len(inputs) for _ in outs]  # blocks[output][input]
@@ -377,18 +477,23 @@ def _jacobian(f, argnums, has_aux, fname: str, forward: bool):
     return jac_f
 
 
-def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False) -> Callable:
     """Like ``jax.jacfwd``: the Jacobian by forward mode, one sweep per input element (for an
     array input, all of them at once: a batch of tangents, as JAX's ``vmap``; in chunks
-    where a wide Jacobian's tangents would pass ``BATCH_ELEMENTS``)."""
-    return _jacobian(f, argnums, has_aux, "jacfwd", forward=True)
+    where a wide Jacobian's tangents would pass ``BATCH_ELEMENTS``).  Complex inputs need
+    ``holomorphic=True`` (the result is then f'(z)), as in JAX."""
+    return _jacobian(f, argnums, has_aux, holomorphic, "jacfwd", forward=True)
 
 
-def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
-    """Like ``jax.jacrev``: the Jacobian by reverse mode, one sweep per output element."""
-    return _jacobian(f, argnums, has_aux, "jacrev", forward=False)
+def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False) -> Callable:
+    """Like ``jax.jacrev``: the Jacobian by reverse mode, one sweep per output element.
+    Complex outputs need ``holomorphic=True`` (the result is then f'(z)), as in JAX."""
+    return _jacobian(f, argnums, has_aux, holomorphic, "jacrev", forward=False)
 
 
-def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def hessian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+            holomorphic: bool = False) -> Callable:
     """Like ``jax.hessian``: ``jacfwd(jacrev(f))``, forward over reverse."""
-    return jacfwd(jacrev(f, argnums), argnums)
+    return jacfwd(jacrev(f, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)

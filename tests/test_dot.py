@@ -93,3 +93,35 @@ def test_a_comparison_is_joined_to_its_operands_by_dashed_unlabelled_edges():
     for comparison in [("v3", "v4"), ("v2", "v4")]:
         assert 'stroke-dasharray' in edges[comparison] and "<text" not in edges[comparison]
     assert "<text" in edges[("v1", "v3")] and "stroke-dasharray" not in edges[("v1", "v3")]
+
+
+def test_the_holds_where_caption_is_typeset_as_the_nodes_and_escaped():
+    """The caption names variables as the nodes do (``v₃ < v₂``, not ``v3 < v2``), and the
+    drawing prints the ``<`` as SVG text (``&lt;``): Graphviz reads the label as written."""
+    def f(x, z):
+        y = x * x
+        return y - x if y < z else y
+
+    graph = mg.trace(f, 1.0, 2.0)
+    caption = "holds where v\u2083 < v\u2082: true"
+    assert f'label="{caption}"' in graph.to_dot().source
+    assert ">holds where v\u2083 &lt; v\u2082: true</text>" in graph.to_svg()
+    snake = graph.frames().drawing_dot("LR", slide=True, wrap=2).source  # a slide's drawing too
+    assert f'label="{caption}"' in snake
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot program is not installed")
+def test_filled_labels_lie_on_the_background_over_their_edges(graph):
+    """A Beamer drawing's edge labels (``filled_labels``, HTML-like labels) are the same
+    text, each drawn over a box of the background's color, painted after its edge's line:
+    a snake's turn no longer shows through its label."""
+    import re
+
+    svg = layout.svg(graph.to_dot(mode="reverse", filled_labels=True).source)
+    edges = re.findall(r'<g id="edge\d+" class="edge">\s*<title>(\w+)&#45;&gt;(\w+)</title>'
+                       r'\s*<path[^>]*/>\s*<polygon[^>]*/>\s*(.*?)</g>', svg, re.S)
+    assert len(edges) == len(REFERENCE_EDGES)
+    for tail, head, label in edges:
+        assert label.startswith('<polygon fill="white"'), (tail, head, label)
+        text = "".join(re.findall(r"<text[^>]*>([^<]*)</text>", label))
+        assert text == REFERENCE_EDGES[tail, head]

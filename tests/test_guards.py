@@ -58,7 +58,7 @@ def test_decisions_are_recorded_with_the_value_taken_and_listed_by_table_drawing
     assert "the graph holds where:\n  v1 > 0: true" in str(g.table())
     assert "<li>v<sub>1</sub> &gt; 0: true</li>" in g.table().to_html()
     assert r"$v_{1} > 0$: true" in g.table().to_latex()
-    assert 'label="holds where v1 > 0: true"' in g.to_dot().source
+    assert 'label="holds where v₁ > 0: true"' in g.to_dot().source  # typeset as the nodes
     assert g.frames().title == "Reverse sweep of <lambda> (holds where v1 > 0: true)"
     loop = mg.trace(d2l, 0.5)  # eleven tests of the while loop and one if: the middle folded
     lines = str(loop.table()).split("the graph holds where:\n")[1].splitlines()
@@ -131,8 +131,9 @@ def test_choices_are_listed_and_escaped_in_every_format_drawing_and_frames():
     assert r"v_{1} \ge 0 \text{ (abs, }v_{3}\text{): true}" in math
     assert "- `v1 >= 0 (abs, v3): true`" in g.table().to_markdown()
     caption = "holds where v1 > 0: true; per call: v1 >= 0 (abs, v3): true"
-    assert f'label="{caption}"' in g.to_dot().source
     assert g.frames().title == f"Reverse sweep of <lambda> ({caption})"
+    typeset = "holds where v₁ > 0: true; per call: v₁ ≥ 0 (abs, v₃): true"
+    assert f'label="{typeset}"' in g.to_dot().source
     baydin = g.table(naming="baydin").to_html()
     assert "v<sub>0</sub> &ge; 0 (abs, v<sub>2</sub>): true" in baydin
 

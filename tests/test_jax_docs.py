@@ -14,12 +14,11 @@ that need what only JAX has, each listed where it would run with the reason:
   trace table (``mg.trace(grad(log1pexp), 100.).table()``), run instead.
 * ``%timeit`` (cookbook): IPython timing magics; the functions they time are run and
   compared instead.
-* Complex numbers (the cookbook's last section: ``jnp.real``/``imag``/``conjugate``,
-  ``grad(..., holomorphic=True)``, a complex Cholesky): minigrad's rules are written for
-  real numbers; it has no real/imag/conjugate and its grad no ``holomorphic=``.  On a
-  complex input its rules give the complex derivative f'(z), JAX's holomorphic answer
-  (``test_holomorphic_derivatives_are_jaxs``); where JAX refuses a complex output without
-  ``holomorphic=True``, minigrad does not (docs/api/namespace.md).
+* Complex numbers (the cookbook's last section: ``jnp.real``/``imag``/``conjugate``, a
+  complex Cholesky): minigrad has no real/imag/conjugate and its rules no conjugation.
+  ``grad(..., holomorphic=True)`` gives JAX's f'(z) (``test_holomorphic_derivatives_are_jaxs``
+  here, tests/test_complex.py); a non-holomorphic function of complex numbers is refused
+  (docs/api/namespace.md).
 
 Where minigrad differs from JAX the test says why, next to the difference.
 """
@@ -1017,6 +1016,6 @@ def test_holomorphic_derivatives_are_jaxs(jx):
     vjp with cotangent 1 it is built on: minigrad's rules give f'(z) = cos z, as JAX."""
     z = 3. + 4j
     want = jx.grad(jx.numpy.sin, holomorphic=True)(z)
-    compare(mg.grad(mnp.sin)(z), want)
+    compare(mg.grad(mnp.sin, holomorphic=True)(z), want)
     compare(mg.vjp(mnp.sin, z)[1](1. + 0j)[0], jx.vjp(jx.numpy.sin, z)[1](1. + 0j)[0])
     compare(mg.jvp(mnp.sin, (z,), (1j,)), jx.jvp(jx.numpy.sin, (z,), (1j,)))

@@ -136,7 +136,8 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
            theme: str = "light", rankdir: str = "LR", *, highlight=(), highlight_edges=(),
            edge_labels=None, sweep=None, caption: str | None = None,
            cluster: bool | None = None, values: str = "compact",
-           slide: bool = False, wrap: int | None = None) -> graphviz.Digraph:
+           slide: bool = False, wrap: int | None = None,
+           filled_labels: bool = False) -> graphviz.Digraph:
     """A ``graphviz.Digraph`` of ``graph`` with values, and tangents or adjoints by ``mode``.
 
     ``values="compact"`` prints arrays as their dtype and shape (``f64[4,3]``),
@@ -161,6 +162,8 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
     inputs), every other row right to left, so that a row ends above the next one's start
     (with ``rankdir="LR"``; ``"TB"`` turns it a quarter).  An edge within a row carries its
     label on two lines, the partial over its value, which keeps the rows narrow.
+    ``filled_labels`` puts each edge label on the background's color (an HTML-like label,
+    for Graphviz's program only): a PDF has no halo, and a snake's turn crosses its label.
     """
     if theme not in THEMES:
         raise ValueError(f"to_dot: unknown theme {theme!r}; use one of {sorted(THEMES)}")
@@ -170,8 +173,9 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
     highlight_edges = set(highlight_edges)
     edge_labels = edge_labels or {}
     graph_attr = {"rankdir": rankdir, "bgcolor": colors["bg"], "fontname": "Helvetica"}
-    # the drawing says where it holds, and what a program computes on each call, as the table does
-    caption = "\n".join(filter(None, [caption, holds_where(graph, naming)]))
+    # the drawing says where it holds, and what a program computes on each call, as the table
+    # does, its names typeset as the nodes' (v₂ > 1)
+    caption = "\n".join(filter(None, [caption, typeset.from_html(holds_where(graph, naming, "html"))]))
     sizes = ("18", "18") if slide else ("14", "12")  # node and edge labels, points
     if slide:
         graph_attr.update(nodesep="0.12", ranksep="0.1", pad="0.05")
@@ -209,7 +213,8 @@ def to_dot(graph: Graph, mode: str | None = None, wrt=None, naming: str = "v",
             edge = (name, row.var)
             text = edge_labels.get(edge, typeset.render(partial))
             within = snake and snake[name][0] == snake[row.var][0]
-            label = escape.dot(*_two_lines(text) if within else [text])
+            lines = _two_lines(text) if within else [text]
+            label = _filled(lines, colors["bg"]) if filled_labels else escape.dot(*lines)
             if edge in highlight_edges:
                 into.append((name, row.var, {"label": label, "fontcolor": colors["highlight"], **strong}))
             else:
@@ -299,6 +304,13 @@ def _fold(dot: graphviz.Digraph, snake: dict[str, tuple[int, int]], edges: set) 
         for above, below in zip(firsts, firsts[1:]):
             if (above, below) not in edges:
                 dot.edge(above, below, style="invis")
+
+
+def _filled(lines: list[str], fill: str) -> str:
+    """An HTML-like label of ``lines`` on a box of ``fill``, no larger than the text."""
+    body = "<br/>".join(escape.html(line) for line in lines)
+    return (f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="0" '
+            f'bgcolor="{fill}"><tr><td>{body}</td></tr></table>>')
 
 
 def _two_lines(label: str) -> list[str]:

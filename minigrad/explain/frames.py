@@ -341,10 +341,11 @@ class Frames(Sequence):
         return labels
 
     def to_dot(self, frame: Frame, caption: bool = True, rankdir: str = "LR",
-               slide: bool = False, wrap: int | None = None):
+               slide: bool = False, wrap: int | None = None, filled_labels: bool = False):
         """The Graphviz drawing of ``frame``: the active variable and its edges highlighted;
         ``caption`` writes the step's arithmetic under it (for slides without a table);
-        ``slide`` and ``wrap`` draw it for a slide beside the table (``dot.to_dot``)."""
+        ``slide``, ``wrap`` and ``filled_labels`` draw it for a slide beside the table
+        (``dot.to_dot``)."""
         sweep = self._sweep_texts(frame)
         text = None
         if caption:  # padded to the longest caption: every frame has the same height
@@ -357,7 +358,7 @@ class Frames(Sequence):
                              theme=self.theme, highlight=[frame.active],
                              highlight_edges=frame.edges, edge_labels=self.edge_labels(),
                              sweep=sweep, caption=text, rankdir=rankdir, slide=slide,
-                             wrap=wrap)
+                             wrap=wrap, filled_labels=filled_labels)
 
     # -- HTML
     def html_sections(self, uid: str = "") -> list[str]:
@@ -443,13 +444,14 @@ class Frames(Sequence):
         return _paint(svg, dict(zip((r.var for r in self.table.rows), self.sweep_lines(first))),
                       first.active, [f"{a}->{b}" for a, b in first.edges])
 
-    def drawing_dot(self, rankdir: str = "LR", slide: bool = False, wrap: int | None = None):
+    def drawing_dot(self, rankdir: str = "LR", slide: bool = False, wrap: int | None = None,
+                    filled_labels: bool = False):
         """The Graphviz source of ``drawing`` (every node at its widest, nothing painted)."""
         self.check_size()
         return _graph_to_dot(
             self.graph, mode=self.mode, wrt=self.wrt, naming=self.naming, theme=self.theme,
             edge_labels=self.edge_labels(), sweep=self.widest(), rankdir=rankdir,
-            slide=slide, wrap=wrap)
+            slide=slide, wrap=wrap, filled_labels=filled_labels)
 
     def widest(self) -> list[str]:
         """Each variable's longest tangent or adjoint text over the steps: a drawing laid out

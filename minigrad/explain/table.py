@@ -339,16 +339,16 @@ PER_CALL = "computed again on every call (no guard needed):"
 
 
 
-def holds_where(graph: Graph, naming: str = "v") -> str:
+def holds_where(graph: Graph, naming: str = "v", fmt: str = "text") -> str:
     """The decisions and choices on one line, for a caption or a title: ``holds where
-    v2 > 0: true; per call: v1 >= 0 (abs, v3): true``."""
+    v2 > 0: true; per call: v1 >= 0 (abs, v3): true`` (``fmt`` text or html)."""
     syms = Symbols(graph, naming)
     parts = []
     if graph.decisions:
-        parts.append("holds where " + "; ".join(decision_lines(graph, syms)))
+        parts.append("holds where " + "; ".join(decision_lines(graph, syms, fmt)))
     choices = graph.choices
     if choices:
-        parts.append("per call: " + "; ".join(choice_lines(graph, syms, choices=choices)))
+        parts.append("per call: " + "; ".join(choice_lines(graph, syms, fmt, choices)))
     return "; ".join(parts)
 
 

@@ -120,7 +120,7 @@ def write_beamer(deck: Deck, directory: Path, say: Callable[[str], None]) -> lis
                 path = directory / beamer.graphics_name(step)
                 path.write_bytes(beamer.drawing(sweep.frames.to_dot(
                     step.frame, caption=False, rankdir=placement.rankdir, slide=True,
-                    wrap=placement.wrap), placement.wrap, placement.alone))
+                    wrap=placement.wrap, filled_labels=True), placement.wrap, placement.alone))
                 written.append(path)
     else:
         print(NO_PDF, file=sys.stderr)

@@ -154,7 +154,7 @@ def plan(frames: Frames, aspect: str) -> Placement:
     second)."""
     equations = equations_height(frames, aspect)
     size = functools.cache(lambda rankdir, wrap, alone: pdf_size(drawing(
-        frames.drawing_dot(rankdir, slide=True, wrap=wrap), wrap, alone)))
+        frames.drawing_dot(rankdir, slide=True, wrap=wrap, filled_labels=True), wrap, alone)))
     best = None
     for skip in ((), EXPRESSION):
         table = table_points(frames, skip)
