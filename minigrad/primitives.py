@@ -84,7 +84,8 @@ class Primitive:
     operands' values and again with their symbols.
 
     ``holomorphic`` says the rules hold on complex operands as written: complex-analytic,
-    tangent f'(z) t and cotangent ct f'(z), JAX's unconjugated convention (``HOLOMORPHIC``).
+    tangent f'(z) t and cotangent ct f'(z), JAX's unconjugated convention (``HOLOMORPHIC``);
+    a function of the parameters where that depends on them (scatter: not its min and max).
     The transformations refuse the others on complex values: their rules have no complex
     conjugation, so they would give a number JAX does not.
     """
@@ -103,7 +104,7 @@ class Primitive:
     vmap: Callable | None = None
     linear: str | tuple | None = None
     choices: Callable | None = None
-    holomorphic: bool = False
+    holomorphic: bool | Callable[..., bool] = False
     _jax_fn: Callable | None = field(default=None, repr=False)
 
     def __post_init__(self):
@@ -1406,3 +1407,4 @@ HOLOMORPHIC = (
 )
 for _name in HOLOMORPHIC:
     TABLE[_name].holomorphic = True
+TABLE["scatter"].holomorphic = lambda *, index, op, mode: op in ("set", "add", "mul")  # (min, max compare)

@@ -104,7 +104,9 @@ def _refuse_non_holomorphic(graph: Graph, fname: str) -> None:
     trace = graph._trace
     for v in graph.variables:
         prim = v.prim
-        if prim is None or prim.holomorphic:
+        if prim is None or prim.holomorphic is True:
+            continue
+        if prim.holomorphic and prim.holomorphic(**v.params):
             continue
         if _is_complex(v.value) or any(type(x) is Variable and x.trace is trace and _is_complex(x.value)
                                        for x in v.inputs):
