@@ -227,6 +227,11 @@ def _any_example_vmap(batched, out, p):
     batched loop asks whether to go on), one answer broadcast to every example."""
     from . import numpy as mnp  # (minigrad.numpy imports this module)
     going = unmask(mnp.sum(_where(p, 1.0, 0.0)) > 0)
+    if _batch_value(going) is not None:  # (this vmap runs inside another's example)
+        raise TransformError(
+            "vmap: a lax.while_loop whose test depends on the mapped values of two nested vmaps "
+            "is not batched (minigrad batches it for one vmap). Fix: map over one axis: "
+            "reshape the two mapped axes into one, vmap once, and reshape the result back.")
     decide(going)
     return broadcast_to(going, shape=np.shape(concrete(p)))
 

@@ -144,6 +144,9 @@ def test_vmap_of_while_loop_with_a_mapped_test_matches_jax(jax):
     close(mg.vmap(lambda a, t: mg.jvp(ours, (a,), (t,))[1])(a, t),
           jax.vmap(lambda a, t: jax.jvp(theirs, (a,), (t,))[1])(a, t), rtol=1e-9)
     close(mg.vmap(mg.jacfwd(ours))(a), jax.vmap(jax.jacfwd(theirs))(a), rtol=1e-9)
+    # nested vmaps of it: not batched, refused with the fix
+    with pytest.raises(TransformError, match="two nested vmaps .* Fix: map over one axis"):
+        mg.vmap(mg.vmap(ours))(np.stack([a, a + 1.0]))
     # reverse mode refused, as JAX refuses it
     with pytest.raises(ValueError, match="Reverse-mode differentiation does not work for lax.while_loop"):
         jax.grad(lambda a: jnp.sum(jax.vmap(theirs)(a)))(a)
