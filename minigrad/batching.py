@@ -5,8 +5,11 @@ argument), then walks that graph and applies every operation to whole batches wi
 entry's ``vmap`` rule (``Primitive``): elementwise operations broadcast as they are,
 reductions and shape operations move their axes past the batch axis, matmul and einsum
 stack their operands.  An entry without a rule (a user's ``mg.primitive`` given none, a
-``custom_jvp`` or ``custom_vjp`` function, ``lax.while_loop``'s carry) is applied example
-by example and the results stacked: right, and as slow as a Python loop.
+``custom_jvp`` or ``custom_vjp`` function) is applied example by example and the results
+stacked: right, and as slow as a Python loop.  A ``lax.while_loop`` whose test depends on
+a mapped value is batched as in JAX: it runs while any example's test holds (decided on
+the whole batch's values, ``batch_value``), each example keeping its carry once its own
+test fails.
 
 The batched operations are ordinary operations (``bind``): under ``grad`` they are
 differentiated, under ``jit`` they are the compiled program, and inside another ``vmap``
@@ -21,6 +24,7 @@ on a batched value raises, and comparisons are recorded (as ``mg.jit`` records t
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any, Callable
 
 import numpy as np
@@ -150,6 +154,8 @@ def _run(fun: Callable, kwargs: dict, tree: TreeDef, leaves: list, names: list, 
     mapped = [k for k, m in enumerate(moved) if m is not None]
 
     def on_example(*examples):
+        if examples:
+            eager.trace = examples[0].trace
         call = list(leaves)
         for k, e in zip(mapped, examples):
             call[k] = e
@@ -158,7 +164,8 @@ def _run(fun: Callable, kwargs: dict, tree: TreeDef, leaves: list, names: list, 
     on_example.__name__ = getattr(fun, "__name__", "f")
     names = [names[k] for k in mapped]
     outside: list = []  # the enclosing traces' variables the example's graph reads
-    with pruned(outside), record_decisions(), selecting():
+    eager = _Eager([concrete(moved[k]) for k in mapped], size)
+    with pruned(outside), record_decisions(), selecting(), eager:
         # The example is traced on plain values: a custom_jvp or custom_vjp function in it
         # runs its body, as under jax.vmap, unless a transformation differentiates the
         # mapped arguments (grad(vmap(f))), which asks for its rule's primal output.
@@ -215,19 +222,70 @@ def batch_graph(graph: Graph, inputs: list, size: int) -> list:
     for v, x in zip(graph.inputs, inputs):
         values[v.index] = x
     for v in graph.variables:
-        prim = v.prim
-        if prim is None:
-            continue
-        flags = tuple(type(x) is Variable and x.trace is trace for x in v.inputs)
-        args = [values[x.index] if b else x for x, b in zip(v.inputs, flags)]
-        out = NotImplemented if prim.vmap is None else prim.vmap(flags, concrete(v.value), *args, **v.params)
-        if out is NotImplemented:
-            out = _example_by_example(prim, flags, args, v.params, size)
-        shape = (size,) + _shape(v.value)
-        if _shape(out) != shape:
-            out = broadcast_to(lift(out, len(shape) - 1), shape=shape)
-        values[v.index] = out
+        if v.prim is not None:
+            values[v.index] = _apply(v, trace, values, size)
     return values
+
+
+def _apply(v: Variable, trace, values: list, size: int, outside: Callable = lambda x: x):
+    """Variable ``v`` for the whole batch, from its operands' batches (``values``, by index)
+    and ``outside(x)`` for an operand not of ``trace`` (a constant to it)."""
+    prim = v.prim
+    flags = tuple(type(x) is Variable and x.trace is trace for x in v.inputs)
+    args = [values[x.index] if b else outside(x) for x, b in zip(v.inputs, flags)]
+    out = NotImplemented if prim.vmap is None else prim.vmap(flags, concrete(v.value), *args, **v.params)
+    if out is NotImplemented:
+        out = _example_by_example(prim, flags, args, v.params, size)
+    shape = (size,) + _shape(v.value)
+    if _shape(out) != shape:
+        out = broadcast_to(lift(out, len(shape) - 1), shape=shape)
+    return out
+
+
+_EAGER = threading.local()
+
+
+class _Eager:
+    """While ``vmap`` records its example: the whole batch's values of the example's
+    variables, computed on plain arrays as far as one is asked for (``batch_value``), so
+    that a choice the batch makes as one (a batched while loop's "does any example go on")
+    is made on every example's values, as JAX's batched loop makes it."""
+
+    def __init__(self, inputs: list, size: int):
+        self.inputs, self.size, self.trace = inputs, size, None
+        self.seen: list = []  # the example's variables computed so far, and their batches
+        self.values: list = []
+
+    def __enter__(self) -> "_Eager":
+        _EAGER.__dict__.setdefault("stack", []).append(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _EAGER.stack.pop()
+
+    def value(self, x: Variable) -> np.ndarray:
+        variables = self.trace.variables
+        keep = next((k for k, v in enumerate(self.seen) if variables[k] is not v), len(self.seen))
+        del self.seen[keep:], self.values[keep:]  # (a recording discarded since: recomputed)
+        with np.errstate(all="ignore"):
+            for v in variables[len(self.seen):x.index + 1]:
+                self.values.append(self.inputs[len(self.seen)] if v.prim is None else
+                                   concrete(_apply(v, self.trace, self.values, self.size, concrete)))
+                self.seen.append(v)
+        return self.values[x.index]
+
+
+def batch_value(x) -> np.ndarray | None:
+    """The whole batch's value of ``x`` (batch axis first) where it depends on the mapped
+    arguments of the ``vmap`` recording its example in this thread (directly, or through
+    traces opened inside it), else None."""
+    stack = getattr(_EAGER, "stack", None)
+    if not stack:
+        return None
+    eager = stack[-1]
+    while type(x) is Variable and x.trace is not eager.trace:
+        x = x.value
+    return eager.value(x) if type(x) is Variable else None
 
 
 def _example_by_example(prim, flags: tuple, args: list, params: dict, size: int):

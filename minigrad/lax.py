@@ -30,6 +30,7 @@ from . import symbolic as S
 from .errors import TracedValueError, TransformError
 from .graph import ThreadFlag, Variable, concrete, decide, discarded, label, scope, unmask
 from .primitives import Primitive, erf, erfc, recorded, recording_decisions, stop_gradient  # (jax.lax's names)
+from .primitives import broadcast_to, elementwise_vmap
 from .primitives import where as _where
 from .pytree import flatten, tree_map, unflatten
 
@@ -214,9 +215,26 @@ def _while_refuses_reverse(i, g, out, x):
 
 # The carry out of a recorded while_loop passes through this identity: tangents go through
 # (forward mode works), cotangents stop with the error above.  Not an entry of TABLE.
-_while_out = Primitive("while_loop", lambda x: x, (lambda t, out, x: t,),
+_WHILE_OUT = Primitive("while_loop", lambda x: x, (lambda t, out, x: t,),
                        (lambda g, out, x: _while_refuses_reverse(0, g, out, x),), (lambda o, x: S.ONE,),
-                       lambda a: S.call("while_loop", a), lambda x: x, code="{0}").bind
+                       lambda a: S.call("while_loop", a), lambda x: x, code="{0}")
+_WHILE_OUT.vmap = elementwise_vmap(_WHILE_OUT)
+_while_out = _WHILE_OUT.bind
+
+
+def _any_example_vmap(batched, out, p):
+    """Whether any example's test holds: a decision of the batched program (each time the
+    batched loop asks whether to go on), one answer broadcast to every example."""
+    from . import numpy as mnp  # (minigrad.numpy imports this module)
+    going = unmask(mnp.sum(_where(p, 1.0, 0.0)) > 0)
+    decide(going)
+    return broadcast_to(going, shape=np.shape(concrete(p)))
+
+
+# On one example, its own test; on the batch (vmap), whether any example's test holds.
+_ANY_EXAMPLE = Primitive("any_example", lambda p: p, (None,), (None,), (None,),
+                         lambda a: S.call("any_example", a), lambda p: p, code="{0}")
+_ANY_EXAMPLE.vmap = _any_example_vmap
 
 
 def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
@@ -227,7 +245,10 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
     values (as an argument or through a closure) raises ``TransformError``; use ``jvp`` or
     ``jacfwd``, or a ``scan`` / ``fori_loop`` of fixed length.  Each test of ``cond_fun``
     on traced values is a decision of the graph, so ``mg.jit`` compiles the trip count as
-    guards.  Iteration ``i`` is recorded in the scope ``"<body_fun's name> <i>"``.
+    guards.  Iteration ``i`` is recorded in the scope ``"<body_fun's name> <i>"``.  Under
+    ``vmap``, a test that depends on a mapped value is batched as JAX batches it: the loop
+    runs while any example's test holds (each such "any" a decision of the batched program)
+    and each example keeps its carry from the step its own test fails.
 
     :param cond_fun: ``val -> bool``, a scalar predicate.
     :param body_fun: ``val -> val``, keeping the structure and shapes of ``val``.
@@ -238,13 +259,39 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
     if lax is not None:
         return lax.while_loop(cond_fun, body_fun, init_val)
     name = _scope_name(body_fun, "while_loop")
-    val, i = init_val, 0
-    while _predicate(cond_fun(val), "while_loop"):
+    val, i, pred = init_val, 0, cond_fun(init_val)
+    if _selects(pred, "while_loop") and _batch_value(unmask(pred)) is not None:
+        return _while_out_of(_while_per_example(cond_fun, body_fun, val, pred, name))
+    while _predicate(pred, "while_loop"):
         with scope(f"{name} {i}"):
             new = body_fun(val)
         _same_types(val, new, "while_loop: the body's carry input and carry output")
-        val, i = new, i + 1
+        val, i, pred = new, i + 1, cond_fun(new)
+    return _while_out_of(val)
+
+
+def _while_out_of(val):
     return tree_map(lambda x: _while_out(x) if type(x) is Variable else x, val)
+
+
+def _batch_value(x):
+    from .batching import batch_value  # (minigrad.batching imports this module)
+    return batch_value(x)
+
+
+def _while_per_example(cond_fun: Callable, body_fun: Callable, val, pred, name: str):
+    """Under ``vmap``, a test that depends on a mapped value, batched as ``jax.vmap`` does:
+    the loop goes on while any example's test holds (``_ANY_EXAMPLE``, decided on the whole
+    batch's values), and each example keeps the body's carry only while its own test holds
+    (a select), so each stops at its own trip count."""
+    i = 0
+    while np.any(_batch_value(_ANY_EXAMPLE.bind(unmask(pred)))):
+        with scope(f"{name} {i}"):
+            new = body_fun(val)
+        _same_types(val, new, "while_loop: the body's carry input and carry output")
+        val = tree_map(lambda a, b, m=unmask(pred): _where(m, a, b), new, val)
+        pred, i = cond_fun(val), i + 1
+    return val
 
 
 def cond(pred, true_fun: Callable, false_fun: Callable, *operands):

@@ -103,3 +103,78 @@ def test_stop_gradient_follows_jax(jx):
     assert mg.grad(mg.grad(f))(3.0) == 0.0 == float(jx.grad(jx.grad(f))(3.0))
     np.testing.assert_allclose(mg.grad(lambda x: mnp.sum(x * mnp.stop_gradient(x)))(XS), XS)
     assert f(3.0) == pytest.approx(9.0 + np.sin(3.0))
+
+
+def _newton_sqrt(np_, lax_):
+    """The custom-derivative page's fixed point: each example converges at its own step."""
+    def f(a):
+        return lax_.while_loop(lambda c: np_.abs(c[0] - c[1]) > 1e-6,
+                               lambda c: (c[1], 0.5 * (c[1] + a / c[1])), (a, 0.5 * (a + 1.0)))[1]
+    return f
+
+
+def _count_to(np_, lax_):
+    """A mapped bound closed over: example k runs ceil(x_k) times (0 for x_k <= 0)."""
+    def f(x):
+        return lax_.while_loop(lambda c: c[0] < x, lambda c: (c[0] + 1.0, c[1] * 2.0), (0.0, 1.0))
+    return f
+
+
+def test_vmap_of_while_loop_with_a_mapped_test_matches_jax(jax):
+    """Batched as jax.vmap does: run while any example's test holds, each example keeping the
+    body's carry only while its own holds; so each stops at its own trip count."""
+    from against_jax import close
+    jnp = jax.numpy
+    a = np.array([1.0, 2.0, 3.0, 400.0])
+    ours, theirs = _newton_sqrt(mnp, lax), _newton_sqrt(jnp, jax.lax)
+    close(mg.vmap(ours)(a), jax.vmap(theirs)(a))
+    close(mg.vmap(ours)(a), np.sqrt(a), rtol=1e-9)
+    jitted = mg.jit(mg.vmap(ours))
+    for b in (a, a * 9.0, a[::-1] / 4.0):  # other trip counts: the guards retrace
+        close(jitted(b), jax.jit(jax.vmap(theirs))(b))
+    x = np.array([0.0, 3.0, 1.5, -2.0, 5.0])  # trip counts 0, 3, 2, 0, 5
+    for got, want in zip(mg.vmap(_count_to(mnp, lax))(x), jax.vmap(_count_to(jnp, jax.lax))(x)):
+        close(got, want)
+    close(mg.vmap(_count_to(mnp, lax))(x)[1], [1.0, 8.0, 4.0, 1.0, 32.0])
+    close(mg.vmap(mg.jit(_count_to(mnp, lax)))(x)[1], jax.vmap(jax.jit(_count_to(jnp, jax.lax)))(x)[1])
+    # forward mode through the batched loop, from outside vmap and inside it, as in JAX
+    t = np.array([1.0, -2.0, 0.5, 3.0])
+    for got, want in zip(mg.jvp(mg.vmap(ours), (a,), (t,)), jax.jvp(jax.vmap(theirs), (a,), (t,))):
+        close(got, want, rtol=1e-9)
+    close(mg.vmap(lambda a, t: mg.jvp(ours, (a,), (t,))[1])(a, t),
+          jax.vmap(lambda a, t: jax.jvp(theirs, (a,), (t,))[1])(a, t), rtol=1e-9)
+    close(mg.vmap(mg.jacfwd(ours))(a), jax.vmap(jax.jacfwd(theirs))(a), rtol=1e-9)
+    # reverse mode refused, as JAX refuses it
+    with pytest.raises(ValueError, match="Reverse-mode differentiation does not work for lax.while_loop"):
+        jax.grad(lambda a: jnp.sum(jax.vmap(theirs)(a)))(a)
+    with pytest.raises(TransformError, match="reverse-mode differentiation of lax.while_loop"):
+        mg.grad(lambda a: mnp.sum(mg.vmap(ours)(a)))(a)
+
+
+def test_vmap_of_while_loop_with_an_unmapped_test_and_a_mapped_carry(jax):
+    from against_jax import close
+    jnp = jax.numpy
+
+    def halve_until(np_, lax_):  # the trip count depends on n only, not on the mapped x
+        return lambda x, n: lax_.while_loop(lambda c: c[0] < n, lambda c: (c[0] + 1, c[1] / 2 + 1),
+                                            (0, x))[1]
+    x = np.array([[1.0, 8.0], [-4.0, 0.5], [3.0, 3.0]])
+    for n in (0, 3):
+        close(mg.vmap(halve_until(mnp, lax), (0, None))(x, n),
+              jax.vmap(halve_until(jnp, jax.lax), (0, None))(x, n))
+    # the loop then runs once for all, unrolled: its tests are decisions on n alone
+    graph = mg.trace(mg.vmap(halve_until(mnp, lax), (0, None)), x, 3)
+    assert [d.taken for d in graph.decisions] == [True] * 3 + [False]
+    assert not {"any_example", "where"} & {v.prim.name for v in graph.variables[2:]}
+
+
+def test_the_batched_loop_lists_its_any_decisions_in_the_trace():
+    """Each "does any example go on" is a decision of the recorded batched program: true at
+    each of the max trip count's steps, then false; a compiled program checks them."""
+    x = np.array([0.0, 3.0, 1.5, 5.0])  # the longest runs 5 steps
+    graph = mg.trace(mg.vmap(_count_to(mnp, lax)), x)
+    assert [d.taken for d in graph.decisions] == [True] * 5 + [False]
+    assert {d.variable.prim.name for d in graph.decisions} == {"gt"}  # sum(tests) > 0
+    assert {d.variable.args[0].shape for d in graph.decisions} == {()}  # of the whole batch
+    assert mg.jit(mg.vmap(_count_to(mnp, lax)))(x)[0].tolist() == [0.0, 3.0, 2.0, 5.0]
+    assert mg.jit(mg.vmap(_count_to(mnp, lax)))(x + 1.0)[0].tolist() == [1.0, 4.0, 3.0, 6.0]
