@@ -497,5 +497,6 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
 
 def hessian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
             holomorphic: bool = False) -> Callable:
-    """Like ``jax.hessian``: ``jacfwd(jacrev(f))``, forward over reverse."""
+    """Like ``jax.hessian``: ``jacfwd(jacrev(f))``, forward over reverse (``has_aux`` and
+    ``holomorphic`` passed to both, as JAX)."""
     return jacfwd(jacrev(f, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
