@@ -365,6 +365,10 @@ class _Style:
     def product(self, a: str, b: str) -> str:
         return f"{a} {b}"
 
+    def times(self, a: str, b: str) -> str:
+        """A product written with its sign: ``v1 · 2``, where ``v1 2`` would read as one name."""
+        return f"{a} \u00b7 {b}"
+
     def divide(self, a: str, b: str, spaced: bool) -> str:
         return f"{a} / {b}" if spaced else f"{a}/{b}"
 
@@ -412,6 +416,9 @@ class _Latex(_Style):
     def product(self, a, b):
         return f"{a} \\, {b}"
 
+    def times(self, a, b):
+        return f"{a} \\cdot {b}"
+
     def relation(self, op):
         return {"<=": r"\le", ">=": r"\ge", "==": "=", "!=": r"\ne"}.get(op, op)
 
@@ -458,6 +465,9 @@ class _Html(_Style):
 
     def divide(self, a, b, spaced):
         return f"{a} / {b}" if spaced else f"{a}/{b}"
+
+    def times(self, a, b):
+        return f"{a} &middot; {b}"
 
     def power(self, a, b):
         return f"{a}<sup>{b}</sup>"
@@ -546,7 +556,8 @@ def _plan(e: Sym, st: _Style):
             return (a, b), lambda r: st.divide(r[0], r[1], e.spaced)
         return (a, b), lambda r: st.divide(wrap(a, PRODUCT, r[0]), wrap(b, POWER, r[1]), e.spaced)
     if e.op == "*":
-        return (a, b), lambda r: st.product(wrap(a, PRODUCT, r[0]), wrap(b, PRODUCT, r[1]))
+        join = st.times if isinstance(b, Num) else st.product  # a number after a factor: v1 · 2
+        return (a, b), lambda r: join(wrap(a, PRODUCT, r[0]), wrap(b, PRODUCT, r[1]))
     if e.op == "@":
         return (a, b), lambda r: f"{wrap(a, PRODUCT, r[0])} @ {wrap(b, PRODUCT + 1, r[1])}"
     if e.op in RELATIONS:

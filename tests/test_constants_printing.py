@@ -35,12 +35,12 @@ def test_a_constant_squared_four_times_prints_its_sixteen_factors():
 def test_a_constant_squared_more_often_prints_as_its_number(n):
     table = mg.trace(squared(n), 1.0).table()
     number = f"{math.pi ** 2 ** n:.6g}"
-    assert table.cells(table.rows[1]) == ["v2", f"v1 {number}", number, f"dv2/dv1 = {number}"]
+    assert table.cells(table.rows[1]) == ["v2", f"v1 \u00b7 {number}", number, f"dv2/dv1 = {number}"]
 
 
 def test_the_issues_26_squarings_print_a_short_table_in_every_format():
     table = mg.trace(squared(26), 1.0).table(mode="reverse", constants="both")
-    assert table.cells(table.rows[1]) == ["v2", "v1 inf", "inf", "dv2/dv1 = inf", "1"]
+    assert table.cells(table.rows[1]) == ["v2", "v1 \u00b7 inf", "inf", "dv2/dv1 = inf", "1"]
     for text in (str(table), table.to_markdown(), table.to_latex(), table.to_html(),
                  table._repr_latex_()):
         assert len(text) < 1000
@@ -55,9 +55,9 @@ def test_a_constant_of_500_additions_prints():
 
     g = mg.trace(f, 1.0)
     table = g.table(mode="reverse", steps=True)
-    assert table.cells(table.rows[1]) == ["v2", "v1 503.142", "503.142", "dv2/dv1 = 503.142", "1"]
-    assert "$v_{1} \\, 503.142$" in table.to_latex()
-    assert "v₁ 503.142" in g.to_mermaid() and "v₁ 503.142" in g.to_dot().source  # typeset labels
+    assert table.cells(table.rows[1]) == ["v2", "v1 \u00b7 503.142", "503.142", "dv2/dv1 = 503.142", "1"]
+    assert "$v_{1} \\cdot 503.142$" in table.to_latex()
+    assert "v₁ · 503.142" in g.to_mermaid() and "v₁ · 503.142" in g.to_dot().source  # typeset labels
 
 
 def test_short_constants_keep_their_expression():

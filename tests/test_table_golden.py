@@ -286,7 +286,18 @@ def test_constants_symbolic_numeric_both(g):
 
 def test_plain_number_constants_are_short():
     g = mg.trace(lambda x: x * (1 / 3) + 0.1, 2.0)
-    assert [str(r.expression) for r in g.table().rows] == ["x", "v1 0.333333", "v2 + 0.1"]
+    assert [str(r.expression) for r in g.table().rows] == ["x", "v1 \u00b7 0.333333", "v2 + 0.1"]
+
+
+def test_a_number_after_a_factor_is_joined_by_a_times_sign():
+    """``x * 2`` written ``v1 2`` reads as one name (v12) or a power; with a sign it cannot.
+    A number first (``2 v1``) and two variables (``v1 v2``) keep the usual juxtaposition."""
+    g = mg.trace(lambda x, y: x * 2.0 + 2.0 * y + x * y * (-0.5), 3.0, 4.0)
+    table = g.table()
+    assert [str(r.expression) for r in table.rows][2:5] == ["v1 \u00b7 2", "2 v2", "v3 + v4"]
+    assert "v6 \u00b7 (-0.5)" in [str(r.expression) for r in table.rows][5:]
+    assert r"v_{1} \cdot 2" in table.to_latex()
+    assert "v<sub>1</sub> &middot; 2" in table.to_html()
 
 
 # ----------------------------------------------------------------------------- naming
