@@ -122,6 +122,8 @@ def test_sweep_titles_typeset_names_and_relations_as_the_table_in_every_html_out
     assert f"Forward sweep of <lambda>, {typeset}: {len(frames)} steps" in d.title_notes()
     # the plain text stays ASCII for the text outputs
     assert frames.title == "Forward sweep of <lambda>, seeded on mu (holds where v1 <= 1: true; per call: v1 >= 0 (abs, v4): true)"
+    with pytest.raises(ValueError, match="heading: fmt must be text, html or unicode, not 'latex'"):
+        frames.heading("latex")
 
 
 def test_the_plan_chooses_the_layout_with_the_larger_text(graph):

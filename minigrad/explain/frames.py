@@ -290,7 +290,9 @@ class Frames(Sequence):
         without markup: a page's title, speaker notes)."""
         if fmt == "unicode":
             return typeset.from_html(self.heading("html"))
-        words = {"text": str, "html": escape.html}[fmt]
+        if fmt not in ("text", "html"):
+            raise ValueError(f"frames.heading: fmt must be text, html or unicode, not {fmt!r}")
+        words = escape.html if fmt == "html" else str
         title = words(f"{self.mode.capitalize()} sweep of {self.graph.name}")
         if self.mode == "forward":
             seeded = [_name(v.name, fmt) for v in self.graph.inputs
