@@ -30,7 +30,7 @@ from . import symbolic as S
 from .errors import TracedValueError, TransformError
 from .graph import ThreadFlag, Variable, concrete, decide, discarded, label, scope, unmask
 from .primitives import Primitive, erf, erfc, recorded, recording_decisions, stop_gradient  # (jax.lax's names)
-from .primitives import broadcast_to, elementwise_vmap
+from .primitives import elementwise_vmap
 from .primitives import where as _where
 from .pytree import flatten, tree_map, unflatten
 
@@ -223,8 +223,9 @@ _while_out = _WHILE_OUT.bind
 
 
 def _any_example_vmap(batched, out, p):
-    """Whether any example's test holds: a decision of the batched program (each time the
-    batched loop asks whether to go on), one answer broadcast to every example."""
+    """Records whether any example's test holds as a decision of the batched program (each
+    time the batched loop asks whether to go on).  The value is the tests themselves (the
+    loop reads only their ``any``): no broadcast row that nothing would read."""
     from . import numpy as mnp  # (minigrad.numpy imports this module)
     going = unmask(mnp.sum(_where(p, 1.0, 0.0)) > 0)
     if _batch_value(going) is not None:  # (this vmap runs inside another's example)
@@ -233,10 +234,10 @@ def _any_example_vmap(batched, out, p):
             "is not batched (minigrad batches it for one vmap). Fix: map over one axis: "
             "reshape the two mapped axes into one, vmap once, and reshape the result back.")
     decide(going)
-    return broadcast_to(going, shape=np.shape(concrete(p)))
+    return p
 
 
-# On one example, its own test; on the batch (vmap), whether any example's test holds.
+# Each example's own test; on the batch (vmap), its rule decides whether any of them holds.
 _ANY_EXAMPLE = Primitive("any_example", lambda p: p, (None,), (None,), (None,),
                          lambda a: S.call("any_example", a), lambda p: p, code="{0}")
 _ANY_EXAMPLE.vmap = _any_example_vmap

@@ -181,3 +181,30 @@ def test_the_batched_loop_lists_its_any_decisions_in_the_trace():
     assert {d.variable.args[0].shape for d in graph.decisions} == {()}  # of the whole batch
     assert mg.jit(mg.vmap(_count_to(mnp, lax)))(x)[0].tolist() == [0.0, 3.0, 2.0, 5.0]
     assert mg.jit(mg.vmap(_count_to(mnp, lax)))(x + 1.0)[0].tolist() == [1.0, 4.0, 3.0, 6.0]
+
+
+def _unread(graph) -> list:
+    """The names of the operations whose rows no operation, decision or output reads."""
+    read = {id(r) for v in graph.variables for r in v.inputs}
+    read |= {id(d.variable) for d in graph.decisions}
+    read |= {id(o) for o in mg.tree_util.tree_leaves(graph.outputs)}
+    return [v.prim.name for v in graph.variables[len(graph.inputs):] if id(v) not in read]
+
+
+def test_the_batched_loop_records_no_row_that_nothing_reads(jax):
+    """Issue 23: each "does any example go on" adds the rows its decision reads and nothing
+    else (no row per iteration that no operation, decision or output reads); values as
+    jax.vmap's."""
+    from against_jax import close
+    jnp = jax.numpy
+    a = np.array([1.0, 2.0, 3.0, 400.0])
+    x = np.array([0.0, 3.0, 1.5, -2.0, 5.0])
+    for ours, theirs, arg in ((_newton_sqrt(mnp, lax), _newton_sqrt(jnp, jax.lax), a),
+                              (_count_to(mnp, lax), _count_to(jnp, jax.lax), x)):
+        graph = mg.trace(mg.vmap(ours), arg)
+        assert sum(d.taken for d in graph.decisions) > 1  # the loop ran several steps
+        # only what the function itself drops (newton's first carry), as unbatched
+        assert _unread(graph) == _unread(mg.trace(ours, arg[-1]))
+        for got, want in zip(jax.tree_util.tree_leaves(mg.vmap(ours)(arg)),
+                             jax.tree_util.tree_leaves(jax.vmap(theirs)(arg))):
+            close(got, want)
