@@ -57,6 +57,14 @@ def _leaf_kind(leaf, where: str) -> tuple:
         f"mark it static with static_argnums / static_argnames.")
 
 
+def _dynamic_leaves(dynamic: list) -> tuple:
+    """The leaves of the dynamic arguments, and their tree.  A Python complex becomes a NumPy
+    complex128 scalar (JAX's type for it with x64), which the program's NumPy code computes
+    on (the math module, used on Python floats, refuses complex numbers)."""
+    leaves, tree = flatten(dynamic)
+    return [np.complex128(leaf) if type(leaf) is complex else leaf for leaf in leaves], tree
+
+
 def _static_key(value, where: str):
     try:
         hash(value)
@@ -258,7 +266,7 @@ class Jitted:
                         if k in self._static_argnames)
         dynamic_kwargs = tuple(k for k in sorted(kwargs) if k not in self._static_argnames)
         dynamic = [args[i] for i in range(n) if i not in static_pos] + [kwargs[k] for k in dynamic_kwargs]
-        leaves, tree = flatten(dynamic)
+        leaves, tree = _dynamic_leaves(dynamic)
         if _has_traced(leaves):
             return None, leaves, static, dynamic_kwargs
         kinds = tuple(_leaf_kind(leaf, f"leaf {k}") for k, leaf in enumerate(leaves))
@@ -303,7 +311,7 @@ class Jitted:
         f = self._f
         static_pos = {i for i, _ in static if isinstance(i, int)}
         dynamic = [args[i] for i in range(len(args)) if i not in static_pos] + [kwargs[k] for k in dynamic_kwargs]
-        leaves, tree = flatten(dynamic)
+        leaves, tree = _dynamic_leaves(dynamic)
         params = parameter_names(f, len(args)) + list(dynamic_kwargs)
         dynamic_names = [params[i] for i in range(len(args)) if i not in static_pos] + list(dynamic_kwargs)
         names = [dynamic_names[k] + path for k, arg in enumerate(dynamic) for path in leaf_paths(arg)]

@@ -113,6 +113,8 @@ def _cofactor_impl(a):
     n = s.shape[-1]
     others = np.prod(np.where(np.eye(n, dtype=bool), 1.0, s[..., None, :]), axis=-1)
     sign = np.linalg.det(u) * np.linalg.det(vh)
+    if np.iscomplexobj(a):  # A^-T = conj(U) diag(1/s) conj(V^H) for A = U diag(s) V^H
+        u, vh = u.conj(), vh.conj()
     return np.reshape(sign, np.shape(sign) + (1, 1)) * ((u * others[..., None, :]) @ vh)
 
 
@@ -213,6 +215,12 @@ logabsdet = define(
     partials=(lambda o, a: S.Postfix(a, "^-T"),),
     expr=lambda a: S.call("log|det|", a),
 )
+
+
+# inv, solve, det and cof are complex-analytic, and their rules (JAX's) transpose without
+# conjugating, so they hold on complex matrices; log|det|, cholesky and svd need conjugation.
+for _prim in (inv, solve, det, cofactor, _invertible_p):
+    _prim.__self__.holomorphic = True
 
 
 def _phi(a) -> np.ndarray:

@@ -345,6 +345,25 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
     return _strip(graph, out), tree_map(tangent_of, out)
 
 
+def _jax_type(x) -> str:
+    """``float64[2,3]``: how JAX names a value's type in its messages."""
+    return f"{np.result_type(x).name}[{','.join(map(str, np.shape(x)))}]"
+
+
+def _check_cotangent(out, ct, k: int, n: int) -> None:
+    """Refuse a cotangent whose shape, or (for a float or complex output) dtype, is not the
+    output's, as JAX: never broadcast or cast it silently (a float32 cotangent of a float64
+    output, a real one of a complex output).  Python floats are float64, complexes complex128."""
+    want, got = _jax_type(out), _jax_type(ct)
+    same_dtype = np.result_type(out).kind not in "fc" or np.result_type(out) == np.result_type(ct)
+    if np.shape(out) != np.shape(ct) or not same_dtype:
+        which = "the output" if n == 1 else f"output {k} (of {n})"
+        raise TransformError(
+            f"vjp_fn: cotangent of type {got} for {which} of type {want}. Fix: give a "
+            f"cotangent of the output's shape and dtype ({want})."
+        )
+
+
 @gc_paused
 def vjp(f: Callable, *primals, has_aux: bool = False):
     """Like ``jax.vjp``: ``(f(*primals), vjp_fn)``; ``vjp_fn(ct)`` runs one reverse sweep."""
@@ -361,13 +380,8 @@ def vjp(f: Callable, *primals, has_aux: bool = False):
                 "vjp_fn: the cotangent must have the same structure as the function's "
                 "output. Fix: pass one cotangent per output, of the same shape."
             )
-        for o, ct in zip(out_leaves, ct_leaves):
-            want, got = np.shape(concrete(o)), np.shape(concrete(ct))
-            if want != got:
-                raise TransformError(
-                    f"vjp_fn: cotangent of shape {got} for an output of shape {want}. Fix: "
-                    f"give a cotangent of the output's shape."
-                )
+        for k, (o, ct) in enumerate(zip(out_leaves, ct_leaves)):
+            _check_cotangent(concrete(o), concrete(ct), k, len(out_leaves))
         adjoints = reverse_sweep(graph, _seed_outputs(graph, out_leaves, ct_leaves))
         return tuple(_gather(graph, adjoints, wrapped))
 

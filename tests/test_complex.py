@@ -251,7 +251,7 @@ def test_every_holomorphic_structural_entry_is_jaxs(jax):
     ("sign", lambda z: mnp.sign(z) * z),
     ("maximum", lambda z: mnp.maximum(z, 0.0) * z),
     ("astype", lambda z: mnp.sin(z).astype(np.complex64) * z),
-    ("det", lambda z: mnp.linalg.det(A * z) * z),
+    ("svd", lambda z: mnp.sum(mnp.linalg.svdvals(A * z)) * z),
     ("scatter", lambda z: mnp.sum(mnp.stack([z, z]).at[0].max(z))),
 ])
 def test_other_non_holomorphic_entries_are_refused_on_complex_values(op, f):
@@ -270,3 +270,74 @@ def test_indexed_updates_of_complex_arrays_are_jaxs(jax, method):
     want = jax.jacfwd(lambda v: getattr((v * v).at[index], method)(v[:2] * 3, **kw), holomorphic=True)(v)
     for transform in (mg.jacfwd, mg.jacrev):
         close(transform(lambda v: getattr((v * v).at[index], method)(v[:2] * 3), holomorphic=True)(v), want)
+
+
+B = np.array([[0.4 - 0.7j, 1.1 + 0.2j], [-0.3 + 0.5j, 0.8 - 0.9j]])
+# name: a function of a numpy namespace and a complex matrix, with complex (non-scalar) output
+LINALG = {
+    "inv": lambda np_, a: np_.linalg.inv(a) * B,
+    "solve_vector": lambda np_, a: np_.linalg.solve(a, V) * V,
+    "solve_matrix": lambda np_, a: np_.linalg.solve(a @ a, B),
+    "det": lambda np_, a: np_.linalg.det(a) * a,
+}
+
+
+@pytest.mark.parametrize("name", sorted(LINALG))
+def test_holomorphic_linear_algebra_is_jaxs(jax, name):
+    """inv, solve and det are complex-analytic with rules that transpose without conjugation:
+    JAX's grad, jvp, vjp and hessian on complex matrices (det's cofactor conjugates the SVD)."""
+    f, jnp = LINALG[name], jax.numpy
+    scalar = lambda np_: lambda a: np_.sum(f(np_, a) * B)  # noqa: E731
+    close(mg.grad(scalar(mnp), holomorphic=True)(A), jax.grad(scalar(jnp), holomorphic=True)(A), rtol=1e-11)
+    close(mg.hessian(scalar(mnp), holomorphic=True)(A), jax.hessian(scalar(jnp), holomorphic=True)(A), rtol=1e-10)
+    (out, tangent), (want_out, want_tangent) = (t(lambda a: f(np_, a), (A,), (B,))
+                                                for t, np_ in ((mg.jvp, mnp), (jax.jvp, jnp)))
+    close(out, want_out), close(tangent, want_tangent, rtol=1e-11)
+    ct = np.conj(np.asarray(want_out))
+    close(mg.vjp(lambda a: f(mnp, a), A)[1](ct)[0], jax.vjp(lambda a: f(jnp, a), A)[1](ct)[0], rtol=1e-11)
+
+
+def _jax_refuses(jax, f, x, ct):
+    with pytest.raises((TypeError, ValueError), match="unexpected JAX type"):
+        jax.vjp(f, x)[1](ct)
+
+
+@pytest.mark.parametrize("x, ct, want", [
+    (1.5, np.float32(1.0), "float64[]"),
+    (np.float32(1.5), 1.0, "float32[]"),
+    (np.float32(1.5), np.float64(1.0), "float32[]"),
+    (Z, 1.0, "complex128[]"),
+    (1.5, 1.0 + 0j, "float64[]"),
+    (1.5, 1, "float64[]"),
+    (np.ones(3), np.ones(3, np.float32), "float64[3]"),
+    (np.ones(3), np.ones(2), "float64[3]"),
+    (np.ones(3), np.ones((1, 3)), "float64[3]"),
+    (np.ones(3), 1.0, "float64[3]"),
+    (V, np.ones(2), "complex128[2]"),
+])
+def test_vjp_refuses_a_cotangent_not_of_the_outputs_type_as_jax(jax, x, ct, want):
+    """A cotangent of another dtype or shape is refused, never cast or broadcast (JAX x64)."""
+    _jax_refuses(jax, lambda x: x * 2.0, x, ct)
+    message = refusal(lambda: mg.vjp(lambda x: x * 2.0, x)[1](ct))
+    assert f"the output of type {want}" in message and "Fix:" in message, message
+
+
+def test_vjp_names_the_output_whose_cotangent_is_wrong(jax):
+    f = lambda np_: lambda x: (x, np_.sin(x) * 2.0)  # noqa: E731
+    _jax_refuses(jax, f(jax.numpy), 1.5, (1.0, np.float32(1.0)))
+    message = refusal(lambda: mg.vjp(f(mnp), 1.5)[1]((1.0, np.float32(1.0))))
+    assert "cotangent of type float32[] for output 1 (of 2) of type float64[]" in message, message
+    # the accepted ones, as JAX: Python floats for float64, Python complexes for complex128
+    close(mg.vjp(f(mnp), 1.5)[1]((1.0, 2.0))[0], jax.vjp(f(jax.numpy), 1.5)[1]((1.0, 2.0))[0])
+    close(mg.vjp(lambda z: z * 2.0, Z)[1](1j)[0], jax.vjp(lambda z: z * 2.0, Z)[1](1j)[0])
+
+
+def test_jit_takes_python_complex_numbers_as_complex128_as_jax(jax):
+    """A Python complex argument is a complex128 scalar (JAX's with x64), in a pytree too; a
+    second complex of the same signature runs the same program."""
+    f = lambda np_: lambda z, xs: np_.sin(z) * xs["x"] + z ** 2 / xs["w"]  # noqa: E731
+    jitted, jax_jitted = mg.jit(f(mnp)), jax.jit(f(jax.numpy))
+    for z, xs in ((1.0 + 2.0j, {"x": 0.5, "w": 0.3 - 1j}), (Z, {"x": -1.5, "w": 2j}),
+                  (Z, {"x": V, "w": 1j})):
+        close(jitted(z, xs), jax_jitted(z, xs))
+    assert jitted.traces == 2  # (the scalar signature, then the array one)

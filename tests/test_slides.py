@@ -22,7 +22,7 @@ import minigrad as mg
 import minigrad.numpy as mnp
 from minigrad.examples import lognormal
 from minigrad.explain import layout
-from minigrad.explain.slides import beamer, browser, deck as model, revealjs, write_deck
+from minigrad.explain.slides import beamer, browser, deck as model, html, revealjs, write_deck
 
 from headless import Browser, chromium, serve
 from test_frames import run, self_contained_page
@@ -90,6 +90,40 @@ def test_notes_give_the_equations_and_a_sentence(graph):
     v8 = d.steps[2]  # v8 = log v3: sigma's adjoint is still partial (v5 uses it too)
     assert "v\u2083 is used elsewhere too" in v8.notes["text"]
     assert v8.notes["latex"].startswith("$") and "\u2083" not in v8.notes["latex"]
+
+
+def guarded(x1, mu):
+    """A decision (x1 <= 1, guarded) and a choice (abs, computed per call), an input named mu."""
+    return abs(x1) * mu if x1 <= 1.0 else x1 * mu
+
+
+def test_sweep_titles_typeset_names_and_relations_as_the_table_in_every_html_output():
+    g = mg.trace(lambda x1, mu: guarded(x1, mu), 0.5, 2.0)  # named <lambda>: escaped
+    frames = g.frames(mode="forward", wrt="mu")
+    table = g.table().to_html()
+    # the table's own typesetting: its footer's items and mu's expression cell
+    holds = re.findall(r"<li>(.*?)</li>", re.search(r'<ul class="decisions">(.*?)</ul>', table).group(1))
+    calls = re.findall(r"<li>(.*?)</li>", re.search(r'<ul class="choices">(.*?)</ul>', table).group(1))
+    mu = g.table().cells(g.table().rows[1], "html")[1]
+    assert (holds, calls, mu) == (["v<sub>1</sub> &le; 1: true"],
+                                  ["v<sub>1</sub> &ge; 0 (abs, v<sub>4</sub>): true"], "&mu;")
+    want = (f"Forward sweep of &lt;lambda&gt;, seeded on {mu} "
+            f"(holds where {holds[0]}; per call: {calls[0]})")
+    d = model.build(g, [frames, g.frames(mode="reverse")])
+    deck, reveal, stepper = html.page(d), revealjs.page(d), frames.to_html()
+    for page in (deck, reveal, stepper):  # each step's slide or section names its sweep
+        sweeps = re.findall(r'<p class="sweep">(.*?)</p>', page)
+        assert sweeps and set(sweeps) >= {want}, sweeps[:1]
+    listed = re.search(r'<ol class="sweeps"><li>(.*?)</li>', deck).group(1)
+    assert listed == f"{want}: {len(frames)} steps"  # the title slide
+    # where no markup can go (the page's title, speaker notes), the same as characters
+    typeset = "seeded on \u03bc (holds where v\u2081 \u2264 1: true; per call: v\u2081 \u2265 0 (abs, v\u2084): true)"
+    assert re.search(r"<title>(.*?)</title>", stepper).group(1) == "Forward sweep of &lt;lambda&gt;, " + typeset
+    assert f"Forward sweep of <lambda>, {typeset}: {len(frames)} steps" in d.title_notes()
+    # the plain text stays ASCII for the text outputs
+    assert frames.title == "Forward sweep of <lambda>, seeded on mu (holds where v1 <= 1: true; per call: v1 >= 0 (abs, v4): true)"
+    with pytest.raises(ValueError, match="heading: fmt must be text, html or unicode, not 'latex'"):
+        frames.heading("latex")
 
 
 def test_the_plan_chooses_the_layout_with_the_larger_text(graph):

@@ -281,13 +281,24 @@ class Frames(Sequence):
     @property
     def title(self) -> str:
         """``Reverse sweep of lognormal``; a forward sweep says which inputs it seeds, and a
-        graph with decisions where it holds."""
-        title = f"{self.mode.capitalize()} sweep of {self.graph.name}"
+        graph with decisions where it holds (plain text: ``heading`` typesets it)."""
+        return self.heading("text")
+
+    def heading(self, fmt: str = "text") -> str:
+        """The title in ``fmt``: text, html (escaped, the names as the table writes them:
+        ``v<sub>1</sub> &le; 0``) or unicode (that as characters: ``v₁ ≤ 0``, for places
+        without markup: a page's title, speaker notes)."""
+        if fmt == "unicode":
+            return typeset.from_html(self.heading("html"))
+        if fmt not in ("text", "html"):
+            raise ValueError(f"frames.heading: fmt must be text, html or unicode, not {fmt!r}")
+        words = escape.html if fmt == "html" else str
+        title = words(f"{self.mode.capitalize()} sweep of {self.graph.name}")
         if self.mode == "forward":
-            seeded = [v.name for v in self.graph.inputs
+            seeded = [_name(v.name, fmt) for v in self.graph.inputs
                       if np.any(self.table.rows[v.index].tangent)]
             title = f"{title}, seeded on {', '.join(seeded)}" if seeded else title
-        where = holds_where(self.graph, self.naming)  # the branch the graph was recorded on
+        where = holds_where(self.graph, self.naming, fmt)  # the branch the graph was recorded on
         return f"{title} ({where})" if where else title
 
     def caption(self, frame: Frame, fmt: str = "text") -> str:
@@ -388,7 +399,7 @@ class Frames(Sequence):
                 f'data-active="{escape.html(frame.active)}" '
                 f'data-edges="{html.escape(json.dumps(edges))}" '
                 f'data-lines="{html.escape(json.dumps(lines))}">\n'
-                f'<p class="sweep">{escape.html(self.title)}</p>\n'
+                f'<p class="sweep">{self.heading("html")}</p>\n'
                 f"<h2>{self.caption(frame, 'html')}</h2>\n"
                 f'<div class="math">{math}</div>\n'
                 f'<div class="rows"><table><thead><tr>{head}</tr></thead>'
@@ -400,7 +411,7 @@ class Frames(Sequence):
         """One self-contained page: a section per step (``html_sections``), shown one at a
         time beside the one drawing, with previous/next buttons and the arrow keys; no
         external resources."""
-        return _html_page(self.title, self.html_sections(), self.theme, self._drawings())
+        return _html_page(self.heading("unicode"), self.html_sections(), self.theme, self._drawings())
 
     def _repr_html_(self) -> str:
         """The stepper, inline in a notebook: the drawing (when Graphviz, program or

@@ -90,7 +90,7 @@ class Deck:
         return 1 + len(self.steps)
 
     def title_notes(self) -> str:
-        counts = "; ".join(f"{s.frames.title}: {len(s.steps)} steps" for s in self.sweeps)
+        counts = "; ".join(f"{s.frames.heading('unicode')}: {len(s.steps)} steps" for s in self.sweeps)
         return (f"{self.formula['text']} at {self.point}. {counts}. Each step is one variable: "
                 "the highlighted node and table row.")
 

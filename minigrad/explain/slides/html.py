@@ -52,7 +52,7 @@ def theme_css(name: str, selector: str = ".mg-deck") -> str:
 
 def _title_slide(deck: Deck) -> str:
     author = f'<p class="author">{escape.html(deck.author)}</p>' if deck.author else ""
-    sweeps = "".join(f"<li>{escape.html(s.frames.title)}: {len(s.steps)} steps</li>"
+    sweeps = "".join(f"<li>{s.frames.heading('html')}: {len(s.steps)} steps</li>"
                      for s in deck.sweeps)
     return (f'<section class="slide title" data-notes="{html.escape(deck.title_notes())}">'
             f"<h1>{escape.html(deck.title)}</h1>"
@@ -81,7 +81,7 @@ def header(sweep: Sweep, step: Step) -> str:
     """The step's caption, its sweep's name and its equations."""
     math = "".join(f"<div>{line}</div>" for line in step.equations["html"])
     return (f'<header><div class="top"><h2>{step.caption["html"]}</h2>'
-            f'<p class="sweep">{escape.html(sweep.frames.title)}</p></div>'
+            f'<p class="sweep">{sweep.frames.heading("html")}</p></div>'
             f'<div class="math">{math}</div></header>')
 
 
