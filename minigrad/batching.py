@@ -174,6 +174,7 @@ def _run(fun: Callable, kwargs: dict, tree: TreeDef, leaves: list, names: list, 
         _refuse_decisions(graph)
         outside += [x for v in graph.variables for x in v.inputs if type(x) is Variable and not graph.owns(x)]
         outside += [o for o in flatten(out)[0] if type(o) is Variable and not graph.owns(o)]
+        outside += eager.kept
     batched = batch_graph(graph, [moved[k] for k in mapped], size)
     outs, out_tree = flatten(out)
     axes = _axes_for_leaves(out_axes, out, "out_axes")
@@ -258,6 +259,7 @@ class _Eager:
         self.outer: "_Eager | None" = None  # the enclosing vmap's, when no batch is empty
         self.lead: tuple = ()  # the batch sizes of the enclosing vmaps: the values' first axes
         self.seen: list = []  # the example's variables computed so far, and their batches
+        self.kept: list = []  # the enclosing traces' variables kept though the example reads none
         self.values: list = []
 
     def __enter__(self) -> "_Eager":
@@ -315,9 +317,21 @@ class _Example:
 def batch_value(x) -> np.ndarray | None:
     """The whole batch's value of ``x`` (batch axis first, after those of the enclosing
     vmaps' batches) where it depends on the mapped arguments of the ``vmap`` recording its
-    example in this thread (directly, or through traces opened inside it), else None."""
-    stack = getattr(_EAGER, "stack", None)
-    return stack[-1].batch(x) if stack else None
+    example in this thread, or of the innermost enclosing one it depends on (directly, or
+    through traces opened inside it), else None."""
+    for eager in reversed(getattr(_EAGER, "stack", ())):
+        batch = eager.batch(x)
+        if batch is not None:
+            return batch
+    return None
+
+
+def keep(x) -> None:
+    """Keep ``x`` in the traces of the ``vmap`` s recording their examples in this thread,
+    though the examples do not read it: a batched loop's "does any example go on", which
+    the batched program decides on."""
+    for eager in getattr(_EAGER, "stack", ()):
+        eager.kept.append(x)
 
 
 def _example_by_example(prim, flags: tuple, args: list, params: dict, size: int):

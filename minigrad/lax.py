@@ -284,13 +284,23 @@ def _batch_value(x):
     return batch_value(x)
 
 
+def _going(pred):
+    """The loop's "does any example go on", kept for the batched program's decision though
+    nothing reads it (when it depends only on an enclosing vmap's examples, the vmap inside
+    would drop it)."""
+    from .batching import keep  # (minigrad.batching imports this module)
+    going = _ANY_EXAMPLE.bind(unmask(pred))
+    keep(going)
+    return going
+
+
 def _while_per_example(cond_fun: Callable, body_fun: Callable, val, pred, name: str):
     """Under ``vmap``, a test that depends on a mapped value, batched as ``jax.vmap`` does:
     the loop goes on while any example's test holds (``_ANY_EXAMPLE``, decided on the whole
     batch's values), and each example keeps the body's carry only while its own test holds
     (a select), so each stops at its own trip count."""
     i = 0
-    while np.any(_batch_value(_ANY_EXAMPLE.bind(unmask(pred)))):
+    while np.any(_batch_value(_going(pred))):
         with scope(f"{name} {i}"):
             new = body_fun(val)
         _same_types(val, new, "while_loop: the body's carry input and carry output")

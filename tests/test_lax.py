@@ -208,6 +208,19 @@ def test_nested_vmaps_of_while_loop_decide_on_all_their_examples(jax):
     jitted = mg.jit(count)
     for b in (x, x + 3.0, x[::-1] - 1.0):  # other trip counts: the guards retrace
         close(jitted(b)[1], jax.jit(their_count)(b)[1])
+    # the test on the outer vmap's axis only, the carry on both: the outer one decides
+    def on_outer(np_, lax_, vmap):
+        def f(x, y):
+            return lax_.while_loop(lambda c: c[0] < x, lambda c: (c[0] + 1.0, c[1] * y), (0.0, 1.0))[1]
+        return lambda xs, ys: vmap(lambda x: vmap(lambda y: f(x, y))(ys))(xs)
+    ys = np.array([2.0, 3.0])
+    outer, their_outer = on_outer(mnp, lax, mg.vmap), on_outer(jnp, jax.lax, jax.vmap)
+    graph = mg.trace(outer, x[1], ys)
+    assert [d.taken for d in graph.decisions] == [True] * 7 + [False]
+    assert _unread(graph) == []
+    jitted = mg.jit(outer)
+    for b in (x[1], x[0], x[1] + 2.0):
+        close(jitted(b, ys), their_outer(b, ys))
     for empty in (np.zeros((0, 3)), np.zeros((2, 0))):
         for got, want in zip(count(empty), their_count(empty)):
             assert np.shape(got) == np.shape(want)
