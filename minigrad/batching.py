@@ -8,8 +8,8 @@ stack their operands.  An entry without a rule (a user's ``mg.primitive`` given 
 ``custom_jvp`` or ``custom_vjp`` function) is applied example by example and the results
 stacked: right, and as slow as a Python loop.  A ``lax.while_loop`` whose test depends on
 a mapped value is batched as in JAX: it runs while any example's test holds (decided on
-the whole batch's values, ``batch_value``), each example keeping its carry once its own
-test fails.
+the whole batch's values, ``batch_value``, and under nested vmaps on all their examples),
+each example keeping its carry once its own test fails.
 
 The batched operations are ordinary operations (``bind``): under ``grad`` they are
 differentiated, under ``jit`` they are the compiled program, and inside another ``vmap``
@@ -164,7 +164,7 @@ def _run(fun: Callable, kwargs: dict, tree: TreeDef, leaves: list, names: list, 
     on_example.__name__ = getattr(fun, "__name__", "f")
     names = [names[k] for k in mapped]
     outside: list = []  # the enclosing traces' variables the example's graph reads
-    eager = _Eager([concrete(moved[k]) for k in mapped], size)
+    eager = _Eager([moved[k] for k in mapped], size)
     with pruned(outside), record_decisions(), selecting(), eager:
         # The example is traced on plain values: a custom_jvp or custom_vjp function in it
         # runs its body, as under jax.vmap, unless a transformation differentiates the
@@ -249,19 +249,32 @@ class _Eager:
     """While ``vmap`` records its example: the whole batch's values of the example's
     variables, computed on plain arrays as far as one is asked for (``batch_value``), so
     that a choice the batch makes as one (a batched while loop's "does any example go on")
-    is made on every example's values, as JAX's batched loop makes it."""
+    is made on every example's values, as JAX's batched loop makes it.  Inside other
+    ``vmap`` s' examples, on every example of theirs too (their batch axes first), so that
+    nested vmaps decide as one on all their examples, as nested ``jax.vmap`` s do."""
 
     def __init__(self, inputs: list, size: int):
         self.inputs, self.size, self.trace = inputs, size, None
+        self.outer: "_Eager | None" = None  # the enclosing vmap's, when no batch is empty
+        self.lead: tuple = ()  # the batch sizes of the enclosing vmaps: the values' first axes
         self.seen: list = []  # the example's variables computed so far, and their batches
         self.values: list = []
 
     def __enter__(self) -> "_Eager":
-        _EAGER.__dict__.setdefault("stack", []).append(self)
+        stack = _EAGER.__dict__.setdefault("stack", [])
+        if stack and 0 not in (*stack[-1].lead, stack[-1].size):
+            self.outer, self.lead = stack[-1], (*stack[-1].lead, stack[-1].size)
+        stack.append(self)
         return self
 
     def __exit__(self, *exc) -> None:
         _EAGER.stack.pop()
+
+    def batch(self, x) -> np.ndarray | None:
+        """``x``'s value on the whole batch where it depends on this example, else None."""
+        while type(x) is Variable and x.trace is not self.trace:
+            x = x.value
+        return self.value(x) if type(x) is Variable else None
 
     def value(self, x: Variable) -> np.ndarray:
         variables = self.trace.variables
@@ -269,23 +282,42 @@ class _Eager:
         del self.seen[keep:], self.values[keep:]  # (a recording discarded since: recomputed)
         with np.errstate(all="ignore"):
             for v in variables[len(self.seen):x.index + 1]:
-                self.values.append(self.inputs[len(self.seen)] if v.prim is None else
-                                   concrete(_apply(v, self.trace, self.values, self.size, concrete)))
+                self.values.append(self._outside(self.inputs[len(self.seen)]) if v.prim is None else
+                                   self._apply(v))
                 self.seen.append(v)
         return self.values[x.index]
 
+    def _outside(self, x) -> np.ndarray:
+        """A value from outside the example: on every example of the enclosing vmaps."""
+        if self.outer is None:
+            return concrete(x)
+        batch = self.outer.batch(x)
+        return np.broadcast_to(concrete(x), self.lead + _shape(x)) if batch is None else batch
+
+    def _apply(self, v: Variable) -> np.ndarray:
+        if self.outer is None:
+            return concrete(_apply(v, self.trace, self.values, self.size, concrete))
+        outs = [concrete(_apply(v, self.trace, _Example(self.values, k), self.size,
+                                lambda x: self._outside(x)[k])) for k in np.ndindex(*self.lead)]
+        return np.reshape(outs, self.lead + np.shape(outs[0]))
+
+
+class _Example:
+    """The values of one example ``k`` (an index tuple) of the enclosing vmaps, by index."""
+
+    def __init__(self, values: list, k: tuple):
+        self.values, self.k = values, k
+
+    def __getitem__(self, index: int) -> np.ndarray:
+        return self.values[index][self.k]
+
 
 def batch_value(x) -> np.ndarray | None:
-    """The whole batch's value of ``x`` (batch axis first) where it depends on the mapped
-    arguments of the ``vmap`` recording its example in this thread (directly, or through
-    traces opened inside it), else None."""
+    """The whole batch's value of ``x`` (batch axis first, after those of the enclosing
+    vmaps' batches) where it depends on the mapped arguments of the ``vmap`` recording its
+    example in this thread (directly, or through traces opened inside it), else None."""
     stack = getattr(_EAGER, "stack", None)
-    if not stack:
-        return None
-    eager = stack[-1]
-    while type(x) is Variable and x.trace is not eager.trace:
-        x = x.value
-    return eager.value(x) if type(x) is Variable else None
+    return stack[-1].batch(x) if stack else None
 
 
 def _example_by_example(prim, flags: tuple, args: list, params: dict, size: int):

@@ -228,12 +228,10 @@ def _any_example_vmap(batched, out, p):
     loop reads only their ``any``): no broadcast row that nothing would read."""
     from . import numpy as mnp  # (minigrad.numpy imports this module)
     going = unmask(mnp.sum(_where(p, 1.0, 0.0)) > 0)
-    if _batch_value(going) is not None:  # (this vmap runs inside another's example)
-        raise TransformError(
-            "vmap: a lax.while_loop whose test depends on the mapped values of two nested vmaps "
-            "is not batched (minigrad batches it for one vmap). Fix: map over one axis: "
-            "reshape the two mapped axes into one, vmap once, and reshape the result back.")
-    decide(going)
+    if _batch_value(going) is not None:  # inside another vmap's example: decided on its batch too
+        _ANY_EXAMPLE.bind(going)
+    else:
+        decide(going)
     return p
 
 
@@ -253,8 +251,9 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
     on traced values is a decision of the graph, so ``mg.jit`` compiles the trip count as
     guards.  Iteration ``i`` is recorded in the scope ``"<body_fun's name> <i>"``.  Under
     ``vmap``, a test that depends on a mapped value is batched as JAX batches it: the loop
-    runs while any example's test holds (each such "any" a decision of the batched program)
-    and each example keeps its carry from the step its own test fails.
+    runs while any example's test holds (of every nested vmap's examples; each such "any" a
+    decision of the batched program) and each example keeps its carry from the step its own
+    test fails.
 
     :param cond_fun: ``val -> bool``, a scalar predicate.
     :param body_fun: ``val -> val``, keeping the structure and shapes of ``val``.

@@ -144,9 +144,6 @@ def test_vmap_of_while_loop_with_a_mapped_test_matches_jax(jax):
     close(mg.vmap(lambda a, t: mg.jvp(ours, (a,), (t,))[1])(a, t),
           jax.vmap(lambda a, t: jax.jvp(theirs, (a,), (t,))[1])(a, t), rtol=1e-9)
     close(mg.vmap(mg.jacfwd(ours))(a), jax.vmap(jax.jacfwd(theirs))(a), rtol=1e-9)
-    # nested vmaps of it: not batched, refused with the fix
-    with pytest.raises(TransformError, match="two nested vmaps .* Fix: map over one axis"):
-        mg.vmap(mg.vmap(ours))(np.stack([a, a + 1.0]))
     # reverse mode refused, as JAX refuses it
     with pytest.raises(ValueError, match="Reverse-mode differentiation does not work for lax.while_loop"):
         jax.grad(lambda a: jnp.sum(jax.vmap(theirs)(a)))(a)
@@ -181,6 +178,39 @@ def test_the_batched_loop_lists_its_any_decisions_in_the_trace():
     assert {d.variable.args[0].shape for d in graph.decisions} == {()}  # of the whole batch
     assert mg.jit(mg.vmap(_count_to(mnp, lax)))(x)[0].tolist() == [0.0, 3.0, 2.0, 5.0]
     assert mg.jit(mg.vmap(_count_to(mnp, lax)))(x + 1.0)[0].tolist() == [1.0, 4.0, 3.0, 6.0]
+
+
+def test_nested_vmaps_of_while_loop_decide_on_all_their_examples(jax):
+    """vmap(vmap(f)) with a test on both mapped axes: the inner loop runs while any example of
+    both batches goes on, as nested jax.vmaps run it (values, forward mode, in_axes, three
+    levels, empty batches); each "any" is one decision of the outer program, guarded by jit."""
+    from against_jax import close
+    jnp = jax.numpy
+    a = np.array([1.0, 2.0, 3.0, 400.0])
+    a2 = np.stack([a, a * 1e4 + 1.0, a[::-1]])  # the second row needs more steps than the first
+    ours, theirs = _newton_sqrt(mnp, lax), _newton_sqrt(jnp, jax.lax)
+    close(mg.vmap(mg.vmap(ours))(a2), jax.vmap(jax.vmap(theirs))(a2), rtol=1e-12)
+    close(mg.vmap(mg.vmap(ours), in_axes=1)(a2), jax.vmap(jax.vmap(theirs), in_axes=1)(a2), rtol=1e-12)
+    a3 = np.stack([a2, a2 * 7.0])
+    close(mg.vmap(mg.vmap(mg.vmap(ours)))(a3), jax.vmap(jax.vmap(jax.vmap(theirs)))(a3), rtol=1e-12)
+    t = np.cos(a2)
+    for got, want in zip(mg.jvp(mg.vmap(mg.vmap(ours)), (a2,), (t,)),
+                         jax.jvp(jax.vmap(jax.vmap(theirs)), (a2,), (t,))):
+        close(got, want, rtol=1e-9)
+    x = np.array([[0.0, 3.0, 1.5], [-2.0, 5.0, 7.0]])  # trip counts up to 7, in the second row
+    count, their_count = mg.vmap(mg.vmap(_count_to(mnp, lax))), jax.vmap(jax.vmap(_count_to(jnp, jax.lax)))
+    for got, want in zip(count(x), their_count(x)):
+        close(got, want)
+    graph = mg.trace(count, x)
+    assert [d.taken for d in graph.decisions] == [True] * 7 + [False]
+    assert {d.variable.args[0].shape for d in graph.decisions} == {()}
+    assert _unread(graph) == []
+    jitted = mg.jit(count)
+    for b in (x, x + 3.0, x[::-1] - 1.0):  # other trip counts: the guards retrace
+        close(jitted(b)[1], jax.jit(their_count)(b)[1])
+    for empty in (np.zeros((0, 3)), np.zeros((2, 0))):
+        for got, want in zip(count(empty), their_count(empty)):
+            assert np.shape(got) == np.shape(want)
 
 
 def _unread(graph) -> list:
