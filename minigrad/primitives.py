@@ -1395,9 +1395,10 @@ UFUNC_OPERATORS = {
 }
 
 # The entries whose rules hold on complex numbers (``Primitive.holomorphic``): arithmetic,
-# the complex-analytic functions, and the (multi)linear structural operations.  The rest
-# (abs, sign, maximum, clip, astype, logaddexp, erf, linear algebra...) are refused by the
-# transformations on complex values rather than differentiated without conjugation.
+# the complex-analytic functions, and the (multi)linear structural operations (linalg.py
+# marks inv, solve and det).  The rest (abs, sign, maximum, clip, astype, logaddexp, erf,
+# cholesky, svd...) are refused by the transformations on complex values rather than
+# differentiated without conjugation.
 HOLOMORPHIC = (
     "add", "sub", "mul", "truediv", "neg", "pow", "square", "sqrt", "reciprocal", "exp",
     "expm1", "log", "log1p", "sin", "cos", "tan", "sinh", "cosh", "tanh", "arctan", "arcsin",
