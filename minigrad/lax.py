@@ -439,8 +439,9 @@ def _signature(branches: Sequence[Callable], operands: tuple):
     leaves, tree = flatten(operands)
     values = [concrete(x) for x in leaves] + [v for v in map(concrete, _captured(branches))
                                               if isinstance(v, np.ndarray)]  # (not a log of strings)
-    kinds = tuple((type(v), np.shape(v), getattr(v, "dtype", None)) for v in values)
+    key = (codes, tree, tuple((type(v), np.shape(v), getattr(v, "dtype", None)) for v in values))
     try:
-        return hash((codes, tree, kinds)) and (codes, tree, kinds)
+        hash(key)
     except TypeError:  # (a tree with unhashable metadata)
         return None
+    return key
